@@ -1,0 +1,41 @@
+import typescript from "@rollup/plugin-typescript";
+import { dts } from "rollup-plugin-dts";
+import { fileURLToPath } from "node:url";
+
+/** Resolves `#platform` to the host's implementation: the only platform switch of the build. */
+function platform(name) {
+  const file = fileURLToPath(new URL(`./src/platform/${name}.ts`, import.meta.url));
+  return {
+    name: `platform-${name}`,
+    resolveId(source) {
+      return source === "#platform" ? file : null;
+    },
+  };
+}
+
+const typescriptOptions = { tsconfig: "./tsconfig.json", noEmit: false, declaration: false, sourceMap: true, include: ["src/**/*.ts"] };
+const external = (id) => id === "comlink" || id.startsWith("node:");
+
+export default [
+  {
+    input: "src/index.ts",
+    external,
+    plugins: [platform("node"), typescript(typescriptOptions)],
+    output: [
+      { file: "dist/node/index.mjs", format: "es", sourcemap: true },
+      { file: "dist/node/index.cjs", format: "cjs", sourcemap: true, exports: "named" },
+    ],
+  },
+  {
+    input: "src/index.ts",
+    external,
+    plugins: [platform("browser"), typescript(typescriptOptions)],
+    output: { file: "dist/browser/index.mjs", format: "es", sourcemap: true },
+  },
+  {
+    input: "src/index.ts",
+    external,
+    plugins: [platform("node"), dts({ tsconfig: "./tsconfig.json" })],
+    output: [{ file: "dist/index.d.mts", format: "es" }, { file: "dist/index.d.cts", format: "es" }],
+  },
+];

@@ -1,0 +1,136 @@
+/**
+ * Every error class of asyncio-ts. Each sets `name`, so errors keep their
+ * identity in logs and when they cross a thread boundary.
+ *
+ * @module
+ */
+
+/**
+ * Base of the library's errors. Catch it to tell asyncio-ts failures from others.
+ *
+ * @example
+ * ```ts
+ * try { loop.callSoon(cb); } catch (e) { if (e instanceof AsyncioError) report(e); }
+ * ```
+ */
+export class AsyncioError extends Error {
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Thrown into a coroutine at its current `yield*` when its task is cancelled, and
+ * raised by `result()` of a cancelled future. Catching it is allowed; a coroutine
+ * that swallows it should call `currentTask().uncancel()` (asyncio's rule).
+ *
+ * @example
+ * ```ts
+ * const t = createTask(sleep(1000));
+ * t.cancel("no longer needed");
+ * try { yield* t; } catch (e) { if (e instanceof CancelledError) console.log(e.message); }
+ * ```
+ */
+export class CancelledError extends AsyncioError {}
+
+/**
+ * Raised when a deadline passes: by `waitFor`, `timeout`, `wait`/`asCompleted` with
+ * a timeout.
+ *
+ * @example
+ * ```ts
+ * try { yield* waitFor(sleep(1000), 10); } catch (e) { if (e instanceof TimeoutError) retry(); }
+ * ```
+ */
+export class TimeoutError extends AsyncioError {}
+
+/**
+ * A future or task was used in a state that does not allow the operation
+ * (`setResult` on a done future, `result()` before it is done).
+ *
+ * @example
+ * ```ts
+ * const f = loop.createFuture<number>();
+ * f.setResult(1);
+ * f.setResult(2); // throws InvalidStateError
+ * ```
+ */
+export class InvalidStateError extends AsyncioError {}
+
+/**
+ * A misuse at run time that is not about a single future's state: `run()` inside a
+ * running loop, a closed loop, releasing a lock that is not held.
+ *
+ * @example
+ * ```ts
+ * await run(function* () { yield* ensureFuture(run(main())); }()); // RuntimeError
+ * ```
+ */
+export class RuntimeError extends AsyncioError {}
+
+/**
+ * An argument has the right type but a value that is not allowed (a negative
+ * semaphore value, over-releasing a `BoundedSemaphore`).
+ *
+ * @example
+ * ```ts
+ * new Semaphore(-1); // ValueError
+ * ```
+ */
+export class ValueError extends AsyncioError {}
+
+/**
+ * Several errors raised together, as Python's `ExceptionGroup`: a `TaskGroup` whose
+ * children failed throws one. It is an `AggregateError`, so `errors` lists them;
+ * `exceptions` is the same list under asyncio's name.
+ *
+ * @example
+ * ```ts
+ * try { yield* taskGroup(function* (tg) { tg.createTask(a()); tg.createTask(b()); }); }
+ * catch (e) { if (e instanceof ExceptionGroup) for (const err of e.exceptions) console.log(err); }
+ * ```
+ */
+export class ExceptionGroup extends AggregateError {
+  /** The grouped errors, in the order they happened. */
+  readonly exceptions: readonly unknown[];
+
+  constructor(message: string, exceptions: readonly unknown[]) {
+    if (exceptions.length === 0) {
+      throw new ValueError("ExceptionGroup needs at least one exception; an empty group means nothing failed.");
+    }
+    super(exceptions, message);
+    this.name = "ExceptionGroup";
+    this.exceptions = exceptions;
+  }
+
+  /**
+   * Splits the group by a predicate, as Python's `ExceptionGroup.split`.
+   * Returns `[matching, rest]`, each a group or `undefined` when empty.
+   *
+   * @example
+   * ```ts
+   * const [timeouts, others] = group.split((e) => e instanceof TimeoutError);
+   * ```
+   */
+  split(predicate: (error: unknown) => boolean): [ExceptionGroup | undefined, ExceptionGroup | undefined] {
+    const matching = this.exceptions.filter(predicate);
+    const rest = this.exceptions.filter((e) => !predicate(e));
+    return [
+      matching.length ? new ExceptionGroup(this.message, matching) : undefined,
+      rest.length ? new ExceptionGroup(this.message, rest) : undefined,
+    ];
+  }
+}
+
+/** Describes a value in an error message without dumping it whole. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
+  if (typeof value === "object") {
+    const name = (value as object).constructor?.name;
+    return name ? `a ${name}` : "an object";
+  }
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,22 @@
+import { type TaskFactory, registerFutureClasses } from "../loop/event-loop.js";
+import { Future } from "./future.js";
+import { Task } from "./task.js";
+
+// The loop reaches Future and Task only through this registration, so loop/
+// never imports futures/ at run time.
+registerFutureClasses({
+  createFuture: (loop) => new Future(loop),
+  createTask: (loop, body, options) => new Task(body, loop, options),
+});
+
+/**
+ * A task factory that starts every task eagerly (asyncio 3.12's
+ * `eager_task_factory`): `loop.setTaskFactory(eagerTaskFactory)`.
+ *
+ * @example
+ * ```ts
+ * getRunningLoop().setTaskFactory(eagerTaskFactory);
+ * const t = createTask(function* () { return 1; }()); // already done
+ * ```
+ */
+export const eagerTaskFactory: TaskFactory = (loop, body, options) => new Task(body, loop, { ...options, eager: true });

@@ -1,0 +1,51 @@
+/**
+ * asyncio-ts: Python's asyncio in TypeScript. The one public entry.
+ *
+ * @packageDocumentation
+ */
+import "./futures/register.js";
+
+export {
+  AsyncioError,
+  CancelledError,
+  ExceptionGroup,
+  InvalidStateError,
+  RuntimeError,
+  TimeoutError,
+  ValueError,
+} from "./errors.js";
+
+export { EventLoop } from "./loop/event-loop.js";
+export type { EventLoopOptions, ExceptionContext, ExceptionHandler, Logger, TaskFactory } from "./loop/event-loop.js";
+export { Handle, TimerHandle } from "./loop/handles.js";
+export { getRunningLoop } from "./loop/running-loop.js";
+export { VirtualClock } from "./loop/virtual-clock.js";
+export type { Clock } from "./loop/virtual-clock.js";
+
+export { Future, isFuture } from "./futures/future.js";
+export type { DoneCallback } from "./futures/future.js";
+export { Task } from "./futures/task.js";
+export type { TaskBody, TaskOptions } from "./futures/task.js";
+export { currentTask, allTasks } from "./futures/current-task.js";
+export { eagerTaskFactory } from "./futures/register.js";
+export { isCoroutine } from "./futures/coroutine.js";
+export type { AsyncBody, Awaitable, Coro, ResultOf } from "./futures/coroutine.js";
+
+export { run } from "./tasks/run.js";
+export type { RunOptions } from "./tasks/run.js";
+export { createTask, ensureFuture } from "./tasks/create-task.js";
+export type { FutureSource } from "./tasks/create-task.js";
+export { sleep } from "./tasks/sleep.js";
+export { waitFor } from "./tasks/wait-for.js";
+export { wait, ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION } from "./tasks/wait.js";
+export type { ReturnWhen, WaitOptions } from "./tasks/wait.js";
+export { gather, GatheringFuture } from "./tasks/gather.js";
+export type { GatherOptions } from "./tasks/gather.js";
+export { asCompleted, AsCompletedIterator } from "./tasks/as-completed.js";
+export type { AsCompletedOptions } from "./tasks/as-completed.js";
+export { shield } from "./tasks/shield.js";
+export { timeout, timeoutAt, Timeout } from "./tasks/timeout.js";
+export type { TimeoutBody } from "./tasks/timeout.js";
+export { TaskGroup, taskGroup } from "./tasks/task-group.js";
+export type { TaskGroupBody } from "./tasks/task-group.js";
+export type { AwaitableCoro } from "./tasks/operation.js";

@@ -1,0 +1,530 @@
+import { host } from "#platform";
+import { RuntimeError, describeValue } from "../errors.js";
+import type { Future } from "../futures/future.js";
+import type { Task, TaskBody, TaskOptions } from "../futures/task.js";
+import { Handle, TimerHandle } from "./handles.js";
+import { findRunningLoop, setRunningLoop } from "./running-loop.js";
+import { TimerHeap } from "./timer-heap.js";
+import type { Clock } from "./virtual-clock.js";
+
+/** What the loop hands its exception handler, as asyncio's context dict. */
+export interface ExceptionContext {
+  /** What went wrong, for a human. */
+  message: string;
+  /** The error, when there is one. */
+  exception?: unknown;
+  /** The future or task concerned. */
+  future?: unknown;
+  task?: unknown;
+  /** The callback handle that threw. */
+  handle?: Handle;
+  [key: string]: unknown;
+}
+
+/** A handler set with `setExceptionHandler`. */
+export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
+
+/** Where the loop writes warnings and unhandled errors; `console` by default. */
+export interface Logger {
+  warn(message: string): void;
+  error(message: string, error?: unknown): void;
+}
+
+/** Options of `new EventLoop(...)` and `run(...)`. */
+export interface EventLoopOptions {
+  /** A `VirtualClock` for deterministic timing tests; the host clock by default. */
+  clock?: Clock;
+  /** Debug mode: warns about callbacks slower than `slowCallbackDuration`. */
+  debug?: boolean;
+  /** Where warnings and unhandled errors go; `console` by default. */
+  logger?: Logger;
+}
+
+/** Makes tasks for `createTask`; set with `setTaskFactory` (see `eagerTaskFactory`). */
+export type TaskFactory = <T>(loop: EventLoop, body: TaskBody<T>, options?: TaskOptions) => Task<T>;
+
+/** @internal How the futures layer plugs its classes into the loop without the loop importing them. */
+export interface FutureClasses {
+  createFuture(loop: EventLoop): Future<unknown>;
+  createTask(loop: EventLoop, body: TaskBody<unknown>, options?: TaskOptions): Task<unknown>;
+}
+let futureClasses: FutureClasses | null = null;
+
+/** @internal Called once by `futures/`. */
+export function registerFutureClasses(classes: FutureClasses): void {
+  futureClasses = classes;
+}
+
+/** How long the loop may keep the host busy before it yields a macrotask (ms). */
+const SLICE_BUDGET_MS = 8;
+/** Compact the timer heap when this many cancelled timers sit in it and they are the majority. */
+const MIN_CANCELLED_TIMERS_TO_COMPACT = 100;
+
+const hostClock: Clock = { now: () => host.now() };
+
+/**
+ * One thread's event loop, as asyncio's: a ready queue of callbacks, a heap of
+ * timers, and the iteration order of `BaseEventLoop._run_once` — due timers join
+ * the end of the ready queue, and each iteration runs only what was ready when it
+ * began.
+ *
+ * It drains on microtasks for speed, yields to the host (a macrotask) after about
+ * 8 ms of continuous work so I/O, host timers and rendering keep running, and keeps
+ * one host timer armed for the earliest deadline.
+ *
+ * Most code never builds one: `run(main)` does, and `getRunningLoop()` finds it.
+ *
+ * @example
+ * ```ts
+ * const loop = new EventLoop();
+ * loop.callLater(10, () => loop.stop());
+ * await loop.runForever();
+ * loop.close();
+ * ```
+ */
+export class EventLoop {
+  /** Debug-mode threshold (ms) above which a callback is reported as slow. */
+  slowCallbackDuration = 100;
+
+  private ready: Handle[] = [];
+  private spareReady: Handle[] = [];
+  private readonly timers = new TimerHeap();
+  private cancelledTimers = 0;
+  private timerSequence = 0;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private debug: boolean;
+  private exceptionHandler: ExceptionHandler | null = null;
+  private taskFactory: TaskFactory | null = null;
+
+  private running = false;
+  private stopping = false;
+  private closed = false;
+  private resolveStopped: (() => void) | null = null;
+
+  private drainScheduled = false;
+  private inSlice = false;
+  private sliceStart = 0;
+  private hostTimer: ReturnType<typeof setTimeout> | null = null;
+  private hostTimerDeadline = Infinity;
+  private virtualJumpScheduled = false;
+
+  /** @internal The task being stepped (set by `futures/`). */
+  _currentTask: unknown = null;
+  /** @internal Tasks not yet done (kept by `futures/`). */
+  readonly _tasks = new Set<unknown>();
+  /** @internal Errors nobody retrieved yet, reported at `close()` if still unretrieved. */
+  readonly _unreportedErrors = new Set<{ report(): void }>();
+
+  constructor(options: EventLoopOptions = {}) {
+    this.clock = options.clock ?? hostClock;
+    this.debug = options.debug ?? false;
+    this.logger = options.logger ?? console;
+  }
+
+  /** The loop's monotonic time in milliseconds (virtual under a `VirtualClock`). */
+  time(): number {
+    return this.clock.now();
+  }
+
+  /**
+   * Schedules `callback(...args)` for the next iteration, after what is already ready.
+   *
+   * @example
+   * ```ts
+   * loop.callSoon((name) => console.log(`hello ${name}`), "world");
+   * ```
+   */
+  callSoon<A extends unknown[]>(callback: (...args: A) => void, ...args: A): Handle {
+    this.checkCallback(callback, "callSoon");
+    return this.scheduleHandle(new Handle(callback, args.length === 0 ? undefined : args, this));
+  }
+
+  /**
+   * Schedules `callback(...args)` to run `delay` ms from now. Timers due at the same
+   * time run in the order they were scheduled.
+   *
+   * @example
+   * ```ts
+   * const handle = loop.callLater(50, () => console.log("50 ms later"));
+   * ```
+   */
+  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => void, ...args: A): TimerHandle {
+    if (typeof delay !== "number" || Number.isNaN(delay)) {
+      throw new TypeError(`callLater expects a delay in milliseconds, got ${describeValue(delay)}`);
+    }
+    return this.callAt(this.time() + delay, callback, ...args);
+  }
+
+  /**
+   * Schedules `callback(...args)` at loop time `when` (see `time()`).
+   *
+   * @example
+   * ```ts
+   * loop.callAt(loop.time() + 1000, () => console.log("a second later"));
+   * ```
+   */
+  callAt<A extends unknown[]>(when: number, callback: (...args: A) => void, ...args: A): TimerHandle {
+    if (typeof when !== "number" || Number.isNaN(when)) {
+      throw new TypeError(`callAt expects a loop time in milliseconds, got ${describeValue(when)}`);
+    }
+    this.checkCallback(callback, "callAt");
+    this.checkClosed();
+    const timer = new TimerHandle(when, this.timerSequence++, callback, args.length === 0 ? undefined : args, this);
+    this.timers.push(timer);
+    if (this.running && !this.drainScheduled) this.waitForTimers();
+    return timer;
+  }
+
+  /**
+   * A new pending `Future` bound to this loop.
+   *
+   * @example
+   * ```ts
+   * const f = loop.createFuture<number>();
+   * loop.callLater(10, () => f.setResult(42));
+   * ```
+   */
+  createFuture<T>(): Future<T> {
+    this.checkClosed();
+    return requireFutureClasses().createFuture(this) as Future<T>;
+  }
+
+  /**
+   * Wraps a coroutine (or an async function taking an `AbortSignal`) in a `Task`
+   * scheduled on this loop, through the task factory if one is set.
+   *
+   * @example
+   * ```ts
+   * const task = loop.createTask(worker(1), { name: "worker-1" });
+   * ```
+   */
+  createTask<T>(body: TaskBody<T>, options?: TaskOptions): Task<T> {
+    this.checkClosed();
+    if (this.taskFactory !== null) return this.taskFactory(this, body, options);
+    return requireFutureClasses().createTask(this, body as TaskBody<unknown>, options) as Task<T>;
+  }
+
+  /**
+   * Sets the factory `createTask` uses (`null` restores the default), as asyncio's
+   * `set_task_factory`. `eagerTaskFactory` starts every task eagerly.
+   *
+   * @example
+   * ```ts
+   * getRunningLoop().setTaskFactory(eagerTaskFactory);
+   * ```
+   */
+  setTaskFactory(factory: TaskFactory | null): void {
+    if (factory !== null && typeof factory !== "function") {
+      throw new TypeError(`setTaskFactory expects a function or null, got ${describeValue(factory)}`);
+    }
+    this.taskFactory = factory;
+  }
+
+  /** The factory set with `setTaskFactory`, or `null`. */
+  getTaskFactory(): TaskFactory | null {
+    return this.taskFactory;
+  }
+
+  /**
+   * Runs the loop until `stop()` is called. Resolves when it has stopped.
+   *
+   * @example
+   * ```ts
+   * loop.callLater(100, () => loop.stop());
+   * await loop.runForever();
+   * ```
+   */
+  runForever(): Promise<void> {
+    this.checkClosed();
+    if (this.running) throw new RuntimeError("This event loop is already running.");
+    if (findRunningLoop() !== null) {
+      throw new RuntimeError("Cannot run an event loop while another loop is running in this thread; use createTask() on the running loop instead.");
+    }
+    this.running = true;
+    setRunningLoop(this);
+    return new Promise<void>((resolve) => {
+      this.resolveStopped = resolve;
+      if (this.ready.length > 0 || this.stopping) this.scheduleDrain();
+      else this.waitForTimers();
+    });
+  }
+
+  /**
+   * Runs the loop until `future` is done and returns its result (or throws its error).
+   *
+   * @example
+   * ```ts
+   * const value = await loop.runUntilComplete(loop.createTask(main()));
+   * ```
+   */
+  async runUntilComplete<T>(future: Future<T>): Promise<T> {
+    if (!future.done()) future.addDoneCallback(() => this.stop());
+    await this.runForever();
+    if (!future.done()) throw new RuntimeError("Event loop stopped before the Future completed.");
+    return future.result();
+  }
+
+  /**
+   * Stops the loop after the current iteration; `runForever()` then resolves.
+   * Callbacks still ready wait for the next run.
+   */
+  stop(): void {
+    this.stopping = true;
+    if (this.running) this.scheduleDrain();
+  }
+
+  /** Whether the loop is running (between `runForever()` and its stop). */
+  isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Whether `close()` was called. */
+  isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Closes the loop: drops pending callbacks and timers and reports errors nobody
+   * retrieved. A closed loop refuses new work with `RuntimeError`. Closing twice
+   * does nothing; closing a running loop is an error.
+   */
+  close(): void {
+    if (this.running) throw new RuntimeError("Cannot close a running event loop; stop() it first.");
+    if (this.closed) return;
+    this.closed = true;
+    this.ready.length = 0;
+    this.timers.removeCancelled();
+    while (this.timers.size > 0) this.timers.pop()!.cancel();
+    for (const report of [...this._unreportedErrors]) report.report();
+    this._unreportedErrors.clear();
+  }
+
+  /** Turns debug mode on or off (slow-callback warnings). */
+  setDebug(enabled: boolean): void {
+    this.debug = enabled;
+  }
+
+  /** Whether debug mode is on. */
+  getDebug(): boolean {
+    return this.debug;
+  }
+
+  /**
+   * Sets the handler for errors nothing else caught (a callback that threw, a task
+   * exception never retrieved). `null` restores the default, which logs.
+   *
+   * @example
+   * ```ts
+   * loop.setExceptionHandler((loop, context) => reportToSentry(context.exception));
+   * ```
+   */
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null && typeof handler !== "function") {
+      throw new TypeError(`setExceptionHandler expects a function or null, got ${describeValue(handler)}`);
+    }
+    this.exceptionHandler = handler;
+  }
+
+  /** The handler set with `setExceptionHandler`, or `null`. */
+  getExceptionHandler(): ExceptionHandler | null {
+    return this.exceptionHandler;
+  }
+
+  /** Logs `context` through the loop's logger: what runs when no handler is set. */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    const details = Object.entries(context)
+      .filter(([key]) => key !== "message" && key !== "exception")
+      .map(([key, value]) => `${key}: ${describeContextValue(value)}`);
+    const message = [context.message || "Unhandled exception in event loop", ...details].join("\n");
+    this.logger.error(message, context.exception);
+  }
+
+  /**
+   * Hands `context` to the exception handler (or the default one). An error thrown
+   * by the handler itself is logged, never lost.
+   */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this.exceptionHandler;
+    if (handler === null) {
+      this.defaultExceptionHandler(context);
+      return;
+    }
+    try {
+      handler(this, context);
+    } catch (error) {
+      this.defaultExceptionHandler({ message: "Unhandled error in exception handler", exception: error, context });
+    }
+  }
+
+  /** @internal A scheduled timer was cancelled (lazy removal bookkeeping). */
+  _timerCancelled(): void {
+    this.cancelledTimers++;
+  }
+
+  private scheduleHandle(handle: Handle): Handle {
+    this.checkClosed();
+    this.ready.push(handle);
+    if (this.running && !this.drainScheduled) this.scheduleDrain();
+    return handle;
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    if (this.inSlice && host.now() - this.sliceStart > SLICE_BUDGET_MS) {
+      // Microtasks alone would never let the host in: continue in a macrotask.
+      this.inSlice = false;
+      host.scheduleMacrotask(this.drain);
+    } else {
+      queueMicrotask(this.drain);
+    }
+  }
+
+  private readonly endSlice = (): void => {
+    // A macrotask ran, so the host had its turn: the next drain starts a fresh budget.
+    this.inSlice = false;
+  };
+
+  private readonly drain = (): void => {
+    this.drainScheduled = false;
+    if (!this.running) return;
+    if (!this.inSlice) {
+      this.inSlice = true;
+      this.sliceStart = host.now();
+      host.scheduleMacrotask(this.endSlice);
+    }
+    this.runOnce();
+    if (this.stopping) {
+      this.finishStop();
+    } else if (this.ready.length > 0) {
+      this.scheduleDrain();
+    } else {
+      this.waitForTimers();
+    }
+  };
+
+  /** One iteration, as asyncio's `_run_once`. */
+  private runOnce(): void {
+    const timers = this.timers;
+    if (this.cancelledTimers > MIN_CANCELLED_TIMERS_TO_COMPACT && this.cancelledTimers * 2 > timers.size) {
+      timers.removeCancelled();
+      this.cancelledTimers = 0;
+    }
+    const now = this.time();
+    let top = timers.peek();
+    while (top !== undefined && (top._cancelled || top._when <= now)) {
+      timers.pop();
+      top._scheduled = false;
+      if (top._cancelled) this.cancelledTimers--;
+      else this.ready.push(top);
+      top = timers.peek();
+    }
+
+    // Only what was ready when the iteration began runs now; callbacks scheduled
+    // meanwhile land in the other buffer and wait for the next iteration.
+    const batch = this.ready;
+    this.ready = this.spareReady;
+    const debug = this.debug;
+    for (let i = 0; i < batch.length; i++) {
+      const handle = batch[i]!;
+      if (handle._cancelled) continue;
+      const started = debug ? host.now() : 0;
+      try {
+        handle._run();
+      } catch (error) {
+        this.callExceptionHandler({ message: `Exception in callback ${handle._describe()}`, exception: error, handle });
+      }
+      if (debug) {
+        const took = host.now() - started;
+        if (took >= this.slowCallbackDuration) {
+          this.logger.warn(`Executing ${handle._describe()} took ${took.toFixed(3)} ms`);
+        }
+      }
+    }
+    batch.length = 0;
+    this.spareReady = batch;
+  }
+
+  /** Nothing is ready: arm the host timer for the earliest deadline, or jump virtual time to it. */
+  private waitForTimers(): void {
+    const timers = this.timers;
+    let top = timers.peek();
+    while (top !== undefined && top._cancelled) {
+      timers.pop();
+      top._scheduled = false;
+      this.cancelledTimers--;
+      top = timers.peek();
+    }
+    if (top === undefined) return;
+    if (this.clock.virtual) {
+      if (!this.virtualJumpScheduled) {
+        this.virtualJumpScheduled = true;
+        host.scheduleMacrotask(this.virtualJump);
+      }
+      return;
+    }
+    if (this.hostTimer !== null) {
+      if (this.hostTimerDeadline <= top._when) return; // already armed early enough
+      clearTimeout(this.hostTimer);
+    }
+    this.hostTimerDeadline = top._when;
+    this.hostTimer = setTimeout(this.onHostTimer, Math.max(0, Math.ceil(top._when - this.time())));
+  }
+
+  private readonly onHostTimer = (): void => {
+    this.hostTimer = null;
+    this.hostTimerDeadline = Infinity;
+    if (this.running) this.scheduleDrain();
+  };
+
+  private readonly virtualJump = (): void => {
+    this.virtualJumpScheduled = false;
+    // Work arrived while the host settled its microtasks: time must not move yet.
+    if (!this.running || this.drainScheduled || this.ready.length > 0) return;
+    const top = this.timers.peek();
+    if (top === undefined) return;
+    this.clock.advanceTo!(top._when);
+    this.scheduleDrain();
+  };
+
+  private finishStop(): void {
+    this.stopping = false;
+    this.running = false;
+    this.inSlice = false;
+    setRunningLoop(null);
+    if (this.hostTimer !== null) {
+      clearTimeout(this.hostTimer);
+      this.hostTimer = null;
+      this.hostTimerDeadline = Infinity;
+    }
+    const resolve = this.resolveStopped;
+    this.resolveStopped = null;
+    resolve?.();
+  }
+
+  private checkClosed(): void {
+    if (this.closed) throw new RuntimeError("Event loop is closed: it takes no new callbacks, futures or tasks. Start a new one with run().");
+  }
+
+  private checkCallback(callback: unknown, method: string): void {
+    if (typeof callback !== "function") {
+      throw new TypeError(`${method} expects a function to call, got ${describeValue(callback)}`);
+    }
+  }
+}
+
+function requireFutureClasses(): FutureClasses {
+  if (futureClasses === null) {
+    throw new RuntimeError("Futures are not registered with the loop: import asyncio-ts from its package entry, not loop/ alone.");
+  }
+  return futureClasses;
+}
+
+function describeContextValue(value: unknown): string {
+  if (value instanceof Handle) return value._describe();
+  if (value !== null && typeof value === "object" && "toString" in value && value.toString !== Object.prototype.toString) {
+    return String(value);
+  }
+  return describeValue(value);
+}

@@ -1,0 +1,128 @@
+import { CancelledError } from "../errors.js";
+import type { ResultOf } from "../futures/coroutine.js";
+import { Future } from "../futures/future.js";
+import type { EventLoop } from "../loop/event-loop.js";
+import { getRunningLoop } from "../loop/running-loop.js";
+import { type FutureSource, ensureFuture } from "./create-task.js";
+
+/** Options of `gather`, given as its last argument. */
+export interface GatherOptions {
+  /** Return errors (and `CancelledError`s) in the result list instead of throwing the first one. */
+  returnExceptions?: boolean;
+}
+
+type Results<A extends readonly unknown[]> = { -readonly [K in keyof A]: ResultOf<A[K]> };
+
+/**
+ * The future `gather` returns: cancelling it cancels every child (asyncio's
+ * `_GatheringFuture`).
+ */
+export class GatheringFuture<T> extends Future<T> {
+  /** @internal Set when a cancel() reached at least one child. */
+  _cancelRequested = false;
+
+  constructor(private readonly children: readonly Future<unknown>[], loop: EventLoop) {
+    super(loop);
+  }
+
+  /** Cancels every child that is not done; returns whether any was. */
+  override cancel(message?: string): boolean {
+    if (this.done()) return false;
+    let cancelledAny = false;
+    for (const child of this.children) if (child.cancel(message)) cancelledAny = true;
+    // Whatever returnExceptions says, a cancel that reached a child cancels the gather.
+    if (cancelledAny) this._cancelRequested = true;
+    return cancelledAny;
+  }
+}
+
+/**
+ * Runs awaitables concurrently and returns their results in order, as a future
+ * (so both `yield*` and `await` work). The first error is thrown (the others keep
+ * running) unless `returnExceptions` is set, in which case errors take their place
+ * in the list. Cancelling the gather cancels all children; a child cancelled on its
+ * own counts as an error (`CancelledError`).
+ *
+ * @example
+ * ```ts
+ * const [a, b] = yield* gather(fetchA(), fetchB());
+ * const outcomes = yield* gather(t1, t2, { returnExceptions: true });
+ * ```
+ */
+export function gather<A extends readonly FutureSource<unknown>[]>(...args: [...A]): GatheringFuture<Results<A>>;
+export function gather<A extends readonly FutureSource<unknown>[]>(...args: [...A, GatherOptions]): GatheringFuture<Results<A>>;
+export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
+  let returnExceptions = false;
+  const last = args[args.length - 1];
+  if (isGatherOptions(last)) {
+    returnExceptions = last.returnExceptions === true;
+    args = args.slice(0, -1);
+  }
+  const loop = args.find((arg): arg is Future<unknown> => arg instanceof Future)?.getLoop() ?? getRunningLoop();
+  // Validate everything before scheduling anything: a bad argument starts no task.
+  const children: Future<unknown>[] = [];
+  const seen = new Map<unknown, Future<unknown>>();
+  const created: Future<unknown>[] = [];
+  try {
+    for (const arg of args) {
+      let child = seen.get(arg);
+      if (child === undefined) {
+        child = ensureFuture(arg as FutureSource<unknown>, loop);
+        if (child !== arg) created.push(child);
+        seen.set(arg, child);
+      }
+      children.push(child);
+    }
+  } catch (error) {
+    for (const child of created) child.cancel();
+    throw error;
+  }
+
+  const outer = new GatheringFuture<unknown[]>(children, loop);
+  if (children.length === 0) {
+    outer.setResult([]);
+    return outer;
+  }
+  const unique = new Set(children);
+  let finished = 0;
+  const onChildDone = (child: Future<unknown>): void => {
+    finished++;
+    if (outer.done()) {
+      if (!child.cancelled()) child.exception(); // mark its error as retrieved: gather already reported
+      return;
+    }
+    if (!returnExceptions) {
+      if (child.cancelled()) {
+        outer.setException(child.makeCancelledError());
+        return;
+      }
+      const error = child.exception();
+      if (error !== undefined) {
+        outer.setException(error);
+        return;
+      }
+    }
+    if (finished === unique.size) {
+      const results = children.map((c) => (c.cancelled() ? new CancelledError(c._cancelMessage ?? "") : c.exception() ?? c.result()));
+      if (outer._cancelRequested) outer.setException(child.makeCancelledError());
+      else outer.setResult(results);
+    }
+  };
+  const alreadyDone: Future<unknown>[] = [];
+  for (const child of unique) {
+    if (child.done()) alreadyDone.push(child);
+    else child.addDoneCallback(onChildDone);
+  }
+  for (const child of alreadyDone) onChildDone(child);
+  return outer;
+}
+
+function isGatherOptions(value: unknown): value is GatherOptions {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !(value instanceof Future) &&
+    typeof (value as PromiseLike<unknown>).then !== "function" &&
+    typeof (value as Iterator<unknown>).next !== "function"
+  );
+}

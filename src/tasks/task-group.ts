@@ -1,0 +1,187 @@
+import { CancelledError, ExceptionGroup, RuntimeError, describeValue } from "../errors.js";
+import { type Coro, isCoroutine } from "../futures/coroutine.js";
+import { currentTask } from "../futures/current-task.js";
+import type { Future } from "../futures/future.js";
+import type { Task, TaskBody, TaskOptions } from "../futures/task.js";
+import type { EventLoop } from "../loop/event-loop.js";
+import { getRunningLoop } from "../loop/running-loop.js";
+import { type AwaitableCoro, operation } from "./operation.js";
+
+/** The body of a task group: a generator function that receives the group. */
+export type TaskGroupBody<T> = (group: TaskGroup) => Coro<T>;
+
+const NO_ERROR = Symbol("no error");
+
+/**
+ * Structured concurrency, as asyncio's `TaskGroup`: the body starts child tasks with
+ * `group.createTask`, and the group waits for all of them before it returns. The
+ * first child to fail cancels its siblings and the body; every failure comes out
+ * together as one `ExceptionGroup`. A cancel of the task running the group from
+ * outside comes out as a plain `CancelledError`. Children may be added while the
+ * group waits, until the last one has finished.
+ *
+ * @example
+ * ```ts
+ * const [a, b] = yield* taskGroup(function* (tg) {
+ *   const a = tg.createTask(fetchA());
+ *   const b = tg.createTask(fetchB());
+ *   return [a, b];
+ * });
+ * console.log(a.result(), b.result());
+ * ```
+ */
+export class TaskGroup {
+  private entered = false;
+  private exiting = false;
+  private aborting = false;
+  private loop: EventLoop | null = null;
+  private parentTask: Task<unknown> | null = null;
+  private parentCancelRequested = false;
+  private readonly tasks = new Set<Task<unknown>>();
+  private errors: unknown[] = [];
+  private allDone: Future<boolean> | null = null;
+
+  /**
+   * Runs `body` inside the group and waits for every child. Returns what the body
+   * returned.
+   */
+  run<T>(body: TaskGroupBody<T>): AwaitableCoro<T> {
+    if (typeof body !== "function") {
+      throw new TypeError(`TaskGroup.run expects a generator function (function* (tg) { ... }), got ${describeValue(body)}`);
+    }
+    return operation(() => this.runBody(body));
+  }
+
+  /**
+   * Starts a child task. Refused once the group is shutting down (a child failed or
+   * it was cancelled) or has finished.
+   */
+  createTask<T>(body: TaskBody<T>, options?: TaskOptions): Task<T> {
+    if (!this.entered) throw new RuntimeError(`${this} has not been entered: create tasks inside its run() body.`);
+    if (this.exiting && this.tasks.size === 0) throw new RuntimeError(`${this} is finished: it takes no new tasks.`);
+    if (this.aborting) throw new RuntimeError(`${this} is shutting down: a task failed or the group was cancelled.`);
+    const task = this.loop!.createTask(body, options);
+    // A task that finished eagerly needs no callback.
+    if (task.done()) this.onTaskDone(task);
+    else {
+      this.tasks.add(task as Task<unknown>);
+      task.addDoneCallback(this.onTaskDone);
+    }
+    return task;
+  }
+
+  toString(): string {
+    const state = this.aborting ? " cancelling" : this.entered ? " entered" : "";
+    return `<TaskGroup tasks=${this.tasks.size}${state}>`;
+  }
+
+  private *runBody<T>(body: TaskGroupBody<T>): Coro<T> {
+    this.enter();
+    let result: T | undefined;
+    let bodyError: unknown = NO_ERROR;
+    try {
+      result = yield* body(this);
+    } catch (error) {
+      bodyError = error;
+    }
+    yield* this.exit(bodyError);
+    return result as T;
+  }
+
+  private enter(): void {
+    if (this.entered) throw new RuntimeError(`${this} has already been entered; make a new TaskGroup.`);
+    this.loop = getRunningLoop();
+    this.parentTask = currentTask(this.loop);
+    if (this.parentTask === null) throw new RuntimeError(`${this} cannot find its parent task: run it inside a coroutine task.`);
+    this.entered = true;
+  }
+
+  /** asyncio's `TaskGroup._aexit`; `error` is what the body threw, or NO_ERROR. */
+  private *exit(error: unknown): Coro<void> {
+    this.exiting = true;
+    let propagateCancellation: unknown = error instanceof CancelledError ? error : null;
+    if (error !== NO_ERROR && !this.aborting) {
+      // The parent is being cancelled, or the body failed: stop the children.
+      this.abort();
+    }
+    // A loop: the wait can be cancelled repeatedly while the parent is cancelled.
+    while (this.tasks.size > 0) {
+      this.allDone ??= this.loop!.createFuture<boolean>();
+      try {
+        yield* this.allDone;
+      } catch (cancelled) {
+        if (!(cancelled instanceof CancelledError)) throw cancelled;
+        if (!this.aborting) {
+          // The parent task is cancelled from outside while children still run.
+          propagateCancellation = cancelled;
+          this.abort();
+        }
+      }
+      this.allDone = null;
+    }
+
+    const parent = this.parentTask!;
+    if (this.parentCancelRequested) {
+      // We cancelled the parent ourselves: take that back.
+      if (parent.uncancel() === 0) propagateCancellation = null;
+    }
+    if (propagateCancellation !== null && this.errors.length === 0) throw propagateCancellation;
+    if (error !== NO_ERROR && !(error instanceof CancelledError)) this.errors.push(error);
+    if (this.errors.length > 0) {
+      // Keep an outside cancellation of the parent counted once, as asyncio does.
+      if (parent.cancelling() > 0) {
+        parent.uncancel();
+        parent.cancel();
+      }
+      const errors = this.errors;
+      this.errors = [];
+      throw new ExceptionGroup("unhandled errors in a TaskGroup", errors);
+    }
+  }
+
+  private abort(): void {
+    this.aborting = true;
+    for (const task of this.tasks) if (!task.done()) task.cancel();
+  }
+
+  private readonly onTaskDone = (task: Task<unknown>): void => {
+    this.tasks.delete(task);
+    if (this.allDone !== null && this.tasks.size === 0 && !this.allDone.done()) this.allDone.setResult(true);
+    if (task.cancelled()) return;
+    const error = task.exception();
+    if (error === undefined) return;
+    this.errors.push(error);
+    const parent = this.parentTask!;
+    if (parent.done()) {
+      this.loop!.callExceptionHandler({
+        message: `Task ${task} has errored out but its parent task ${parent} is already completed`,
+        exception: error,
+        task,
+      });
+      return;
+    }
+    if (!this.aborting && !this.parentCancelRequested) {
+      // Cancel the parent so whatever the body waits on stops; exit() takes it back.
+      this.abort();
+      this.parentCancelRequested = true;
+      parent.cancel();
+    }
+  };
+}
+
+/**
+ * Runs `body` in a new `TaskGroup` (see there): `yield* taskGroup(function* (tg) { ... })`.
+ *
+ * @example
+ * ```ts
+ * yield* taskGroup(function* (tg) {
+ *   for (const url of urls) tg.createTask(download(url));
+ * });
+ * ```
+ */
+export function taskGroup<T>(body: TaskGroupBody<T>): AwaitableCoro<T> {
+  if (isCoroutine(body)) {
+    throw new TypeError("taskGroup expects a generator function that receives the group: taskGroup(function* (tg) { ... })");
+  }
+  return new TaskGroup().run(body);
+}

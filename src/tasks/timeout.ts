@@ -1,0 +1,158 @@
+import { CancelledError, RuntimeError, TimeoutError, describeValue } from "../errors.js";
+import { type Coro, isCoroutine } from "../futures/coroutine.js";
+import { currentTask } from "../futures/current-task.js";
+import type { Task } from "../futures/task.js";
+import type { Handle } from "../loop/handles.js";
+import { getRunningLoop } from "../loop/running-loop.js";
+import { type AwaitableCoro, operation } from "./operation.js";
+
+type TimeoutState = "created" | "entered" | "expiring" | "expired" | "exited";
+
+/** The body of a timeout scope: a generator function that receives the scope, or a coroutine. */
+export type TimeoutBody<T> = ((scope: Timeout) => Coro<T>) | Coro<T>;
+
+/**
+ * A deadline over a piece of a coroutine, as asyncio's `Timeout` (what
+ * `timeout()`/`timeoutAt()` hand their body). When it passes, the current task is
+ * cancelled; the scope turns that — and only that — cancellation into
+ * `TimeoutError`. Nested scopes and task groups compose through `uncancel()`.
+ *
+ * @example
+ * ```ts
+ * yield* timeout(1000, function* (scope) {
+ *   yield* slowStep();
+ *   scope.reschedule(scope.when()! + 500); // give the next step more time
+ *   yield* slowStep();
+ * });
+ * ```
+ */
+export class Timeout {
+  private state: TimeoutState = "created";
+  private handle: Handle | null = null;
+  private task: Task<unknown> | null = null;
+  private cancellingOnEnter = 0;
+
+  /** A scope with deadline `when` (loop time, ms), or none with `null`. */
+  constructor(private deadline: number | null) {}
+
+  /** The deadline in loop time (ms), or `null` for none. */
+  when(): number | null {
+    return this.deadline;
+  }
+
+  /**
+   * Moves the deadline to `when` (loop time, ms; `null` removes it). Not allowed
+   * once the scope has expired or exited.
+   */
+  reschedule(when: number | null): void {
+    if (this.state === "created") {
+      this.deadline = when;
+      return;
+    }
+    if (this.state !== "entered") {
+      throw new RuntimeError(`Cannot reschedule a timeout that is ${this.state}; create a new scope instead.`);
+    }
+    this.deadline = when;
+    this.handle?.cancel();
+    this.handle = null;
+    if (when === null) return;
+    const loop = getRunningLoop();
+    this.handle = when <= loop.time() ? loop.callSoon(this.onDeadline) : loop.callAt(when, this.onDeadline);
+  }
+
+  /** Whether the deadline passed and the scope cancelled its task. */
+  expired(): boolean {
+    return this.state === "expiring" || this.state === "expired";
+  }
+
+  /** @internal */
+  *_run<T>(body: TimeoutBody<T>): Coro<T> {
+    this.enter();
+    let result: T;
+    try {
+      result = yield* (isCoroutine(body) ? body : body(this));
+    } catch (error) {
+      throw this.exit(true, error);
+    }
+    this.exit(false, undefined);
+    return result;
+  }
+
+  toString(): string {
+    return `<Timeout ${this.state} when=${this.deadline}>`;
+  }
+
+  private enter(): void {
+    if (this.state !== "created") throw new RuntimeError("A Timeout scope can be entered only once.");
+    const task = currentTask();
+    if (task === null) throw new RuntimeError("timeout() must be used inside a task (a coroutine run by run() or createTask()).");
+    this.task = task;
+    this.cancellingOnEnter = task.cancelling();
+    this.state = "entered";
+    this.reschedule(this.deadline);
+  }
+
+  /** Returns the error to throw out of the scope (asyncio's `__aexit__`). */
+  private exit(failed: boolean, error: unknown): unknown {
+    this.handle?.cancel();
+    this.handle = null;
+    if (this.state === "expiring") {
+      this.state = "expired";
+      // Only if no one else asked to cancel the task meanwhile is the cancellation ours.
+      if (this.task!.uncancel() <= this.cancellingOnEnter && failed && error instanceof CancelledError) {
+        return new TimeoutError(`Timed out: the deadline (loop time ${this.deadline} ms) passed`, { cause: error });
+      }
+    } else if (this.state === "entered") {
+      this.state = "exited";
+    }
+    return error;
+  }
+
+  private readonly onDeadline = (): void => {
+    this.handle = null;
+    this.task!.cancel();
+    this.state = "expiring";
+  };
+}
+
+/**
+ * Runs `body` with a deadline `ms` from now (`null`: none). If it passes, the body
+ * is cancelled at its current `yield*` and `TimeoutError` comes out.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   const page = yield* timeout(5000, function* () { return yield* ensureFuture(fetch(url)); });
+ * } catch (e) { if (e instanceof TimeoutError) console.log("too slow"); }
+ * ```
+ */
+export function timeout<T>(ms: number | null, body: TimeoutBody<T>): AwaitableCoro<T> {
+  checkBody(body, "timeout");
+  if (ms !== null && (typeof ms !== "number" || Number.isNaN(ms))) {
+    throw new TypeError(`timeout expects milliseconds or null, got ${describeValue(ms)}`);
+  }
+  return operation(() => new Timeout(ms === null ? null : getRunningLoop().time() + ms)._run(body));
+}
+
+/**
+ * Like `timeout`, with an absolute deadline in loop time (`getRunningLoop().time()`).
+ *
+ * @example
+ * ```ts
+ * const deadline = getRunningLoop().time() + 1000;
+ * yield* timeoutAt(deadline, stepOne());
+ * ```
+ */
+export function timeoutAt<T>(when: number | null, body: TimeoutBody<T>): AwaitableCoro<T> {
+  checkBody(body, "timeoutAt");
+  if (when !== null && (typeof when !== "number" || Number.isNaN(when))) {
+    throw new TypeError(`timeoutAt expects a loop time in milliseconds or null, got ${describeValue(when)}`);
+  }
+  return operation(() => new Timeout(when)._run(body));
+}
+
+function checkBody(body: unknown, name: string): void {
+  if (!isCoroutine(body) && typeof body !== "function") {
+    throw new TypeError(`${name} expects a generator function (function* (scope) { ... }) or a coroutine, got ${describeValue(body)}`);
+  }
+}

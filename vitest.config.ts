@@ -1,0 +1,50 @@
+import { playwright } from "@vitest/browser-playwright";
+import { defineConfig } from "vitest/config";
+
+// Debian's chromium binary (the /usr/bin/chromium wrapper is a shell script).
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/lib/chromium/chromium";
+const chromiumArgs = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-quic",
+  "--no-first-run",
+];
+// Cross-origin isolation gives pages and workers SharedArrayBuffer.
+const isolation = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/**/*.test.ts", "test/**/*.node.test.ts"],
+          exclude: ["test/**/*.browser.test.ts"],
+        },
+      },
+      {
+        server: { headers: isolation },
+        test: {
+          name: "browser",
+          include: ["test/**/*.test.ts", "test/**/*.browser.test.ts"],
+          exclude: ["test/**/*.node.test.ts"],
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
+            instances: [{ browser: "chromium" }],
+          },
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,312 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { type Coro, EventLoop, RuntimeError, VirtualClock, createTask, getRunningLoop, run, sleep } from "../../src/index.js";
+import { Log, runV, runVirtual } from "../support/harness.js";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("EventLoop scheduling", () => {
+  it("runs callSoon callbacks in FIFO order with their arguments", async () => {
+    const log = new Log();
+    await runV(function* () {
+      const loop = getRunningLoop();
+      loop.callSoon(log.add, "a");
+      loop.callSoon((x: string, y: string) => log.add(x + y), "b", "c");
+      loop.callSoon(() => log.add("d"));
+      yield* sleep(0);
+      yield* sleep(0);
+    });
+    expect(log.events).toEqual(["a", "bc", "d"]);
+  });
+
+  it("runs callbacks scheduled during an iteration only in the next one", async () => {
+    const log = new Log();
+    await runV(function* () {
+      const loop = getRunningLoop();
+      loop.callSoon(() => {
+        log.add("first");
+        loop.callSoon(() => log.add("scheduled by first"));
+      });
+      loop.callSoon(() => log.add("second"));
+      yield* sleep(0);
+      yield* sleep(0);
+    });
+    expect(log.events).toEqual(["first", "second", "scheduled by first"]);
+  });
+
+  it("appends due timers after the callbacks that were already ready (asyncio's _run_once)", async () => {
+    const log = new Log();
+    await runV(function* () {
+      const loop = getRunningLoop();
+      loop.callLater(0, () => log.add("timer"));
+      loop.callSoon(() => log.add("soon"));
+      yield* sleep(1);
+    });
+    expect(log.events).toEqual(["soon", "timer"]);
+  });
+
+  it("orders timers by due time, then by scheduling order", async () => {
+    const log = new Log();
+    const { clock } = await runVirtual(function* () {
+      const loop = getRunningLoop();
+      loop.callLater(30, () => log.add("30"));
+      loop.callLater(10, () => log.add("10a"));
+      loop.callAt(loop.time() + 10, () => log.add("10b"));
+      loop.callLater(20, () => log.add("20"));
+      yield* sleep(100);
+    });
+    expect(log.events).toEqual(["10a", "10b", "20", "30"]);
+    expect(clock.now()).toBe(100);
+  });
+
+  it("does not run a cancelled handle or timer", async () => {
+    const log = new Log();
+    await runV(function* () {
+      const loop = getRunningLoop();
+      const soon = loop.callSoon(() => log.add("soon"));
+      const later = loop.callLater(5, () => log.add("later"));
+      expect(later.when()).toBe(loop.time() + 5);
+      soon.cancel();
+      later.cancel();
+      expect(soon.cancelled()).toBe(true);
+      yield* sleep(10);
+    });
+    expect(log.events).toEqual([]);
+  });
+
+  it("fires the remaining timers in order after most of a large heap was cancelled", async () => {
+    const fired: number[] = [];
+    await runV(function* () {
+      const loop = getRunningLoop();
+      const handles = Array.from({ length: 1000 }, (_, i) => loop.callLater(1000 - i, () => fired.push(1000 - i)));
+      handles.forEach((handle, i) => {
+        if (i % 10 !== 0) handle.cancel();
+      });
+      yield* sleep(2000);
+    });
+    expect(fired).toEqual(Array.from({ length: 100 }, (_, i) => 10 * (i + 1)));
+  });
+
+  it("arms one host timer for the earliest deadline, not one per callLater", async () => {
+    const setTimeoutSpy = vi.spyOn(globalThis, "setTimeout");
+    await run(
+      (function* (): Coro<void> {
+        const loop = getRunningLoop();
+        for (let i = 0; i < 500; i++) loop.callLater(5 + (i % 7), () => {});
+        yield* sleep(20);
+      })(),
+    );
+    // One for the first deadline, then one per distinct wake-up at most.
+    expect(setTimeoutSpy.mock.calls.length).toBeLessThanOrEqual(10);
+  });
+
+  it("rejects a delay or callback of the wrong type with a TypeError", async () => {
+    await runV(function* () {
+      const loop = getRunningLoop();
+      expect(() => loop.callLater(Number.NaN, () => {})).toThrow(/delay in milliseconds/);
+      expect(() => loop.callSoon("nope" as never)).toThrow(/expects a function/);
+      expect(() => loop.callAt("1" as never, () => {})).toThrow(TypeError);
+    });
+  });
+});
+
+describe("EventLoop exception handling", () => {
+  it("hands a callback's error to the exception handler and keeps running", async () => {
+    const log = new Log();
+    const boom = new Error("boom");
+    const { reported } = await runVirtual(function* () {
+      const loop = getRunningLoop();
+      loop.callSoon(function explode() {
+        throw boom;
+      });
+      loop.callSoon(() => log.add("after"));
+      yield* sleep(0);
+      yield* sleep(0);
+    });
+    expect(log.events).toEqual(["after"]);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]!.exception).toBe(boom);
+    expect(reported[0]!.message).toMatch(/Exception in callback <Handle explode>/);
+  });
+
+  it("logs through the default handler when the custom handler itself throws", async () => {
+    const errors: unknown[] = [];
+    const logger = { warn: () => {}, error: (_message: string, error?: unknown) => errors.push(error) };
+    const broken = new Error("handler broke");
+    await run(
+      (function* (): Coro<void> {
+        const loop = getRunningLoop();
+        loop.setExceptionHandler(() => {
+          throw broken;
+        });
+        loop.callSoon(() => {
+          throw new Error("original");
+        });
+        yield* sleep(0);
+        yield* sleep(0);
+      })(),
+      { logger },
+    );
+    expect(errors).toEqual([broken]);
+  });
+
+  it("uses the logger for the default handler", () => {
+    const messages: string[] = [];
+    const loop = new EventLoop({ logger: { warn: () => {}, error: (message) => messages.push(message) } });
+    loop.callExceptionHandler({ message: "something broke", exception: new Error("x"), extra: 1 });
+    expect(messages[0]).toMatch(/^something broke\nextra: number 1$/);
+    loop.close();
+  });
+
+  it("warns about slow callbacks in debug mode", async () => {
+    const warnings: string[] = [];
+    await run(
+      (function* (): Coro<void> {
+        const loop = getRunningLoop();
+        expect(loop.getDebug()).toBe(true);
+        loop.slowCallbackDuration = 0; // every callback is "slow": deterministic
+        loop.callSoon(function slowOne() {});
+        yield* sleep(0);
+      })(),
+      { debug: true, logger: { warn: (m) => warnings.push(m), error: () => {} } },
+    );
+    expect(warnings.some((w) => /Executing <Handle slowOne> took \d+\.\d{3} ms/.test(w))).toBe(true);
+  });
+
+  it("does not warn when debug mode is off", async () => {
+    const warnings: string[] = [];
+    await run(
+      (function* (): Coro<void> {
+        getRunningLoop().slowCallbackDuration = 0;
+        getRunningLoop().callSoon(() => {});
+        yield* sleep(0);
+      })(),
+      { logger: { warn: (m) => warnings.push(m), error: () => {} } },
+    );
+    expect(warnings).toEqual([]);
+  });
+});
+
+describe("EventLoop lifecycle", () => {
+  it("runs until stop() and can run again", async () => {
+    const loop = new EventLoop({ clock: new VirtualClock() });
+    const log = new Log();
+    loop.callLater(10, () => {
+      log.add("first run");
+      loop.stop();
+    });
+    expect(loop.isRunning()).toBe(false);
+    const running = loop.runForever();
+    expect(loop.isRunning()).toBe(true);
+    expect(getRunningLoop()).toBe(loop);
+    await running;
+    expect(loop.isRunning()).toBe(false);
+    expect(() => getRunningLoop()).toThrow(RuntimeError);
+    loop.callSoon(() => {
+      log.add("second run");
+      loop.stop();
+    });
+    await loop.runForever();
+    expect(log.events).toEqual(["first run", "second run"]);
+    loop.close();
+  });
+
+  it("refuses to run while it or another loop is running", async () => {
+    const loop = new EventLoop();
+    const other = new EventLoop();
+    const running = loop.runForever();
+    expect(() => loop.runForever()).toThrow(/already running/);
+    expect(() => other.runForever()).toThrow(/another loop is running/);
+    expect(() => loop.close()).toThrow(/Cannot close a running event loop/);
+    loop.stop();
+    await running;
+    loop.close();
+    other.close();
+  });
+
+  it("refuses new work once closed, and closing twice is harmless", () => {
+    const loop = new EventLoop();
+    loop.close();
+    loop.close();
+    expect(loop.isClosed()).toBe(true);
+    expect(() => loop.callSoon(() => {})).toThrow(/Event loop is closed/);
+    expect(() => loop.callLater(1, () => {})).toThrow(RuntimeError);
+    expect(() => loop.createFuture()).toThrow(RuntimeError);
+    expect(() => loop.runForever()).toThrow(RuntimeError);
+  });
+
+  it("drops pending timers on close so they never fire", async () => {
+    const loop = new EventLoop();
+    let fired = false;
+    loop.callLater(1, () => {
+      fired = true;
+    });
+    loop.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(fired).toBe(false);
+  });
+});
+
+describe("EventLoop and the host", () => {
+  it("lets host timers run while coroutines keep rescheduling themselves with sleep(0)", async () => {
+    let hostTimerFired = false;
+    let switches = 0;
+    await run(
+      (function* (): Coro<void> {
+        setTimeout(() => {
+          hostTimerFired = true;
+        }, 0);
+        const spinner = function* (): Coro<void> {
+          while (!hostTimerFired) {
+            switches++;
+            yield* sleep(0);
+          }
+        };
+        yield* createTask(spinner());
+      })(),
+    );
+    expect(hostTimerFired).toBe(true);
+    expect(switches).toBeGreaterThan(0);
+  });
+
+  it("lets host timers run while async functions keep awaiting sleep(0)", async () => {
+    let hostTimerFired = false;
+    await run(async () => {
+      setTimeout(() => {
+        hostTimerFired = true;
+      }, 0);
+      while (!hostTimerFired) await sleep(0);
+    });
+    expect(hostTimerFired).toBe(true);
+  });
+
+  it("runs an hour of virtual timeouts without waiting for them", async () => {
+    const wallStart = performance.now();
+    const { clock } = await runVirtual(function* () {
+      for (let i = 0; i < 60; i++) yield* sleep(60_000);
+    });
+    expect(clock.now()).toBe(3_600_000);
+    // Generous bound: the point is "not an hour", not a speed measurement.
+    expect(performance.now() - wallStart).toBeLessThan(60_000);
+  });
+
+  it("lets async code awaiting a future run before virtual time jumps", async () => {
+    const log = new Log();
+    await runV(function* () {
+      const loop = getRunningLoop();
+      const future = loop.createFuture<number>();
+      createTask(async () => {
+        await future;
+        log.add(`async resumed at ${loop.time()}`);
+        await sleep(5);
+        log.add(`async slept to ${loop.time()}`);
+      });
+      loop.callLater(10, () => log.add(`timer at ${loop.time()}`));
+      yield* sleep(0);
+      future.setResult(1);
+      yield* sleep(20);
+    });
+    expect(log.events).toEqual(["async resumed at 0", "async slept to 5", "timer at 10"]);
+  });
+});

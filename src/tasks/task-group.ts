@@ -61,12 +61,12 @@ export class TaskGroup {
     if (this.exiting && this.tasks.size === 0) throw new RuntimeError(`${this} is finished: it takes no new tasks.`);
     if (this.aborting) throw new RuntimeError(`${this} is shutting down: a task failed or the group was cancelled.`);
     const task = this.loop!.createTask(body, options);
-    // A task that finished eagerly needs no callback.
-    if (task.done()) this.onTaskDone(task);
-    else {
-      this.tasks.add(task as Task<unknown>);
-      task.addDoneCallback(this.onTaskDone);
-    }
+    // Even a task that finished eagerly goes through the callback, so its failure
+    // cancels the parent at a wait point, not in the middle of the body (gh-128550).
+    this.tasks.add(task as Task<unknown>);
+    task.addDoneCallback(this.onTaskDone);
+    // An eager task may have aborted the group before it joined the set (gh-155418).
+    if (this.aborting && !task.done()) task.cancel();
     return task;
   }
 
@@ -105,12 +105,14 @@ export class TaskGroup {
       this.abort();
     }
     // A loop: the wait can be cancelled repeatedly while the parent is cancelled.
+    let pendingCancellation: unknown = null;
     while (this.tasks.size > 0) {
       this.allDone ??= this.loop!.createFuture<boolean>();
       try {
         yield* this.allDone;
       } catch (cancelled) {
         if (!(cancelled instanceof CancelledError)) throw cancelled;
+        pendingCancellation = cancelled;
         if (!this.aborting) {
           // The parent task is cancelled from outside while children still run.
           propagateCancellation = cancelled;
@@ -124,6 +126,8 @@ export class TaskGroup {
     if (this.parentCancelRequested) {
       // We cancelled the parent ourselves: take that back.
       if (parent.uncancel() === 0) propagateCancellation = null;
+      // A cancellation left over is someone else's: do not drop it (gh-155433).
+      else if (propagateCancellation === null) propagateCancellation = pendingCancellation;
     }
     if (propagateCancellation !== null && this.errors.length === 0) throw propagateCancellation;
     if (error !== NO_ERROR && !(error instanceof CancelledError)) this.errors.push(error);

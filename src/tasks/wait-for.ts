@@ -1,5 +1,5 @@
 import { CancelledError, TimeoutError, describeValue } from "../errors.js";
-import type { Coro } from "../futures/coroutine.js";
+import { type Coro, isCoroutine } from "../futures/coroutine.js";
 import type { Future } from "../futures/future.js";
 import { type FutureSource, ensureFuture } from "./create-task.js";
 import { type AwaitableCoro, operation } from "./operation.js";
@@ -25,6 +25,8 @@ export function waitFor<T>(awaitable: FutureSource<T>, ms: number | null): Await
 }
 
 function* waitForCoro<T>(awaitable: FutureSource<T>, ms: number | null): Coro<T> {
+  // asyncio 3.12+: a coroutine runs inside the waiting task, under a timeout scope.
+  if (isCoroutine(awaitable) && (ms === null || ms > 0)) return yield* timeout(ms, awaitable);
   const future = ensureFuture(awaitable);
   if (ms !== null && ms <= 0) {
     if (future.done()) return future.result();

@@ -1,4 +1,4 @@
-import { type Coro, type ExceptionContext, type RunOptions, VirtualClock, getRunningLoop, run } from "../../src/index.js";
+import { type Coro, type ExceptionContext, type Future, type RunOptions, VirtualClock, getRunningLoop, run } from "../../src/index.js";
 
 /** What a test run left behind: the result, the clock, and what reached the exception handler. */
 export interface Outcome<T> {
@@ -41,7 +41,7 @@ export class Log {
 }
 
 /** Runs `body` and returns what it threw (failing if it did not throw). */
-export function* caught(body: Coro<unknown>): Coro<unknown> {
+export function* caught(body: Coro<unknown> | Future<unknown>): Coro<unknown> {
   try {
     yield* body;
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import type { Task } from "./task.js";
+import { taskListOf } from "./task-list.js";
 
 /**
  * The task whose coroutine is running now, or `null` in a plain callback. In an
@@ -25,5 +26,5 @@ export function currentTask(loop: EventLoop = getRunningLoop()): Task<unknown> |
  * ```
  */
 export function allTasks(loop: EventLoop = getRunningLoop()): Set<Task<unknown>> {
-  return new Set(loop._tasks as Set<Task<unknown>>);
+  return taskListOf<Task<unknown>>(loop).toSet();
 }

@@ -5,6 +5,18 @@ import { getRunningLoop } from "../loop/running-loop.js";
 /** A callback added with `addDoneCallback`; it receives the future. */
 export type DoneCallback<F> = (future: F) => void;
 
+/**
+ * @internal Something woken when a future is done without a closure of its own:
+ * a task waiting on the future (asyncio's `Task.__wakeup`).
+ */
+export interface FutureWaiter {
+  _wakeUp(future: Future<unknown>): void;
+}
+
+function wakeWaiter(waiter: FutureWaiter, future: Future<unknown>): void {
+  waiter._wakeUp(future);
+}
+
 const PENDING = 0;
 const FINISHED = 1;
 const CANCELLED = 2;
@@ -48,6 +60,20 @@ class UnretrievedError {
 // A future dropped with its error unretrieved is reported when collected; whatever
 // is still unretrieved when the loop closes is reported then (deterministically).
 const unretrievedOnCollect = new FinalizationRegistry<UnretrievedError>((record) => record.reportIfOpen());
+
+/** The fields of a future that only some futures need. */
+interface RareState<T> {
+  /** The message given to `cancel()`. */
+  cancelMessage?: string | undefined;
+  /** A running async-function task's controller: its signal aborts on `cancel()`. */
+  abortController?: AbortController | undefined;
+  /** The CancelledError a task's coroutine raised, re-raised by `result()`. */
+  cancelledError?: CancelledError;
+  /** The error set on the future while nobody has retrieved it. */
+  unretrieved?: UnretrievedError;
+  /** Settles the promise made by `then()`. */
+  settle?: { resolve(value: T): void; reject(error: unknown): void };
+}
 
 /**
  * What `yield* future` runs: asyncio's `Future.__await__`. A done future returns
@@ -96,13 +122,20 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _state: State = PENDING;
   /** @internal */ _result: T | undefined = undefined;
   /** @internal */ _exception: unknown = undefined;
-  /** @internal */ _cancelMessage: string | undefined = undefined;
-  /** @internal The CancelledError a task's coroutine raised, reused by `result()`. */
-  _cancelledError: CancelledError | null = null;
   /** @internal */ readonly _loop: EventLoop;
-  private callbacks: Array<(future: any) => void> | null = null;
-  private unretrieved: UnretrievedError | null = null;
-  private settle: { resolve(value: T): void; reject(error: unknown): void } | null = null;
+  private callbacks: Array<((future: any) => void) | FutureWaiter> | null = null;
+  // State most futures never need lives in a side object: every field here costs
+  // memory on every task, and spawning 1e5 tasks is measured in bench/.
+  /** @internal */ protected rare: RareState<T> | null = null;
+
+  /** @internal The message given to `cancel()`. */
+  get _cancelMessage(): string | undefined {
+    return this.rare?.cancelMessage;
+  }
+
+  set _cancelMessage(message: string | undefined) {
+    if (message !== undefined || this.rare !== null) (this.rare ??= {}).cancelMessage = message;
+  }
 
   /**
    * A pending future on `loop` (the running loop by default).
@@ -200,13 +233,27 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (typeof callback !== "function") {
       throw new TypeError(`addDoneCallback expects a function, got ${describeValue(callback)}`);
     }
+    this.addCallback(callback);
+  }
+
+  /** @internal Wakes `waiter` (a task) on the loop once done. */
+  _addWaiter(waiter: FutureWaiter): void {
+    this.addCallback(waiter);
+  }
+
+  private addCallback(callback: ((future: any) => void) | FutureWaiter): void {
     if (this._state !== PENDING) {
-      this._loop.callSoon(callback, this);
+      this.scheduleCallback(callback);
     } else if (this.callbacks === null) {
       this.callbacks = [callback];
     } else {
       this.callbacks.push(callback);
     }
+  }
+
+  private scheduleCallback(callback: ((future: any) => void) | FutureWaiter): void {
+    if (typeof callback === "function") this._loop._callSoon(callback, this, undefined);
+    else this._loop._callSoon(wakeWaiter, callback, this);
   }
 
   /** Removes every registration of `callback`; returns how many were removed. */
@@ -239,9 +286,20 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return `<${this.constructor.name} ${this.describeState()}>`;
   }
 
+  /** @internal Keeps the CancelledError a task's coroutine raised, for `result()` to re-raise. */
+  _setCancelledError(error: CancelledError): void {
+    (this.rare ??= {}).cancelledError = error;
+  }
+
+  /** @internal Done with a result (not an error, not cancelled). */
+  _succeeded(): boolean {
+    return this._state === FINISHED && this._exception === undefined;
+  }
+
   /** @internal The CancelledError `result()` raises for a cancelled future. */
   makeCancelledError(): CancelledError {
-    if (this._cancelledError !== null) return this._cancelledError;
+    const raised = this.rare?.cancelledError;
+    if (raised !== undefined) return raised;
     return new CancelledError(this._cancelMessage ?? "");
   }
 
@@ -262,9 +320,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
     if (this._state === CANCELLED) return Promise.reject(this.makeCancelledError());
     return new Promise<T>((resolve, reject) => {
-      const previous = this.settle;
-      this.settle =
-        previous === null
+      const rare = (this.rare ??= {});
+      const previous = rare.settle;
+      rare.settle =
+        previous === undefined
           ? { resolve, reject }
           : {
               resolve: (value) => (previous.resolve(value), resolve(value)),
@@ -277,12 +336,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const callbacks = this.callbacks;
     if (callbacks !== null) {
       this.callbacks = null;
-      for (let i = 0; i < callbacks.length; i++) this._loop.callSoon(callbacks[i]!, this);
+      for (let i = 0; i < callbacks.length; i++) this.scheduleCallback(callbacks[i]!);
     }
-    const settle = this.settle;
-    if (settle !== null) {
+    const settle = this.rare?.settle;
+    if (settle !== undefined) {
       // Settling a promise runs nothing synchronously: its reactions are microtasks.
-      this.settle = null;
+      this.rare!.settle = undefined;
       if (this._state === CANCELLED) settle.reject(this.makeCancelledError());
       else if (this._exception !== undefined) {
         this.markRetrieved();
@@ -293,15 +352,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   private trackUnretrieved(error: unknown): void {
     const record = new UnretrievedError(this._loop, error, this.toString(), this.constructor.name);
-    this.unretrieved = record;
+    (this.rare ??= {}).unretrieved = record;
     this._loop._unreportedErrors.add(record);
     unretrievedOnCollect.register(this, record);
   }
 
   private markRetrieved(): void {
-    if (this.unretrieved !== null) {
-      this.unretrieved.markRetrieved();
-      this.unretrieved = null;
+    const record = this.rare?.unretrieved;
+    if (record !== undefined) {
+      record.markRetrieved();
+      this.rare!.unretrieved = undefined;
     }
   }
 }

@@ -2,7 +2,8 @@ import { CancelledError, InvalidStateError, RuntimeError, describeValue } from "
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { type AsyncBody, type Coro, explainCommonMistake, isCoroutine, isPromiseLike } from "./coroutine.js";
-import { Future } from "./future.js";
+import { Future, type FutureWaiter } from "./future.js";
+import { type Listed, taskListOf } from "./task-list.js";
 
 /** What a task runs: a coroutine, or an async function that receives an `AbortSignal`. */
 export type TaskBody<T> = Coro<T> | AsyncBody<T>;
@@ -42,45 +43,41 @@ let taskCounter = 0;
  * }
  * ```
  */
-export class Task<T = unknown> extends Future<T> {
-  private coro: Coro<T> | null;
-  private asyncBody: AsyncBody<T> | null;
-  private abortController: AbortController | null = null;
+export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed {
+  /** The coroutine, or the async function until it is called. */
+  private body: Coro<T> | AsyncBody<T> | null;
   private futureWaiter: Future<unknown> | null = null;
   private mustCancel = false;
   private cancelsRequested = 0;
-  private name: string;
-  private readonly stepSoon = (): void => this.step(undefined);
-  private readonly wakeup = (future: Future<unknown>): void => this.wakeUpFrom(future);
+  // The default name is built only when asked for: spawning stays allocation-light.
+  private name: string | number;
+  /** @internal */ _previousListed: Listed | null = null;
+  /** @internal */ _nextListed: Listed | null = null;
 
   /** Prefer `createTask(body)`; this is what it calls. */
-  constructor(body: TaskBody<T>, loop: EventLoop = getRunningLoop(), options: TaskOptions = {}) {
+  constructor(body: TaskBody<T>, loop: EventLoop = getRunningLoop(), options?: TaskOptions) {
     super(loop);
-    if (isCoroutine(body)) {
-      this.coro = body;
-      this.asyncBody = null;
-    } else if (typeof body === "function" && explainCommonMistake(body, "createTask") === null) {
-      this.coro = null;
-      this.asyncBody = body;
+    if (isCoroutine(body) || (typeof body === "function" && explainCommonMistake(body, "createTask") === null)) {
+      this.body = body;
     } else {
       throw new TypeError(
         explainCommonMistake(body, "createTask") ??
           `createTask expects a coroutine (call the generator function: createTask(worker())) or an async function taking an AbortSignal, got ${describeValue(body)}`,
       );
     }
-    this.name = options.name !== undefined ? String(options.name) : `Task-${++taskCounter}`;
-    if (options.eager && loop.isRunning()) {
-      this.step(undefined);
-      if (!this.done()) loop._tasks.add(this);
+    this.name = options?.name !== undefined ? String(options.name) : ++taskCounter;
+    if (options?.eager && loop.isRunning()) {
+      this._step(undefined);
+      if (!this.done()) taskListOf(loop).add(this);
     } else {
-      loop.callSoon(this.stepSoon);
-      loop._tasks.add(this);
+      loop._callSoon(stepTask, this, undefined);
+      taskListOf(loop).add(this);
     }
   }
 
-  /** The task's name. */
+  /** The task's name (`Task-N` unless given). */
   getName(): string {
-    return this.name;
+    return typeof this.name === "number" ? `Task-${this.name}` : this.name;
   }
 
   /** Renames the task. */
@@ -90,7 +87,7 @@ export class Task<T = unknown> extends Future<T> {
 
   /** The coroutine the task drives (`null` for an async-function task). */
   getCoro(): Coro<T> | null {
-    return this.coro;
+    return typeof this.body === "function" ? null : this.body;
   }
 
   /**
@@ -101,9 +98,10 @@ export class Task<T = unknown> extends Future<T> {
   override cancel(message?: string): boolean {
     if (this.done()) return false;
     this.cancelsRequested++;
-    if (this.abortController !== null) {
+    const controller = this.rare?.abortController;
+    if (controller !== undefined) {
       // An async function is running: the signal is the only way in.
-      this.abortController.abort(new CancelledError(message ?? ""));
+      controller.abort(new CancelledError(message ?? ""));
       return true;
     }
     if (this.futureWaiter !== null && this.futureWaiter.cancel(message)) {
@@ -146,11 +144,11 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   override toString(): string {
-    return `<Task ${this.name} ${this.describeState()}>`;
+    return `<Task ${this.getName()} ${this.describeState()}>`;
   }
 
-  /** One step, as asyncio's `Task.__step`: resume the coroutine with a value or an error. */
-  private step(error: unknown): void {
+  /** @internal One step, as asyncio's `Task.__step`: resume the coroutine with a value or an error. */
+  _step(error: unknown): void {
     if (this.done()) throw new InvalidStateError(`step() on a task that is already done: ${this}`);
     if (this.mustCancel) {
       if (!(error instanceof CancelledError)) error = this.makeCancelledError();
@@ -161,8 +159,9 @@ export class Task<T = unknown> extends Future<T> {
     const previous = loop._currentTask; // an eager task steps inside another task's step
     loop._currentTask = this;
     try {
-      if (this.coro !== null) this.stepCoroutine(this.coro, error);
-      else this.startAsyncBody(error);
+      const body = this.body!;
+      if (typeof body === "function") this.startAsyncBody(body, error);
+      else this.stepCoroutine(body, error);
     } finally {
       loop._currentTask = previous;
     }
@@ -180,35 +179,36 @@ export class Task<T = unknown> extends Future<T> {
       if (this.mustCancel) {
         // Cancelled right before the coroutine returned.
         this.mustCancel = false;
-        this.finish(() => super.cancel(this._cancelMessage));
+        super.cancel(this._cancelMessage);
       } else {
-        this.finish(() => super.setResult(step.value));
+        super.setResult(step.value);
       }
+      this.unlist();
       return;
     }
     const yielded = step.value;
     if (yielded instanceof Future) {
       if (yielded._loop !== this._loop) {
-        this.stepSoonWith(new RuntimeError(`Task ${this.name} waited on a future that belongs to a different loop; create it with this loop's createFuture().`));
+        this.stepSoonWith(new RuntimeError(`Task ${this.getName()} waited on a future that belongs to a different loop; create it with this loop's createFuture().`));
       } else if (yielded === this) {
-        this.stepSoonWith(new RuntimeError(`Task ${this.name} cannot wait on itself.`));
+        this.stepSoonWith(new RuntimeError(`Task ${this.getName()} cannot wait on itself.`));
       } else {
-        yielded.addDoneCallback(this.wakeup);
+        yielded._addWaiter(this);
         this.futureWaiter = yielded;
         if (this.mustCancel && yielded.cancel(this._cancelMessage)) this.mustCancel = false;
       }
     } else if (yielded === undefined) {
       // A bare `yield` gives up the rest of this iteration (asyncio's sleep(0)).
-      this._loop.callSoon(this.stepSoon);
+      this._loop._callSoon(stepTask, this, undefined);
     } else if (isPromiseLike(yielded)) {
-      this.stepSoonWith(new TypeError(`Task ${this.name} got a yielded promise; a coroutine waits on a promise with yield* ensureFuture(promise).`));
+      this.stepSoonWith(new TypeError(`Task ${this.getName()} got a yielded promise; a coroutine waits on a promise with yield* ensureFuture(promise).`));
     } else {
-      this.stepSoonWith(new TypeError(`Task ${this.name} got bad yield: ${describeValue(yielded)}; wait with yield* on a future, task or coroutine.`));
+      this.stepSoonWith(new TypeError(`Task ${this.getName()} got bad yield: ${describeValue(yielded)}; wait with yield* on a future, task or coroutine.`));
     }
   }
 
   /** An async-function task: the first step calls the function; cancellation goes through its signal. */
-  private startAsyncBody(error: unknown): void {
+  private startAsyncBody(body: AsyncBody<T>, error: unknown): void {
     if (error !== undefined) {
       // Cancelled before it started: the function never runs.
       this.finishWithError(error);
@@ -217,19 +217,19 @@ export class Task<T = unknown> extends Future<T> {
     const controller = new AbortController();
     let outcome: unknown;
     try {
-      outcome = this.asyncBody!(controller.signal);
+      outcome = body(controller.signal);
     } catch (thrown) {
       this.finishWithError(thrown);
       return;
     }
-    this.asyncBody = null;
     if (isCoroutine(outcome)) {
       // `createTask(() => worker())`: drive the coroutine it returned.
-      this.coro = outcome as Coro<T>;
-      this.stepCoroutine(this.coro, undefined);
+      this.body = outcome as Coro<T>;
+      this.stepCoroutine(outcome as Coro<T>, undefined);
       return;
     }
-    this.abortController = controller;
+    this.body = null;
+    (this.rare ??= {}).abortController = controller;
     if (!isPromiseLike(outcome)) {
       this.settleAsyncBody(true, outcome, controller);
       return;
@@ -241,11 +241,12 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   private settleAsyncBody(fulfilled: boolean, outcome: unknown, controller: AbortController): void {
-    this.abortController = null;
+    this.rare!.abortController = undefined;
     if (this.done() || this._loop.isClosed()) return;
     if (fulfilled) {
       // Like a coroutine that swallowed its cancellation: the value stands.
-      this.finish(() => super.setResult(outcome as T));
+      super.setResult(outcome as T);
+      this.unlist();
     } else if (controller.signal.aborted && isAbortOf(outcome, controller.signal)) {
       this.finishWithError(outcome instanceof CancelledError ? outcome : controller.signal.reason);
     } else {
@@ -255,39 +256,37 @@ export class Task<T = unknown> extends Future<T> {
 
   private finishWithError(thrown: unknown): void {
     if (thrown instanceof CancelledError) {
-      this._cancelledError = thrown; // awaiting the task re-raises this very error
-      this.finish(() => super.cancel(thrown.message));
+      this._setCancelledError(thrown); // awaiting the task re-raises this very error
+      super.cancel(thrown.message);
     } else {
-      const error = thrown === undefined ? new RuntimeError(`Task ${this.name} threw undefined`) : thrown;
-      this.finish(() => super.setException(error));
+      super.setException(thrown === undefined ? new RuntimeError(`Task ${this.getName()} threw undefined`) : thrown);
     }
+    this.unlist();
   }
 
-  private finish(complete: () => void): void {
-    complete();
-    this._loop._tasks.delete(this);
+  private unlist(): void {
+    taskListOf<Task<unknown>>(this._loop).remove(this);
   }
 
-  private wakeUpFrom(future: Future<unknown>): void {
-    if (future.cancelled()) {
-      this.step(future.makeCancelledError());
-      return;
+  /** @internal The future this task waited on is done (asyncio's `Task.__wakeup`). */
+  _wakeUp(future: Future<unknown>): void {
+    if (future._succeeded()) {
+      this._step(undefined);
+    } else {
+      // Cancelled: a fresh CancelledError; failed: the error, which is now retrieved.
+      this._step(future.cancelled() ? future.makeCancelledError() : future.exception());
     }
-    const error = future.exception(); // also marks the error as retrieved
-    this.step(error);
   }
 
   private stepSoonWith(error: unknown): void {
-    this._loop.callSoon(stepWithError, this, error);
-  }
-
-  /** @internal For `stepSoonWith`. */
-  static _stepWithError(task: Task<unknown>, error: unknown): void {
-    task.step(error);
+    this._loop._callSoon(stepTask, this, error);
   }
 }
 
-const stepWithError = (task: Task<unknown>, error: unknown): void => Task._stepWithError(task, error);
+/** Steps a task from the loop; module-level so scheduling a step allocates no closure. */
+function stepTask(task: Task<unknown>, error: unknown): void {
+  task._step(error);
+}
 
 /** Whether a rejection is the abort the task asked for. */
 function isAbortOf(reason: unknown, signal: AbortSignal): boolean {

@@ -4,6 +4,7 @@ import type { Future } from "../futures/future.js";
 import type { Task, TaskBody, TaskOptions } from "../futures/task.js";
 import { Handle, TimerHandle } from "./handles.js";
 import { findRunningLoop, setRunningLoop } from "./running-loop.js";
+import { type InternalCallback, ReadyQueue, describeEntry, runEntry } from "./ready-queue.js";
 import { TimerHeap } from "./timer-heap.js";
 import type { Clock } from "./virtual-clock.js";
 
@@ -86,8 +87,7 @@ export class EventLoop {
   /** Debug-mode threshold (ms) above which a callback is reported as slow. */
   slowCallbackDuration = 100;
 
-  private ready: Handle[] = [];
-  private spareReady: Handle[] = [];
+  private readonly ready = new ReadyQueue();
   private readonly timers = new TimerHeap();
   private cancelledTimers = 0;
   private timerSequence = 0;
@@ -111,8 +111,8 @@ export class EventLoop {
 
   /** @internal The task being stepped (set by `futures/`). */
   _currentTask: unknown = null;
-  /** @internal Tasks not yet done (kept by `futures/`). */
-  readonly _tasks = new Set<unknown>();
+  /** @internal The tasks not yet done, kept by `futures/` (opaque here). */
+  _taskList: unknown = null;
   /** @internal Errors nobody retrieved yet, reported at `close()` if still unretrieved. */
   readonly _unreportedErrors = new Set<{ report(): void }>();
 
@@ -137,7 +137,7 @@ export class EventLoop {
    */
   callSoon<A extends unknown[]>(callback: (...args: A) => void, ...args: A): Handle {
     this.checkCallback(callback, "callSoon");
-    return this.scheduleHandle(new Handle(callback, args.length === 0 ? undefined : args, this));
+    return this.scheduleHandle(new Handle(callback, args.length, args[0], args[1], args.length > 2 ? args : undefined, this));
   }
 
   /**
@@ -170,7 +170,7 @@ export class EventLoop {
     }
     this.checkCallback(callback, "callAt");
     this.checkClosed();
-    const timer = new TimerHandle(when, this.timerSequence++, callback, args.length === 0 ? undefined : args, this);
+    const timer = new TimerHandle(when, this.timerSequence++, callback, args, this);
     this.timers.push(timer);
     if (this.running && !this.drainScheduled) this.waitForTimers();
     return timer;
@@ -245,7 +245,7 @@ export class EventLoop {
     setRunningLoop(this);
     return new Promise<void>((resolve) => {
       this.resolveStopped = resolve;
-      if (this.ready.length > 0 || this.stopping) this.scheduleDrain();
+      if (!this.ready.isEmpty || this.stopping) this.scheduleDrain();
       else this.waitForTimers();
     });
   }
@@ -293,7 +293,7 @@ export class EventLoop {
     if (this.running) throw new RuntimeError("Cannot close a running event loop; stop() it first.");
     if (this.closed) return;
     this.closed = true;
-    this.ready.length = 0;
+    this.ready.clear();
     this.timers.removeCancelled();
     while (this.timers.size > 0) this.timers.pop()!.cancel();
     for (const report of [...this._unreportedErrors]) report.report();
@@ -357,6 +357,16 @@ export class EventLoop {
     }
   }
 
+  /**
+   * @internal `callSoon` for the library's own hot paths (task steps, future
+   * callbacks): no argument array, no checks the callers already made.
+   */
+  _callSoon(callback: InternalCallback, arg0: unknown, arg1: unknown): void {
+    this.checkClosed();
+    this.ready.pushCall(callback, arg0, arg1);
+    if (this.running && !this.drainScheduled) this.scheduleDrain();
+  }
+
   /** @internal A scheduled timer was cancelled (lazy removal bookkeeping). */
   _timerCancelled(): void {
     this.cancelledTimers++;
@@ -364,7 +374,7 @@ export class EventLoop {
 
   private scheduleHandle(handle: Handle): Handle {
     this.checkClosed();
-    this.ready.push(handle);
+    this.ready.pushHandle(handle);
     if (this.running && !this.drainScheduled) this.scheduleDrain();
     return handle;
   }
@@ -397,7 +407,7 @@ export class EventLoop {
     this.runOnce();
     if (this.stopping) {
       this.finishStop();
-    } else if (this.ready.length > 0) {
+    } else if (!this.ready.isEmpty) {
       this.scheduleDrain();
     } else {
       this.waitForTimers();
@@ -417,34 +427,34 @@ export class EventLoop {
       timers.pop();
       top._scheduled = false;
       if (top._cancelled) this.cancelledTimers--;
-      else this.ready.push(top);
+      else this.ready.pushHandle(top);
       top = timers.peek();
     }
 
     // Only what was ready when the iteration began runs now; callbacks scheduled
-    // meanwhile land in the other buffer and wait for the next iteration.
-    const batch = this.ready;
-    this.ready = this.spareReady;
-    const debug = this.debug;
-    for (let i = 0; i < batch.length; i++) {
-      const handle = batch[i]!;
-      if (handle._cancelled) continue;
-      const started = debug ? host.now() : 0;
-      try {
-        handle._run();
-      } catch (error) {
-        this.callExceptionHandler({ message: `Exception in callback ${handle._describe()}`, exception: error, handle });
-      }
-      if (debug) {
-        const took = host.now() - started;
-        if (took >= this.slowCallbackDuration) {
-          this.logger.warn(`Executing ${handle._describe()} took ${took.toFixed(3)} ms`);
-        }
+    // meanwhile wait for the next iteration (see ReadyQueue).
+    this.ready.runBatch(this.runReadyEntry);
+  }
+
+  private readonly runReadyEntry = (batch: unknown[], index: number): void => {
+    const started = this.debug ? host.now() : 0;
+    try {
+      runEntry(batch, index);
+    } catch (error) {
+      const entry = batch[index];
+      this.callExceptionHandler({
+        message: `Exception in callback ${describeEntry(batch, index)}`,
+        exception: error,
+        ...(entry instanceof Handle ? { handle: entry } : {}),
+      });
+    }
+    if (this.debug) {
+      const took = host.now() - started;
+      if (took >= this.slowCallbackDuration) {
+        this.logger.warn(`Executing ${describeEntry(batch, index)} took ${took.toFixed(3)} ms`);
       }
     }
-    batch.length = 0;
-    this.spareReady = batch;
-  }
+  };
 
   /** Nothing is ready: arm the host timer for the earliest deadline, or jump virtual time to it. */
   private waitForTimers(): void {
@@ -481,7 +491,7 @@ export class EventLoop {
   private readonly virtualJump = (): void => {
     this.virtualJumpScheduled = false;
     // Work arrived while the host settled its microtasks: time must not move yet.
-    if (!this.running || this.drainScheduled || this.ready.length > 0) return;
+    if (!this.running || this.drainScheduled || !this.ready.isEmpty) return;
     const top = this.timers.peek();
     if (top === undefined) return;
     this.clock.advanceTo!(top._when);

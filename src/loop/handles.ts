@@ -12,13 +12,20 @@ import type { EventLoop } from "./event-loop.js";
  */
 export class Handle {
   /** @internal */ _callback: ((...args: any[]) => void) | null;
-  /** @internal */ _args: unknown[] | undefined;
+  // Up to two arguments are stored inline so the loop's hot path allocates no array.
+  /** @internal */ _argc: number;
+  /** @internal */ _arg0: unknown;
+  /** @internal */ _arg1: unknown;
+  /** @internal More than two arguments. */ _args: unknown[] | undefined;
   /** @internal */ _cancelled = false;
   /** @internal */ readonly _loop: EventLoop;
 
   /** @internal */
-  constructor(callback: (...args: any[]) => void, args: unknown[] | undefined, loop: EventLoop) {
+  constructor(callback: (...args: any[]) => void, argc: number, arg0: unknown, arg1: unknown, args: unknown[] | undefined, loop: EventLoop) {
     this._callback = callback;
+    this._argc = argc;
+    this._arg0 = arg0;
+    this._arg1 = arg1;
     this._args = args;
     this._loop = loop;
   }
@@ -29,7 +36,7 @@ export class Handle {
       this._cancelled = true;
       // Drop references so a cancelled handle waiting in a queue holds nothing alive.
       this._callback = null;
-      this._args = undefined;
+      this._arg0 = this._arg1 = this._args = undefined;
     }
   }
 
@@ -46,10 +53,16 @@ export class Handle {
   /** @internal Runs the callback; the loop reports what it throws. */
   _run(): void {
     const callback = this._callback!;
-    const args = this._args;
-    if (args === undefined) callback();
-    else if (args.length === 1) callback(args[0]);
-    else callback(...args);
+    switch (this._argc) {
+      case 0:
+        return callback();
+      case 1:
+        return callback(this._arg0);
+      case 2:
+        return callback(this._arg0, this._arg1);
+      default:
+        return callback(...this._args!);
+    }
   }
 
   /** @internal A short description for error messages. */
@@ -77,8 +90,8 @@ export class TimerHandle extends Handle {
   _scheduled = true;
 
   /** @internal */
-  constructor(when: number, sequence: number, callback: (...args: any[]) => void, args: unknown[] | undefined, loop: EventLoop) {
-    super(callback, args, loop);
+  constructor(when: number, sequence: number, callback: (...args: any[]) => void, args: unknown[], loop: EventLoop) {
+    super(callback, args.length, args[0], args[1], args.length > 2 ? args : undefined, loop);
     this._when = when;
     this._sequence = sequence;
   }

@@ -1,0 +1,117 @@
+/**
+ * Core runtime: task spawn+join, awaiting a done future, sleep(0) switches.
+ * Measures the built package (`asyncio-ts` resolves to dist/), as users get it.
+ * Compared with bare async functions + Promise.all and with effection.
+ */
+import { run as effectionRun, spawn as effectionSpawn } from "effection";
+import { type Coro, createTask, gather, getRunningLoop, run, sleep } from "asyncio-ts";
+import type { BenchGroup } from "./harness.js";
+
+const TASKS = 100_000;
+const AWAITS = 1_000_000;
+const SWITCHES = 100_000;
+
+function* child(): Coro<number> {
+  return 1;
+}
+
+export const coreGroups: BenchGroup[] = [
+  {
+    name: "spawn+join 1e5 tasks",
+    ops: TASKS,
+    rounds: 11,
+    cases: [
+      {
+        name: "asyncio-ts createTask + yield* each",
+        run: () =>
+          run(
+            (function* (): Coro<void> {
+              const tasks = new Array(TASKS);
+              for (let i = 0; i < TASKS; i++) tasks[i] = createTask(child());
+              for (let i = 0; i < TASKS; i++) yield* tasks[i];
+            })(),
+          ),
+      },
+      {
+        name: "asyncio-ts createTask + gather",
+        run: () =>
+          run(
+            (function* (): Coro<void> {
+              const tasks = new Array(TASKS);
+              for (let i = 0; i < TASKS; i++) tasks[i] = createTask(child());
+              yield* gather(...tasks);
+            })(),
+          ),
+      },
+      {
+        name: "async functions + Promise.all",
+        run: async () => {
+          const promises = new Array(TASKS);
+          for (let i = 0; i < TASKS; i++) promises[i] = (async () => 1)();
+          await Promise.all(promises);
+        },
+      },
+      {
+        name: "effection spawn + yield* each",
+        run: () =>
+          effectionRun(function* () {
+            const tasks = new Array(TASKS);
+            for (let i = 0; i < TASKS; i++) tasks[i] = yield* effectionSpawn(function* () {
+              return 1;
+            });
+            for (let i = 0; i < TASKS; i++) yield* tasks[i];
+          }),
+      },
+    ],
+  },
+  {
+    name: "wait on a done future/promise",
+    ops: AWAITS,
+    cases: [
+      {
+        name: "asyncio-ts yield* done future",
+        run: () =>
+          run(
+            (function* (): Coro<void> {
+              const future = getRunningLoop().createFuture<number>();
+              future.setResult(1);
+              let sum = 0;
+              for (let i = 0; i < AWAITS; i++) sum += yield* future;
+              if (sum !== AWAITS) throw new Error("wrong sum");
+            })(),
+          ),
+      },
+      {
+        name: "native await resolved promise",
+        run: async () => {
+          const promise = Promise.resolve(1);
+          let sum = 0;
+          for (let i = 0; i < AWAITS; i++) sum += await promise;
+          if (sum !== AWAITS) throw new Error("wrong sum");
+        },
+      },
+    ],
+  },
+  {
+    name: "sleep(0) switch",
+    ops: SWITCHES,
+    rounds: 11,
+    cases: [
+      {
+        name: "asyncio-ts yield* sleep(0)",
+        run: () =>
+          run(
+            (function* (): Coro<void> {
+              for (let i = 0; i < SWITCHES; i++) yield* sleep(0);
+            })(),
+          ),
+      },
+      {
+        name: "native await new Promise(setImmediate)",
+        run: async () => {
+          for (let i = 0; i < SWITCHES; i++) await new Promise((resolve) => setImmediate(resolve));
+        },
+      },
+    ],
+  },
+];

@@ -1,0 +1,93 @@
+/**
+ * A small benchmark harness: each case runs alternately with its comparisons in one
+ * process (so machine noise hits all of them alike), and the report gives medians
+ * per operation and ratios against the first case of the group ("ours").
+ */
+import { writeFileSync, readFileSync, existsSync } from "node:fs";
+
+export interface BenchCase {
+  name: string;
+  /** Runs `ops` operations once; may be async. */
+  run: () => unknown | Promise<unknown>;
+}
+
+export interface BenchGroup {
+  name: string;
+  /** Operations per run of each case (to report time per operation). */
+  ops: number;
+  /** The first case is ours; the others are compared with it. */
+  cases: BenchCase[];
+  /** Timed rounds per case (after one warm-up round each). */
+  rounds?: number;
+}
+
+export interface CaseResult {
+  name: string;
+  medianNsPerOp: number;
+  opsPerSecond: number;
+  /** This case's time per op divided by ours: > 1 means ours is faster. */
+  ratioToOurs: number;
+}
+
+export interface GroupResult {
+  name: string;
+  ops: number;
+  cases: CaseResult[];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Runs one group, alternating its cases round by round. */
+export async function runGroup(group: BenchGroup): Promise<GroupResult> {
+  const rounds = group.rounds ?? 15;
+  const samples = group.cases.map(() => [] as number[]);
+  for (const benchCase of group.cases) await benchCase.run(); // warm-up
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < group.cases.length; i++) {
+      // Each case starts on a clean heap, so it does not pay for another's garbage.
+      (globalThis as { gc?: () => void }).gc?.();
+      const started = performance.now();
+      await group.cases[i]!.run();
+      samples[i]!.push(performance.now() - started);
+    }
+  }
+  const medians = samples.map((s) => (median(s) * 1e6) / group.ops);
+  const ours = medians[0]!;
+  return {
+    name: group.name,
+    ops: group.ops,
+    cases: group.cases.map((benchCase, i) => ({
+      name: benchCase.name,
+      medianNsPerOp: medians[i]!,
+      opsPerSecond: 1e9 / medians[i]!,
+      ratioToOurs: medians[i]! / ours,
+    })),
+  };
+}
+
+/** Prints a group as a table row set. */
+export function printGroup(result: GroupResult): void {
+  console.log(`\n${result.name} (${result.ops} ops per run)`);
+  for (const c of result.cases) {
+    const perOp = c.medianNsPerOp >= 1000 ? `${(c.medianNsPerOp / 1000).toFixed(3)} µs` : `${c.medianNsPerOp.toFixed(1)} ns`;
+    console.log(`  ${c.name.padEnd(48)} ${perOp.padStart(12)}/op  ${formatRate(c.opsPerSecond).padStart(10)}  ×${c.ratioToOurs.toFixed(2)} ours`);
+  }
+}
+
+function formatRate(perSecond: number): string {
+  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(2)} M/s`;
+  if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)} k/s`;
+  return `${perSecond.toFixed(1)} /s`;
+}
+
+/** Merges results into bench/results.json, keyed by group name. */
+export function saveResults(results: GroupResult[], file = new URL("./results.json", import.meta.url)): void {
+  const previous = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { groups: Record<string, GroupResult> }) : { groups: {} };
+  for (const result of results) previous.groups[result.name] = result;
+  const machine = { node: process.version, platform: process.platform, arch: process.arch, date: new Date().toISOString() };
+  writeFileSync(file, JSON.stringify({ machine, groups: previous.groups }, null, 2) + "\n");
+}

@@ -48,4 +48,5 @@ export { timeout, timeoutAt, Timeout } from "./tasks/timeout.js";
 export type { TimeoutBody } from "./tasks/timeout.js";
 export { TaskGroup, taskGroup } from "./tasks/task-group.js";
 export type { TaskGroupBody } from "./tasks/task-group.js";
-export type { AwaitableCoro } from "./tasks/operation.js";
+export { awaitable } from "./futures/awaitable.js";
+export type { AwaitableCoro } from "./futures/awaitable.js";

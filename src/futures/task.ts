@@ -200,6 +200,8 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
     } else if (yielded === undefined) {
       // A bare `yield` gives up the rest of this iteration (asyncio's sleep(0)).
       this._loop._callSoon(stepTask, this, undefined);
+    } else if (isCoroutine(yielded)) {
+      this.stepSoonWith(new TypeError(`Task ${this.getName()} got a yielded coroutine; wait on it with yield* (with the star).`));
     } else if (isPromiseLike(yielded)) {
       this.stepSoonWith(new TypeError(`Task ${this.getName()} got a yielded promise; a coroutine waits on a promise with yield* ensureFuture(promise).`));
     } else {

@@ -2,7 +2,7 @@ import { describeValue } from "../errors.js";
 import type { Coro } from "../futures/coroutine.js";
 import type { Future } from "../futures/future.js";
 import { getRunningLoop } from "../loop/running-loop.js";
-import { type AwaitableCoro, operation } from "./operation.js";
+import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 
 /**
  * Waits `ms` milliseconds, then returns `value`. `sleep(0)` gives up the rest of
@@ -21,15 +21,15 @@ export function sleep<T>(ms: number, value?: T): AwaitableCoro<T | undefined> {
   if (typeof ms !== "number" || Number.isNaN(ms)) {
     throw new TypeError(`sleep expects a delay in milliseconds, got ${describeValue(ms)}`);
   }
-  return operation(() => (ms <= 0 ? yieldOnce(value) : sleepFor(ms, value)));
+  return ms <= 0 ? yieldOnce(value) : sleepFor(ms, value);
 }
 
-function* yieldOnce<T>(value: T): Coro<T> {
+const yieldOnce = awaitable(function* yieldOnce<T>(value: T): Coro<T> {
   yield;
   return value;
-}
+});
 
-function* sleepFor<T>(ms: number, value: T): Coro<T> {
+const sleepFor = awaitable(function* sleepFor<T>(ms: number, value: T): Coro<T> {
   const loop = getRunningLoop();
   const future = loop.createFuture<T>();
   const timer = loop.callLater(ms, resolveUnlessDone<T>, future, value);
@@ -38,7 +38,7 @@ function* sleepFor<T>(ms: number, value: T): Coro<T> {
   } finally {
     timer.cancel();
   }
-}
+});
 
 function resolveUnlessDone<T>(future: Future<T>, value: T): void {
   if (!future.done()) future.setResult(value);

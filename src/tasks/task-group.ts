@@ -5,7 +5,7 @@ import type { Future } from "../futures/future.js";
 import type { Task, TaskBody, TaskOptions } from "../futures/task.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
-import { type AwaitableCoro, operation } from "./operation.js";
+import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
 
 /** The body of a task group: a generator function that receives the group. */
 export type TaskGroupBody<T> = (group: TaskGroup) => Coro<T>;
@@ -49,7 +49,7 @@ export class TaskGroup {
     if (typeof body !== "function") {
       throw new TypeError(`TaskGroup.run expects a generator function (function* (tg) { ... }), got ${describeValue(body)}`);
     }
-    return operation(() => this.runBody(body));
+    return this.runBody(body) as AwaitableCoro<T>;
   }
 
   /**
@@ -172,6 +172,8 @@ export class TaskGroup {
     }
   };
 }
+
+makeMethodAwaitable(TaskGroup.prototype, "runBody");
 
 /**
  * Runs `body` in a new `TaskGroup` (see there): `yield* taskGroup(function* (tg) { ... })`.

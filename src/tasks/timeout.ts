@@ -4,7 +4,7 @@ import { currentTask } from "../futures/current-task.js";
 import type { Task } from "../futures/task.js";
 import type { Handle } from "../loop/handles.js";
 import { getRunningLoop } from "../loop/running-loop.js";
-import { type AwaitableCoro, operation } from "./operation.js";
+import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 
 type TimeoutState = "created" | "entered" | "expiring" | "expired" | "exited";
 
@@ -131,7 +131,7 @@ export function timeout<T>(ms: number | null, body: TimeoutBody<T>): AwaitableCo
   if (ms !== null && (typeof ms !== "number" || Number.isNaN(ms))) {
     throw new TypeError(`timeout expects milliseconds or null, got ${describeValue(ms)}`);
   }
-  return operation(() => new Timeout(ms === null ? null : getRunningLoop().time() + ms)._run(body));
+  return runTimeout(ms === null ? null : { delay: ms }, body);
 }
 
 /**
@@ -148,8 +148,14 @@ export function timeoutAt<T>(when: number | null, body: TimeoutBody<T>): Awaitab
   if (when !== null && (typeof when !== "number" || Number.isNaN(when))) {
     throw new TypeError(`timeoutAt expects a loop time in milliseconds or null, got ${describeValue(when)}`);
   }
-  return operation(() => new Timeout(when)._run(body));
+  return runTimeout(when === null ? null : { at: when }, body);
 }
+
+/** The deadline is computed when the scope is entered, not when timeout() is called. */
+const runTimeout = awaitable(function* runTimeout<T>(deadline: { delay: number } | { at: number } | null, body: TimeoutBody<T>): Coro<T> {
+  const when = deadline === null ? null : "at" in deadline ? deadline.at : getRunningLoop().time() + deadline.delay;
+  return yield* new Timeout(when)._run(body);
+});
 
 function checkBody(body: unknown, name: string): void {
   if (!isCoroutine(body) && typeof body !== "function") {

@@ -2,7 +2,7 @@ import { CancelledError, TimeoutError, describeValue } from "../errors.js";
 import { type Coro, isCoroutine } from "../futures/coroutine.js";
 import type { Future } from "../futures/future.js";
 import { type FutureSource, ensureFuture } from "./create-task.js";
-import { type AwaitableCoro, operation } from "./operation.js";
+import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 import { timeout } from "./timeout.js";
 
 /**
@@ -17,17 +17,17 @@ import { timeout } from "./timeout.js";
  * catch (e) { if (e instanceof TimeoutError) console.log("gave up"); }
  * ```
  */
-export function waitFor<T>(awaitable: FutureSource<T>, ms: number | null): AwaitableCoro<T> {
+export function waitFor<T>(aw: FutureSource<T>, ms: number | null): AwaitableCoro<T> {
   if (ms !== null && (typeof ms !== "number" || Number.isNaN(ms))) {
     throw new TypeError(`waitFor expects a timeout in milliseconds or null, got ${describeValue(ms)}`);
   }
-  return operation(() => waitForCoro(awaitable, ms));
+  return waitForCoro(aw, ms) as AwaitableCoro<T>;
 }
 
-function* waitForCoro<T>(awaitable: FutureSource<T>, ms: number | null): Coro<T> {
+const waitForCoro = awaitable(function* waitForCoro<T>(aw: FutureSource<T>, ms: number | null): Coro<T> {
   // asyncio 3.12+: a coroutine runs inside the waiting task, under a timeout scope.
-  if (isCoroutine(awaitable) && (ms === null || ms > 0)) return yield* timeout(ms, awaitable);
-  const future = ensureFuture(awaitable);
+  if (isCoroutine(aw) && (ms === null || ms > 0)) return yield* timeout(ms, aw);
+  const future = ensureFuture(aw);
   if (ms !== null && ms <= 0) {
     if (future.done()) return future.result();
     yield* cancelAndWait(future);
@@ -39,7 +39,7 @@ function* waitForCoro<T>(awaitable: FutureSource<T>, ms: number | null): Coro<T>
     }
   }
   return yield* timeout(ms, waitOn(future));
-}
+});
 
 function* waitOn<T>(future: Future<T>): Coro<T> {
   return yield* future;

@@ -3,7 +3,7 @@ import { type Coro, isCoroutine } from "../futures/coroutine.js";
 import { Future } from "../futures/future.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { ensureFuture } from "./create-task.js";
-import { type AwaitableCoro, operation } from "./operation.js";
+import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 
 /** `wait` returns when any future finishes. */
 export const FIRST_COMPLETED = "FIRST_COMPLETED";
@@ -49,10 +49,10 @@ export function wait<T>(futures: Iterable<Future<T> | PromiseLike<T>>, options: 
       throw new TypeError(`wait expects futures, tasks or promises, got ${describeValue(item)}`);
     }
   }
-  return operation(() => waitCoro(items, timeout, returnWhen));
+  return waitCoro(items, timeout, returnWhen) as AwaitableCoro<[Set<Future<T>>, Set<Future<T>>]>;
 }
 
-function* waitCoro<T>(items: Array<Future<T> | PromiseLike<T>>, timeout: number | null, returnWhen: ReturnWhen): Coro<[Set<Future<T>>, Set<Future<T>>]> {
+const waitCoro = awaitable(function* waitCoro<T>(items: Array<Future<T> | PromiseLike<T>>, timeout: number | null, returnWhen: ReturnWhen): Coro<[Set<Future<T>>, Set<Future<T>>]> {
   const loop = getRunningLoop();
   const futures = items.map((item) => ensureFuture(item));
   const waiter = loop.createFuture<void>();
@@ -83,4 +83,4 @@ function* waitCoro<T>(items: Array<Future<T> | PromiseLike<T>>, timeout: number 
   const pending = new Set<Future<T>>();
   for (const future of futures) (future.done() ? done : pending).add(future);
   return [done, pending];
-}
+});

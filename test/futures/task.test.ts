@@ -430,3 +430,16 @@ describe("createTask with bad input", () => {
     expect(() => createTask(returns(1))).toThrow(/no running event loop/);
   });
 });
+
+describe("yielding without the star", () => {
+  it("throws a TypeError in that says to use yield*", async () => {
+    await runV(function* () {
+      const task = createTask(
+        (function* (): Coro<void> {
+          yield sleep(1) as never;
+        })(),
+      );
+      expect(((yield* caught(task)) as Error).message).toMatch(/yielded coroutine; wait on it with yield\*/);
+    });
+  });
+});

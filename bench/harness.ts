@@ -41,6 +41,16 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/**
+ * Lets whatever the previous case left running finish (a library may tear down
+ * asynchronously after its promise resolves), then collects garbage, so no case
+ * pays for another's work.
+ */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 /** Runs one group, alternating its cases round by round. */
 export async function runGroup(group: BenchGroup): Promise<GroupResult> {
   const rounds = group.rounds ?? 15;
@@ -48,8 +58,7 @@ export async function runGroup(group: BenchGroup): Promise<GroupResult> {
   for (const benchCase of group.cases) await benchCase.run(); // warm-up
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < group.cases.length; i++) {
-      // Each case starts on a clean heap, so it does not pay for another's garbage.
-      (globalThis as { gc?: () => void }).gc?.();
+      await settle();
       const started = performance.now();
       await group.cases[i]!.run();
       samples[i]!.push(performance.now() - started);

@@ -134,3 +134,45 @@ export function describeValue(value: unknown): string {
   if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
   return `${typeof value} ${String(value)}`;
 }
+
+/**
+ * A `Barrier` was aborted or reset while tasks waited on it (asyncio's
+ * `BrokenBarrierError`).
+ *
+ * @example
+ * ```ts
+ * try { yield* barrier.wait(); } catch (e) { if (e instanceof BrokenBarrierError) giveUp(); }
+ * ```
+ */
+export class BrokenBarrierError extends AsyncioError {}
+
+/**
+ * `getNowait()` on an empty queue.
+ *
+ * @example
+ * ```ts
+ * try { queue.getNowait(); } catch (e) { if (e instanceof QueueEmpty) idle(); }
+ * ```
+ */
+export class QueueEmpty extends AsyncioError {}
+
+/**
+ * `putNowait()` on a full queue.
+ *
+ * @example
+ * ```ts
+ * try { queue.putNowait(job); } catch (e) { if (e instanceof QueueFull) reject(job); }
+ * ```
+ */
+export class QueueFull extends AsyncioError {}
+
+/**
+ * The queue was shut down: `put` always fails; `get` fails once the queue is empty
+ * (at once after `shutdown(true)`), as asyncio 3.13's `QueueShutDown`.
+ *
+ * @example
+ * ```ts
+ * try { for (;;) handle(yield* queue.get()); } catch (e) { if (!(e instanceof QueueShutDown)) throw e; }
+ * ```
+ */
+export class QueueShutDown extends AsyncioError {}

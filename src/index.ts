@@ -7,9 +7,13 @@ import "./futures/register.js";
 
 export {
   AsyncioError,
+  BrokenBarrierError,
   CancelledError,
   ExceptionGroup,
   InvalidStateError,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
   RuntimeError,
   TimeoutError,
   ValueError,
@@ -50,3 +54,16 @@ export { TaskGroup, taskGroup } from "./tasks/task-group.js";
 export type { TaskGroupBody } from "./tasks/task-group.js";
 export { awaitable } from "./futures/awaitable.js";
 export type { AwaitableCoro } from "./futures/awaitable.js";
+
+export { Lock } from "./sync/lock.js";
+export { Event } from "./sync/event.js";
+export { Condition } from "./sync/condition.js";
+export { Semaphore, BoundedSemaphore } from "./sync/semaphore.js";
+export { Barrier } from "./sync/barrier.js";
+export { Guard, withLock } from "./sync/hold.js";
+export type { Acquirable } from "./sync/hold.js";
+
+export { Queue } from "./queues/queue.js";
+export { PriorityQueue, defaultCompare } from "./queues/priority-queue.js";
+export type { Comparator, PriorityQueueOptions } from "./queues/priority-queue.js";
+export { LifoQueue } from "./queues/lifo-queue.js";

@@ -1,6 +1,7 @@
-import { CancelledError, describeValue } from "../errors.js";
+import { describeValue } from "../errors.js";
 import { type Awaitable, explainCommonMistake, isCoroutine, isPromiseLike } from "../futures/coroutine.js";
 import { Future } from "../futures/future.js";
+import { futureFromPromise } from "../futures/future-from-promise.js";
 import type { Task, TaskBody, TaskOptions } from "../futures/task.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
@@ -41,25 +42,9 @@ export function ensureFuture<T>(awaitable: FutureSource<T>, loop?: EventLoop): F
   if (isCoroutine(awaitable) || (typeof awaitable === "function" && explainCommonMistake(awaitable, "") === null)) {
     return (loop ?? getRunningLoop()).createTask(awaitable as TaskBody<T>);
   }
-  if (isPromiseLike(awaitable)) return wrapPromise(awaitable as PromiseLike<T>, loop ?? getRunningLoop());
+  if (isPromiseLike(awaitable)) return futureFromPromise(awaitable as PromiseLike<T>, loop ?? getRunningLoop());
   throw new TypeError(
     explainCommonMistake(awaitable, "ensureFuture") ??
       `An awaitable was expected (a Future, a coroutine, a promise or an async function), got ${describeValue(awaitable)}`,
   );
-}
-
-/** A future settled by a promise. Cancelling the future does not stop the promise's work. */
-function wrapPromise<T>(promise: PromiseLike<T>, loop: EventLoop): Future<T> {
-  const future = loop.createFuture<T>();
-  promise.then(
-    (value) => {
-      if (!future.done() && !loop.isClosed()) future.setResult(value);
-    },
-    (error) => {
-      if (future.done() || loop.isClosed()) return;
-      if (error instanceof CancelledError) future.cancel(error.message);
-      else future.setException(error === undefined ? new TypeError("promise rejected with undefined") : error);
-    },
-  );
-  return future;
 }

@@ -1,0 +1,75 @@
+import type { Future } from "./future.js";
+
+/**
+ * A FIFO of waiter futures (asyncio's `collections.deque` of waiters). Removal is
+ * O(1) for the head — the usual case, since waiters leave in the order they came —
+ * and O(n) for a waiter cancelled in the middle.
+ */
+export class WaiterQueue<T = unknown> {
+  private items: Array<Future<T>> = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(waiter: Future<T>): void {
+    this.items.push(waiter);
+  }
+
+  /** Removes and returns the first waiter, or undefined. */
+  shift(): Future<T> | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const waiter = this.items[this.head]!;
+    this.items[this.head++] = undefined as unknown as Future<T>;
+    this.compact();
+    return waiter;
+  }
+
+  /** Removes `waiter` if present; returns whether it was. */
+  remove(waiter: Future<T>): boolean {
+    if (this.items[this.head] === waiter) {
+      this.shift();
+      return true;
+    }
+    const index = this.items.indexOf(waiter, this.head);
+    if (index < 0) return false;
+    this.items.splice(index, 1);
+    return true;
+  }
+
+  /** The waiters in order. */
+  *[Symbol.iterator](): Iterator<Future<T>> {
+    for (let i = this.head; i < this.items.length; i++) yield this.items[i]!;
+  }
+
+  /** The first waiter, or undefined. */
+  first(): Future<T> | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
+  }
+
+  /** The first waiter that is not done, or undefined. */
+  firstPending(): Future<T> | undefined {
+    for (let i = this.head; i < this.items.length; i++) {
+      const waiter = this.items[i]!;
+      if (!waiter.done()) return waiter;
+    }
+    return undefined;
+  }
+
+  /** Whether every waiter was cancelled (true when empty). */
+  allCancelled(): boolean {
+    for (let i = this.head; i < this.items.length; i++) if (!this.items[i]!.cancelled()) return false;
+    return true;
+  }
+
+  private compact(): void {
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head > 32 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

@@ -1,0 +1,255 @@
+import { QueueEmpty, QueueFull, QueueShutDown, ValueError, describeValue } from "../errors.js";
+import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
+import type { Coro } from "../futures/coroutine.js";
+import { LoopBound } from "../futures/loop-bound.js";
+import { WaiterQueue } from "../futures/waiter-queue.js";
+
+/**
+ * A FIFO queue for producer and consumer tasks, as asyncio 3.13's `Queue`:
+ * `put` waits while the queue is full, `get` waits while it is empty, `join` waits
+ * until every item put has been marked done with `taskDone`, and `shutdown` ends it.
+ * Cancelling a waiting `get` loses no item, and a cancelled `put` adds nothing.
+ * `get` on a non-empty queue and `put` on a non-full one return without yielding.
+ *
+ * It is an async iterable: `for await (const item of queue)` ends cleanly once the
+ * queue is shut down and drained.
+ *
+ * @example
+ * ```ts
+ * const queue = new Queue<string>(100);
+ * function* producer(): Coro<void> {
+ *   for (const url of urls) yield* queue.put(url);
+ *   queue.shutdown();
+ * }
+ * function* consumer(): Coro<void> {
+ *   try {
+ *     for (;;) { yield* fetchOne(yield* queue.get()); queue.taskDone(); }
+ *   } catch (e) { if (!(e instanceof QueueShutDown)) throw e; }
+ * }
+ * ```
+ */
+export class Queue<T> extends LoopBound implements AsyncIterable<T> {
+  private readonly limit: number;
+  private readonly getters = new WaiterQueue<void>();
+  private readonly putters = new WaiterQueue<void>();
+  private readonly joiners = new WaiterQueue<void>();
+  private unfinished = 0;
+  private isShutdown = false;
+  // FIFO storage: an array read from `head` (subclasses replace the four storage methods).
+  private items: T[] = [];
+  private head = 0;
+
+  /** A queue holding at most `maxsize` items; 0 (the default) means no limit. */
+  constructor(maxsize = 0) {
+    super();
+    if (typeof maxsize !== "number" || Number.isNaN(maxsize) || (!Number.isInteger(maxsize) && maxsize !== Infinity)) {
+      throw new TypeError(`Queue expects an integer maxsize, got ${describeValue(maxsize)}`);
+    }
+    if (maxsize < 0) throw new ValueError(`Queue maxsize must be >= 0 (0 means unbounded), got ${maxsize}`);
+    this.limit = maxsize;
+  }
+
+  /** The most items the queue holds (0: no limit). */
+  get maxsize(): number {
+    return this.limit;
+  }
+
+  /** How many items are in the queue. */
+  qsize(): number {
+    return this.storedCount();
+  }
+
+  /** Whether the queue holds no item. */
+  empty(): boolean {
+    return this.storedCount() === 0;
+  }
+
+  /** Whether the queue holds `maxsize` items (never, with no limit). */
+  full(): boolean {
+    return this.limit > 0 && this.storedCount() >= this.limit;
+  }
+
+  /**
+   * Puts `item` in, waiting while the queue is full. `QueueShutDown` if it is shut
+   * down (before or while waiting). A put cancelled while waiting adds nothing.
+   */
+  put(item: T): AwaitableCoro<void> {
+    return this.putCoro(item) as AwaitableCoro<void>;
+  }
+
+  /** Puts `item` in now, or throws `QueueFull` / `QueueShutDown`. */
+  putNowait(item: T): void {
+    if (this.isShutdown) throw new QueueShutDown("Queue is shut down: it takes no new items.");
+    if (this.full()) throw new QueueFull(`Queue is full (maxsize ${this.limit}); wait with put() or retry later.`);
+    this.putItem(item);
+    this.unfinished++;
+    wakeNext(this.getters);
+  }
+
+  /**
+   * Takes the next item, waiting while the queue is empty. `QueueShutDown` once the
+   * queue is shut down and empty. A get cancelled after it was woken loses nothing:
+   * the item stays for the next getter.
+   */
+  get(): AwaitableCoro<T> {
+    return this.getCoro() as AwaitableCoro<T>;
+  }
+
+  /** Takes the next item now, or throws `QueueEmpty` / `QueueShutDown`. */
+  getNowait(): T {
+    if (this.empty()) {
+      if (this.isShutdown) throw new QueueShutDown("Queue is shut down and empty.");
+      throw new QueueEmpty("Queue is empty; wait with get() or retry later.");
+    }
+    const item = this.getItem();
+    wakeNext(this.putters);
+    return item;
+  }
+
+  /**
+   * Marks one item taken with `get` as processed; `join` returns when every item
+   * put has been. `ValueError` if called more often than items were put.
+   */
+  taskDone(): void {
+    if (this.unfinished <= 0) throw new ValueError("taskDone() called too many times: call it once per item taken with get().");
+    this.unfinished--;
+    if (this.unfinished === 0) this.releaseJoiners();
+  }
+
+  /** Waits until every item put has been marked done with `taskDone`. */
+  join(): AwaitableCoro<void> {
+    return this.joinCoro() as AwaitableCoro<void>;
+  }
+
+  /**
+   * Shuts the queue down: `put` fails from now on with `QueueShutDown`, `get` fails
+   * once the queue is empty, and every blocked putter and getter is woken to see
+   * it. With `immediate`, the items still queued are dropped and marked done, so
+   * `join` returns.
+   */
+  shutdown(immediate = false): void {
+    this.isShutdown = true;
+    if (immediate) {
+      while (!this.empty()) {
+        this.getItem();
+        if (this.unfinished > 0) this.unfinished--;
+      }
+      if (this.unfinished === 0) this.releaseJoiners();
+    }
+    // Every waiter re-checks the state and sees the shutdown.
+    for (let waiter = this.getters.shift(); waiter !== undefined; waiter = this.getters.shift()) if (!waiter.done()) waiter.setResult();
+    for (let waiter = this.putters.shift(); waiter !== undefined; waiter = this.putters.shift()) if (!waiter.done()) waiter.setResult();
+  }
+
+  /** Whether `shutdown()` was called. */
+  get isShutDown(): boolean {
+    return this.isShutdown;
+  }
+
+  /** `for await (const item of queue)`: gets items until the queue is shut down and drained. */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      let item: T;
+      try {
+        item = await this.get();
+      } catch (error) {
+        if (error instanceof QueueShutDown) return;
+        throw error;
+      }
+      yield item;
+    }
+  }
+
+  override toString(): string {
+    return `<${this.constructor.name} maxsize=${this.limit} size=${this.qsize()}${this.isShutdown ? " shutdown" : ""}>`;
+  }
+
+  /** @internal Storage: how many items are stored. */
+  protected storedCount(): number {
+    return this.items.length - this.head;
+  }
+
+  /** @internal Storage: adds an item. */
+  protected putItem(item: T): void {
+    this.items.push(item);
+  }
+
+  /** @internal Storage: removes and returns the next item (never called when empty). */
+  protected getItem(): T {
+    const item = this.items[this.head]!;
+    this.items[this.head++] = undefined as T;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  private *putCoro(item: T): Coro<void> {
+    while (this.full()) {
+      if (this.isShutdown) throw new QueueShutDown("Queue is shut down: it takes no new items.");
+      const putter = this.loop().createFuture<void>();
+      this.putters.push(putter);
+      try {
+        yield* putter;
+      } catch (error) {
+        putter.cancel(); // in case it is not done yet
+        this.putters.remove(putter);
+        // Woken by a get, but leaving: let the next putter have the free slot.
+        if (!this.full() && !putter.cancelled()) wakeNext(this.putters);
+        throw error;
+      }
+    }
+    this.putNowait(item);
+  }
+
+  private *getCoro(): Coro<T> {
+    while (this.empty()) {
+      if (this.isShutdown) throw new QueueShutDown("Queue is shut down and empty.");
+      const getter = this.loop().createFuture<void>();
+      this.getters.push(getter);
+      try {
+        yield* getter;
+      } catch (error) {
+        getter.cancel(); // in case it is not done yet
+        this.getters.remove(getter);
+        // Woken by a put, but leaving: the item stays; wake the next getter for it.
+        if (!this.empty() && !getter.cancelled()) wakeNext(this.getters);
+        throw error;
+      }
+    }
+    return this.getNowait();
+  }
+
+  private *joinCoro(): Coro<void> {
+    if (this.unfinished === 0) return;
+    const joiner = this.loop().createFuture<void>();
+    this.joiners.push(joiner);
+    try {
+      yield* joiner;
+    } finally {
+      this.joiners.remove(joiner);
+    }
+  }
+
+  private releaseJoiners(): void {
+    for (const joiner of this.joiners) if (!joiner.done()) joiner.setResult();
+  }
+}
+
+makeMethodAwaitable(Queue.prototype, "putCoro");
+makeMethodAwaitable(Queue.prototype, "getCoro");
+makeMethodAwaitable(Queue.prototype, "joinCoro");
+
+/** Wakes the first waiter that is not done (asyncio's `_wakeup_next`). */
+function wakeNext(waiters: WaiterQueue<void>): void {
+  for (let waiter = waiters.shift(); waiter !== undefined; waiter = waiters.shift()) {
+    if (!waiter.done()) {
+      waiter.setResult();
+      return;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
+import type { Coro } from "../futures/coroutine.js";
+import { LoopBound } from "../futures/loop-bound.js";
+import { WaiterQueue } from "../futures/waiter-queue.js";
+
+/**
+ * A flag tasks can wait for, as asyncio's `Event`: `set()` wakes every waiter;
+ * `wait()` on a set event returns without yielding.
+ *
+ * @example
+ * ```ts
+ * const ready = new Event();
+ * createTask(function* () { yield* ready.wait(); console.log("go"); }());
+ * ready.set();
+ * ```
+ */
+export class Event extends LoopBound {
+  private readonly waiters = new WaiterQueue<boolean>();
+  private value = false;
+
+  /** Whether the flag is set. */
+  isSet(): boolean {
+    return this.value;
+  }
+
+  /** Sets the flag and wakes every waiter. */
+  set(): void {
+    if (this.value) return;
+    this.value = true;
+    for (const waiter of this.waiters) if (!waiter.done()) waiter.setResult(true);
+  }
+
+  /** Clears the flag: later `wait()`s block until the next `set()`. */
+  clear(): void {
+    this.value = false;
+  }
+
+  /** Waits until the flag is set; returns `true`. Cancellable while it waits. */
+  wait(): AwaitableCoro<boolean> {
+    return this.waitCoro() as AwaitableCoro<boolean>;
+  }
+
+  override toString(): string {
+    return `<Event [${this.value ? "set" : "unset"}${this.waiters.length ? `, waiters:${this.waiters.length}` : ""}]>`;
+  }
+
+  private *waitCoro(): Coro<boolean> {
+    if (this.value) return true;
+    const waiter = this.loop().createFuture<boolean>();
+    this.waiters.push(waiter);
+    try {
+      yield* waiter;
+      return true;
+    } finally {
+      this.waiters.remove(waiter);
+    }
+  }
+}
+
+makeMethodAwaitable(Event.prototype, "waitCoro");

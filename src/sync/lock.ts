@@ -1,0 +1,91 @@
+import { CancelledError, RuntimeError } from "../errors.js";
+import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
+import type { Coro } from "../futures/coroutine.js";
+import { type Guard, holdGuard } from "./hold.js";
+import { LoopBound } from "../futures/loop-bound.js";
+import { WaiterQueue } from "../futures/waiter-queue.js";
+
+/**
+ * A mutual-exclusion lock, as asyncio's `Lock`: strictly FIFO (a task that releases
+ * and re-acquires queues behind the waiter it woke — no barging), and safe under
+ * cancellation (a waiter cancelled after it was woken passes the lock on).
+ * An uncontended `acquire()` returns without yielding to the loop.
+ *
+ * @example
+ * ```ts
+ * const lock = new Lock();
+ * function* update(): Coro<void> {
+ *   yield* withLock(lock, function* () { yield* writeFile(); });
+ *   // or: using _ = yield* lock.hold();
+ * }
+ * ```
+ */
+export class Lock extends LoopBound {
+  private readonly waiters = new WaiterQueue<boolean>();
+  private isLocked = false;
+
+  /** Whether some task holds the lock. */
+  locked(): boolean {
+    return this.isLocked;
+  }
+
+  /**
+   * Waits until the lock is free, then takes it. Cancellable while it waits.
+   * Returns `true`.
+   */
+  acquire(): AwaitableCoro<boolean> {
+    return this.acquireCoro() as AwaitableCoro<boolean>;
+  }
+
+  /**
+   * Acquires the lock and returns a `Guard` that releases it; with `using`, the
+   * lock is released on every exit path.
+   */
+  hold(): AwaitableCoro<Guard> {
+    return holdGuard(this);
+  }
+
+  /** Releases the lock and wakes the first waiter. `RuntimeError` if it is not locked. */
+  release(): void {
+    if (!this.isLocked) throw new RuntimeError("Lock is not acquired: release() must follow a successful acquire().");
+    this.isLocked = false;
+    this.wakeUpFirst();
+  }
+
+  override toString(): string {
+    return `<Lock [${this.isLocked ? "locked" : "unlocked"}${this.waiters.length ? `, waiters:${this.waiters.length}` : ""}]>`;
+  }
+
+  private *acquireCoro(): Coro<boolean> {
+    // Fair: jump the queue only if everyone in it has been cancelled.
+    if (!this.isLocked && this.waiters.allCancelled()) {
+      this.loop();
+      this.isLocked = true;
+      return true;
+    }
+    const waiter = this.loop().createFuture<boolean>();
+    this.waiters.push(waiter);
+    try {
+      try {
+        yield* waiter;
+      } finally {
+        this.waiters.remove(waiter);
+      }
+    } catch (error) {
+      // Woken and then cancelled, or cancelled while the lock is free: make sure the
+      // next waiter runs, or the lock would stay free with tasks waiting for it.
+      if (error instanceof CancelledError && !this.isLocked) this.wakeUpFirst();
+      throw error;
+    }
+    this.isLocked = true;
+    return true;
+  }
+
+  private wakeUpFirst(): void {
+    const first = this.waiters.first();
+    // A done waiter is already set to wake up.
+    if (first !== undefined && !first.done()) first.setResult(true);
+  }
+}
+
+makeMethodAwaitable(Lock.prototype, "acquireCoro");

@@ -1,0 +1,122 @@
+import { CancelledError, ValueError, describeValue } from "../errors.js";
+import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
+import type { Coro } from "../futures/coroutine.js";
+import { type Guard, holdGuard } from "./hold.js";
+import { LoopBound } from "../futures/loop-bound.js";
+import { WaiterQueue } from "../futures/waiter-queue.js";
+
+/**
+ * A counter of permits, as asyncio's `Semaphore`: `acquire()` takes one (waiting
+ * while there are none), `release()` gives one back. Strict FIFO: a newcomer waits
+ * behind earlier waiters even when a permit is free, and a waiter cancelled after
+ * it was given a permit hands it on.
+ *
+ * @example
+ * ```ts
+ * const slots = new Semaphore(3); // at most three downloads at once
+ * function* download(url: string): Coro<Response> {
+ *   return yield* withLock(slots, () => ensureFuture(fetch(url)));
+ * }
+ * ```
+ */
+export class Semaphore extends LoopBound {
+  private readonly waiters = new WaiterQueue<boolean>();
+  /** @internal */ protected value: number;
+
+  constructor(value = 1) {
+    super();
+    if (typeof value !== "number" || !Number.isInteger(value)) {
+      throw new TypeError(`Semaphore expects an integer number of permits, got ${describeValue(value)}`);
+    }
+    if (value < 0) throw new ValueError(`Semaphore initial value must be >= 0, got ${value}`);
+    this.value = value;
+  }
+
+  /** Whether `acquire()` would have to wait (no permit, or earlier waiters queued). */
+  locked(): boolean {
+    return this.value === 0 || !this.waiters.allCancelled();
+  }
+
+  /** Takes a permit, waiting for one if needed. Returns `true`. */
+  acquire(): AwaitableCoro<boolean> {
+    return this.acquireCoro() as AwaitableCoro<boolean>;
+  }
+
+  /** Takes a permit and returns a `Guard` that gives it back (for `using`). */
+  hold(): AwaitableCoro<Guard> {
+    return holdGuard(this);
+  }
+
+  /** Gives a permit back and wakes the next waiter. */
+  release(): void {
+    this.value++;
+    this.wakeUpNext();
+  }
+
+  override toString(): string {
+    return `<${this.constructor.name} [${this.locked() ? "locked" : `unlocked, value:${this.value}`}${this.waiters.length ? `, waiters:${this.waiters.length}` : ""}]>`;
+  }
+
+  private *acquireCoro(): Coro<boolean> {
+    if (!this.locked()) {
+      this.loop();
+      this.value--;
+      return true;
+    }
+    const waiter = this.loop().createFuture<boolean>();
+    this.waiters.push(waiter);
+    try {
+      try {
+        yield* waiter;
+      } finally {
+        this.waiters.remove(waiter);
+      }
+    } catch (error) {
+      // Given a permit, then cancelled before taking it: give it back.
+      if (error instanceof CancelledError && waiter.done() && !waiter.cancelled()) this.value++;
+      throw error;
+    } finally {
+      // Waiters that arrived meanwhile had to queue behind us: wake as many as
+      // there are permits.
+      while (this.value > 0 && this.wakeUpNext());
+    }
+    return true;
+  }
+
+  /** Gives a permit to the first waiter not yet woken; returns whether there was one. */
+  private wakeUpNext(): boolean {
+    const waiter = this.waiters.firstPending();
+    if (waiter === undefined) return false;
+    this.value--;
+    waiter.setResult(true);
+    return true;
+  }
+}
+
+makeMethodAwaitable(Semaphore.prototype, "acquireCoro");
+
+/**
+ * A `Semaphore` that refuses to be released more often than acquired:
+ * `ValueError` on a release beyond its initial value.
+ *
+ * @example
+ * ```ts
+ * const pool = new BoundedSemaphore(2);
+ * pool.release(); // ValueError: released too many times
+ * ```
+ */
+export class BoundedSemaphore extends Semaphore {
+  private readonly bound: number;
+
+  constructor(value = 1) {
+    super(value);
+    this.bound = value;
+  }
+
+  override release(): void {
+    if (this.value >= this.bound) {
+      throw new ValueError(`BoundedSemaphore released too many times: it has only ${this.bound} permit(s); release once per acquire.`);
+    }
+    super.release();
+  }
+}

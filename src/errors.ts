@@ -129,7 +129,7 @@ export function describeValue(value: unknown): string {
   if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
   if (typeof value === "object") {
     const name = (value as object).constructor?.name;
-    return name ? `a ${name}` : "an object";
+    return name ? `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}` : "an object";
   }
   if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
   return `${typeof value} ${String(value)}`;

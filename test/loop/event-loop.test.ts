@@ -98,7 +98,7 @@ describe("EventLoop scheduling", () => {
         let fired = 0;
         const count = () => void fired++;
         for (let i = 0; i < 500; i++) loop.callLater(5 + ((i * 7919) % 13), count);
-        for (let i = 0; i < 100; i++) loop.callLater(100 - i, count); // later deadlines: no re-arm
+        for (let i = 0; i < 100; i++) loop.callLater(100 - (i % 50), count); // all later than the first: no re-arm
         const armed = setSpy.mock.calls.length - clearSpy.mock.calls.length;
         const rearms = setSpy.mock.calls.length;
         setSpy.mockRestore();
@@ -106,7 +106,7 @@ describe("EventLoop scheduling", () => {
         // (Zero when a drain was already scheduled: it arms the timer when it ends.)
         expect(armed).toBeLessThanOrEqual(1);
         // Re-arming happens only when a new deadline is earlier than the armed one.
-        expect(rearms).toBeLessThanOrEqual(3);
+        expect(rearms).toBeLessThanOrEqual(1);
         yield* sleep(120);
         expect(fired).toBe(600);
       })(),

@@ -1,0 +1,264 @@
+import { describe, expect, it } from "vitest";
+import {
+  CancelledError,
+  type Coro,
+  LifoQueue,
+  PriorityQueue,
+  Queue,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  ValueError,
+  createTask,
+  getRunningLoop,
+  run,
+  sleep,
+} from "../../src/index.js";
+import { Log, caught, runV } from "../support/harness.js";
+
+// Modelled on CPython's Lib/test/test_asyncio/test_queues.py.
+
+describe("Queue", () => {
+  it("hands items out in FIFO order and reports its size", async () => {
+    await runV(function* () {
+      const queue = new Queue<number>();
+      expect(queue.empty()).toBe(true);
+      for (const n of [1, 2, 3]) yield* queue.put(n);
+      expect(queue.qsize()).toBe(3);
+      expect(queue.full()).toBe(false);
+      expect([yield* queue.get(), queue.getNowait(), yield* queue.get()]).toEqual([1, 2, 3]);
+      expect(queue.empty()).toBe(true);
+    });
+  });
+
+  it("does not yield on get() from a non-empty queue or put() into a non-full one", async () => {
+    const log = new Log();
+    await runV(function* () {
+      const queue = new Queue<string>(1);
+      getRunningLoop().callSoon(() => log.add("callback"));
+      yield* queue.put("x");
+      log.add(`got ${yield* queue.get()}`);
+      yield* sleep(0);
+    });
+    expect(log.events).toEqual(["got x", "callback"]);
+  });
+
+  it("makes put() wait while full, and get() wait while empty", async () => {
+    const { clock, events } = await (async () => {
+      const log = new Log();
+      let clockNow = 0;
+      await runV(function* () {
+        const loop = getRunningLoop();
+        const queue = new Queue<number>(2);
+        const producer = createTask(
+          (function* (): Coro<void> {
+            for (let i = 0; i < 4; i++) {
+              yield* queue.put(i);
+              log.add(`put ${i} at ${loop.time()}`);
+            }
+          })(),
+        );
+        yield* sleep(10);
+        for (let i = 0; i < 4; i++) {
+          log.add(`got ${yield* queue.get()} at ${loop.time()}`);
+          yield* sleep(10);
+        }
+        yield* producer;
+        clockNow = loop.time();
+      });
+      return { clock: clockNow, events: log.events };
+    })();
+    expect(events).toEqual([
+      "put 0 at 0",
+      "put 1 at 0",
+      "got 0 at 10",
+      "put 2 at 10",
+      "got 1 at 20",
+      "put 3 at 20",
+      "got 2 at 30",
+      "got 3 at 40",
+    ]);
+    expect(clock).toBe(50);
+  });
+
+  it("raises QueueEmpty and QueueFull from the nowait methods", async () => {
+    await runV(function* () {
+      const queue = new Queue<number>(1);
+      expect(() => queue.getNowait()).toThrow(QueueEmpty);
+      queue.putNowait(1);
+      expect(() => queue.putNowait(2)).toThrow(QueueFull);
+      expect(queue.qsize()).toBe(1);
+    });
+  });
+
+  it("adds nothing when a blocked put() is cancelled", async () => {
+    await runV(function* () {
+      const queue = new Queue<string>(1);
+      queue.putNowait("first");
+      const putter = createTask(queue.put("cancelled"));
+      yield* sleep(1);
+      putter.cancel();
+      expect(yield* caught(putter)).toBeInstanceOf(CancelledError);
+      expect(queue.getNowait()).toBe("first");
+      expect(queue.empty()).toBe(true);
+    });
+  });
+
+  it("loses no item when a getter is cancelled after it was woken: the next getter gets it", async () => {
+    await runV(function* () {
+      const queue = new Queue<string>();
+      const first = createTask(queue.get());
+      const second = createTask(queue.get());
+      yield* sleep(1);
+      queue.putNowait("item"); // wakes first ...
+      first.cancel(); // ... which is cancelled before it takes the item
+      expect(yield* caught(first)).toBeInstanceOf(CancelledError);
+      expect(yield* second).toBe("item");
+    });
+  });
+
+  it("lets the next putter in when a woken putter is cancelled", async () => {
+    await runV(function* () {
+      const queue = new Queue<string>(1);
+      queue.putNowait("full");
+      const first = createTask(queue.put("first"));
+      const second = createTask(queue.put("second"));
+      yield* sleep(1);
+      queue.getNowait(); // wakes first ...
+      first.cancel(); // ... which leaves
+      yield* caught(first);
+      yield* second;
+      expect(queue.getNowait()).toBe("second");
+    });
+  });
+
+  it("counts puts, not buffer contents, for taskDone and join", async () => {
+    await runV(function* () {
+      const loop = getRunningLoop();
+      const queue = new Queue<number>();
+      for (let i = 0; i < 3; i++) queue.putNowait(i);
+      const joiner = createTask(queue.join());
+      for (let i = 0; i < 3; i++) {
+        queue.getNowait();
+        yield* sleep(5);
+        queue.taskDone();
+      }
+      yield* joiner;
+      expect(loop.time()).toBe(15);
+      expect(() => queue.taskDone()).toThrow(/taskDone\(\) called too many times/);
+      yield* queue.join(); // nothing unfinished: returns at once
+    });
+  });
+
+  it("on shutdown refuses puts, lets gets drain, then raises QueueShutDown", async () => {
+    await runV(function* () {
+      const queue = new Queue<number>();
+      queue.putNowait(1);
+      queue.shutdown();
+      expect(queue.isShutDown).toBe(true);
+      expect(() => queue.putNowait(2)).toThrow(QueueShutDown);
+      expect(yield* caught(queue.put(2))).toBeInstanceOf(QueueShutDown);
+      expect(yield* queue.get()).toBe(1);
+      expect(yield* caught(queue.get())).toBeInstanceOf(QueueShutDown);
+      expect(() => queue.getNowait()).toThrow(QueueShutDown);
+    });
+  });
+
+  it("wakes blocked getters and putters with QueueShutDown", async () => {
+    await runV(function* () {
+      const empty = new Queue<number>();
+      const getter = createTask(empty.get());
+      const full = new Queue<number>(1);
+      full.putNowait(0);
+      const putter = createTask(full.put(1));
+      yield* sleep(1);
+      empty.shutdown();
+      full.shutdown();
+      expect(yield* caught(getter)).toBeInstanceOf(QueueShutDown);
+      expect(yield* caught(putter)).toBeInstanceOf(QueueShutDown);
+      expect(full.getNowait()).toBe(0);
+    });
+  });
+
+  it("drops queued items on an immediate shutdown and marks them done, so join returns", async () => {
+    await runV(function* () {
+      const queue = new Queue<number>();
+      for (let i = 0; i < 3; i++) queue.putNowait(i);
+      queue.getNowait(); // taken but not yet done
+      const joiner = createTask(queue.join());
+      yield* sleep(1);
+      queue.shutdown(true);
+      expect(queue.empty()).toBe(true);
+      expect(joiner.done()).toBe(false); // the item taken is still unfinished
+      queue.taskDone();
+      yield* joiner;
+      expect(yield* caught(queue.get())).toBeInstanceOf(QueueShutDown);
+    });
+  });
+
+  it("is an async iterable that ends when shut down and drained", async () => {
+    const seen = await run(async () => {
+      const queue = new Queue<number>(2);
+      const producer = createTask(async () => {
+        for (let i = 0; i < 5; i++) await queue.put(i);
+        queue.shutdown();
+      });
+      const items: number[] = [];
+      for await (const item of queue) items.push(item);
+      await producer;
+      return items;
+    });
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("refuses a negative or non-integer maxsize", () => {
+    expect(() => new Queue(-1)).toThrow(ValueError);
+    expect(() => new Queue(1.5)).toThrow(TypeError);
+    expect(new Queue(Infinity).full()).toBe(false);
+  });
+});
+
+describe("PriorityQueue", () => {
+  it("gives the smallest first: numbers, strings and tuples element by element", async () => {
+    await runV(function* () {
+      const numbers = new PriorityQueue<number>();
+      for (const n of [5, 1, 4, 2, 3]) numbers.putNowait(n);
+      expect(Array.from({ length: 5 }, () => numbers.getNowait())).toEqual([1, 2, 3, 4, 5]);
+
+      const tuples = new PriorityQueue<[number, string]>();
+      for (const t of [[2, "b"], [1, "z"], [2, "a"], [0, "x"]] as Array<[number, string]>) yield* tuples.put(t);
+      expect(Array.from({ length: 4 }, () => tuples.getNowait())).toEqual([[0, "x"], [1, "z"], [2, "a"], [2, "b"]]);
+    });
+  });
+
+  it("orders with a comparator and a maxsize", async () => {
+    await runV(function* () {
+      const queue = new PriorityQueue<{ deadline: number }>({ maxsize: 2, compare: (a, b) => b.deadline - a.deadline });
+      queue.putNowait({ deadline: 1 });
+      queue.putNowait({ deadline: 9 });
+      expect(queue.full()).toBe(true);
+      expect(queue.getNowait().deadline).toBe(9);
+    });
+  });
+
+  it("refuses items it cannot order, leaving the queue as it was", async () => {
+    await runV(function* () {
+      const queue = new PriorityQueue<unknown>();
+      queue.putNowait(1);
+      queue.putNowait(2);
+      expect(() => queue.putNowait({ not: "orderable" })).toThrow(/cannot order an Object against number 1/);
+      expect(queue.qsize()).toBe(2);
+      expect([queue.getNowait(), queue.getNowait()]).toEqual([1, 2]);
+    });
+  });
+});
+
+describe("LifoQueue", () => {
+  it("gives the newest item first", async () => {
+    await runV(function* () {
+      const queue = new LifoQueue<number>();
+      for (const n of [1, 2, 3]) queue.putNowait(n);
+      expect([yield* queue.get(), yield* queue.get(), yield* queue.get()]).toEqual([3, 2, 1]);
+    });
+  });
+});

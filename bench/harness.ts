@@ -17,7 +17,7 @@ export interface BenchGroup {
   ops: number;
   /** The first case is ours; the others are compared with it. */
   cases: BenchCase[];
-  /** Timed rounds per case (after one warm-up round each). */
+  /** Timed rounds per case (after the warm-up). */
   rounds?: number;
 }
 
@@ -55,7 +55,11 @@ async function settle(): Promise<void> {
 export async function runGroup(group: BenchGroup): Promise<GroupResult> {
   const rounds = group.rounds ?? 15;
   const samples = group.cases.map(() => [] as number[]);
-  for (const benchCase of group.cases) await benchCase.run(); // warm-up
+  // Warm up until the JIT has settled: at least 3 runs and 300 ms per case.
+  for (const benchCase of group.cases) {
+    const started = performance.now();
+    for (let i = 0; i < 3 || performance.now() - started < 300; i++) await benchCase.run();
+  }
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < group.cases.length; i++) {
       await settle();

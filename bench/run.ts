@@ -3,9 +3,10 @@
  * Prints medians and ratios, and merges them into bench/results.json.
  */
 import { coreGroups } from "./core.bench.js";
+import { syncGroups } from "./sync.bench.js";
 import { type BenchGroup, type GroupResult, printGroup, runGroup, saveResults } from "./harness.js";
 
-const suites: Record<string, BenchGroup[]> = { core: coreGroups };
+const suites: Record<string, BenchGroup[]> = { core: coreGroups, sync: syncGroups };
 const wanted = process.argv.slice(2);
 const selected = wanted.length ? wanted : Object.keys(suites);
 

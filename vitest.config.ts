@@ -1,5 +1,9 @@
 import { playwright } from "@vitest/browser-playwright";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+// Registers tsx in the test process so worker_threads Workers can load .ts modules.
+const tsxPreload = fileURLToPath(new URL("./test/support/tsx-register.mjs", import.meta.url));
 
 // Debian's chromium binary (the /usr/bin/chromium wrapper is a shell script).
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/lib/chromium/chromium";
@@ -28,6 +32,7 @@ export default defineConfig({
           environment: "node",
           include: ["test/**/*.test.ts", "test/**/*.node.test.ts"],
           exclude: ["test/**/*.browser.test.ts"],
+          execArgv: ["--import", tsxPreload],
         },
       },
       {

@@ -176,3 +176,45 @@ export class QueueFull extends AsyncioError {}
  * ```
  */
 export class QueueShutDown extends AsyncioError {}
+
+/**
+ * A worker died — it threw at top level, exited, or was terminated — while calls
+ * were pending: every one of them fails with this at once.
+ *
+ * @example
+ * ```ts
+ * try { yield* worker.api.compute(data); }
+ * catch (e) { if (e instanceof WorkerCrashedError) console.log(e.exitCode, e.cause); }
+ * ```
+ */
+export class WorkerCrashedError extends AsyncioError {
+  /** The worker's exit code, when it exited. */
+  readonly exitCode: number | undefined;
+
+  constructor(message: string, options?: ErrorOptions & { exitCode?: number }) {
+    super(message, options);
+    this.exitCode = options?.exitCode;
+  }
+}
+
+/**
+ * A value could not be sent to another thread (structured clone refused it). The
+ * message names the argument; the call never left.
+ *
+ * @example
+ * ```ts
+ * worker.call("save", { callback: () => {} }); // DataCloneError: argument 1 ...
+ * ```
+ */
+export class DataCloneError extends AsyncioError {}
+
+/**
+ * The other thread exposes no function of that name; the message lists what it
+ * exposes.
+ *
+ * @example
+ * ```ts
+ * try { yield* worker.call("fibb", 10); } catch (e) { if (e instanceof NotExposedError) console.log(e.message); }
+ * ```
+ */
+export class NotExposedError extends AsyncioError {}

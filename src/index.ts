@@ -9,14 +9,17 @@ export {
   AsyncioError,
   BrokenBarrierError,
   CancelledError,
+  DataCloneError,
   ExceptionGroup,
   InvalidStateError,
+  NotExposedError,
   QueueEmpty,
   QueueFull,
   QueueShutDown,
   RuntimeError,
   TimeoutError,
   ValueError,
+  WorkerCrashedError,
 } from "./errors.js";
 
 export { EventLoop } from "./loop/event-loop.js";
@@ -67,3 +70,15 @@ export { Queue } from "./queues/queue.js";
 export { PriorityQueue, defaultCompare } from "./queues/priority-queue.js";
 export type { Comparator, PriorityQueueOptions } from "./queues/priority-queue.js";
 export { LifoQueue } from "./queues/lifo-queue.js";
+
+export { expose } from "./threads/expose.js";
+export type { ParentHandle } from "./threads/expose.js";
+export { spawnWorker, WorkerHandle } from "./threads/spawn-worker.js";
+export type { SpawnWorkerOptions } from "./threads/spawn-worker.js";
+export { runCoroutineThreadsafe, callSoonThreadsafe, connectPort, createChannel } from "./threads/threadsafe-calls.js";
+export type { ThreadTarget } from "./threads/threadsafe-calls.js";
+export { Connection } from "./threads/connection.js";
+export type { Exposed } from "./threads/connection.js";
+export type { RemoteApi } from "./threads/remote.js";
+export { transfer } from "./threads/transfer.js";
+export type { Endpoint } from "./platform/endpoint.js";

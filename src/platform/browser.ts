@@ -1,4 +1,5 @@
-import type { Host } from "./host.js";
+import type { Endpoint } from "./endpoint.js";
+import type { Host, HostWorker } from "./host.js";
 
 // A MessageChannel post is a macrotask without setTimeout's 4 ms clamp for nested
 // timers; the browser may render and handle input between two of them.
@@ -9,12 +10,50 @@ channel.port1.onmessage = () => {
   if (callback) callback();
 };
 
-/** Browsers (page or worker): macrotasks through a `MessageChannel`. */
+declare const WorkerGlobalScope: { new (): unknown } | undefined;
+const inWorker = typeof WorkerGlobalScope !== "undefined" && globalThis instanceof WorkerGlobalScope;
+const originalClose: (() => void) | undefined = inWorker ? (globalThis as unknown as { close(): void }).close.bind(globalThis) : undefined;
+
+/** Browsers (page or worker): macrotasks through a `MessageChannel`, module Workers. */
 export const host: Host = {
   name: "browser",
   now: () => performance.now(),
   scheduleMacrotask: (callback) => {
     pending.push(callback);
     channel.port2.postMessage(null);
+  },
+  startWorker(url, options): HostWorker {
+    const worker = new Worker(url, { type: "module", ...(options.name ? { name: options.name } : {}) });
+    let exited = false;
+    const listeners: Array<(reason: { exitCode?: number; error?: unknown }) => void> = [];
+    const exit = (reason: { exitCode?: number; error?: unknown }): void => {
+      if (exited) return;
+      exited = true;
+      for (const listener of listeners) listener(reason);
+    };
+    worker.addEventListener("error", (event) => {
+      event.preventDefault();
+      exit({ error: event.error ?? new Error(event.message || `worker ${String(url)} failed to load or threw at top level`) });
+    });
+    return {
+      endpoint: worker as unknown as Endpoint,
+      onExit: (listener) => void listeners.push(listener),
+      terminate: () => worker.terminate(),
+    };
+  },
+  parentEndpoint: () => (inWorker ? (globalThis as unknown as Endpoint) : null),
+  adaptPort: (port) => {
+    (port as MessagePort).start();
+    return port as Endpoint;
+  },
+  createChannel: () => new MessageChannel(),
+  exitCurrentThread: () => originalClose?.(),
+  onSelfClose: (beforeClose) => {
+    if (!inWorker) return;
+    // A browser worker that calls close() gives its parent no event: say goodbye first.
+    (globalThis as unknown as { close(): void }).close = () => {
+      beforeClose();
+      originalClose!();
+    };
   },
 };

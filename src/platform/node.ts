@@ -1,4 +1,11 @@
-import type { Host } from "./host.js";
+import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
+import { MessageChannel, Worker, isMainThread, parentPort } from "node:worker_threads";
+import type { Endpoint } from "./endpoint.js";
+import type { Host, HostWorker } from "./host.js";
+
+function adapt(port: unknown): Endpoint {
+  return nodeEndpoint(port as Parameters<typeof nodeEndpoint>[0]) as unknown as Endpoint;
+}
 
 /** Node: `setImmediate` runs after the poll phase, so I/O and timers get their turn. */
 export const host: Host = {
@@ -6,5 +13,33 @@ export const host: Host = {
   now: () => performance.now(),
   scheduleMacrotask: (callback) => {
     setImmediate(callback);
+  },
+  startWorker(url, options): HostWorker {
+    const worker = new Worker(url, { ...(options.name ? { name: options.name } : {}) });
+    let exited = false;
+    const listeners: Array<(reason: { exitCode?: number; error?: unknown }) => void> = [];
+    const exit = (reason: { exitCode?: number; error?: unknown }): void => {
+      if (exited) return;
+      exited = true;
+      for (const listener of listeners) listener(reason);
+    };
+    worker.on("error", (error) => exit({ error }));
+    worker.on("exit", (exitCode) => exit({ exitCode }));
+    return {
+      endpoint: adapt(worker),
+      onExit: (listener) => void listeners.push(listener),
+      terminate: () => void worker.terminate(),
+    };
+  },
+  parentEndpoint: () => (isMainThread || parentPort === null ? null : adapt(parentPort)),
+  adaptPort: adapt,
+  createChannel: () => new MessageChannel(),
+  exitCurrentThread: () => {
+    // In a worker, process.exit ends only this thread.
+    process.exit(0);
+  },
+  onSelfClose: () => {
+    // A Node worker ends with process.exit or by running out of work; the parent
+    // sees both as an 'exit' event, so there is nothing to hook.
   },
 };

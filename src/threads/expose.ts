@@ -1,0 +1,71 @@
+import { host } from "#platform";
+import { RuntimeError } from "../errors.js";
+import type { Coro } from "../futures/coroutine.js";
+import { EventLoop } from "../loop/event-loop.js";
+import { Connection, type Exposed } from "./connection.js";
+import { type RemoteApi, remoteApi } from "./remote.js";
+
+/** What `expose()` gives the worker: a way to call what its parent exposes. */
+export interface ParentHandle<ParentApi = Record<string, never>> {
+  /** Typed calls of the parent's exposed functions (inside a task of this worker). */
+  readonly api: RemoteApi<ParentApi>;
+  /** The connection to the parent. */
+  readonly connection: Connection;
+}
+
+let exposedHere = false;
+
+/**
+ * In a worker module: starts this thread's event loop and serves `functions` to the
+ * thread that spawned it. Generator functions are coroutines, cancellable at every
+ * `yield*` from the other side; async and plain functions get an `AbortSignal` as
+ * their last argument. Returns a handle to call what the parent exposes.
+ *
+ * The loop runs until the parent closes the worker: then every call still running
+ * is cancelled, its `finally` blocks run, and the thread ends.
+ *
+ * @example
+ * ```ts
+ * // worker.ts
+ * export const api = {
+ *   *fib(n: number): Coro<number> { ... yield* sleep(0) ... },
+ *   async fetchJson(url: string, signal: AbortSignal) { return (await fetch(url, { signal })).json(); },
+ * };
+ * expose(api);
+ * ```
+ */
+export function expose<ParentApi = Record<string, never>>(functions: Exposed): ParentHandle<ParentApi> {
+  const endpoint = host.parentEndpoint();
+  if (endpoint === null) {
+    throw new RuntimeError("expose() runs in a worker module; on the main thread, pass functions to spawnWorker(url, { expose }).");
+  }
+  if (exposedHere) throw new RuntimeError("expose() was already called in this worker; expose all functions in one call.");
+  exposedHere = true;
+
+  const loop = new EventLoop();
+  const connection = new Connection(endpoint, loop, functions);
+  const closeRequested = loop.createFuture<void>();
+  connection.onCloseRequest = () => {
+    if (!closeRequested.done()) closeRequested.setResult();
+  };
+  host.onSelfClose(() => connection.announceClosed());
+
+  function* serveUntilClosed(): Coro<void> {
+    connection.announce();
+    yield* closeRequested;
+    yield* connection.cancelServing(); // their finally blocks run, their replies go out
+  }
+  loop.runUntilComplete(loop.createTask(serveUntilClosed(), { name: "serve" })).then(
+    () => {
+      connection.announceClosed();
+      connection.dispose();
+      loop.close();
+      host.exitCurrentThread();
+    },
+    (error: unknown) => {
+      console.error("asyncio-ts: the worker's event loop failed", error);
+      host.exitCurrentThread();
+    },
+  );
+  return { api: remoteApi<ParentApi>(connection), connection };
+}

@@ -1,0 +1,169 @@
+import { host } from "#platform";
+import { WorkerCrashedError, describeValue } from "../errors.js";
+import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
+import type { Coro } from "../futures/coroutine.js";
+import type { Task } from "../futures/task.js";
+import { futureFromPromise } from "../futures/future-from-promise.js";
+import { getRunningLoop } from "../loop/running-loop.js";
+import type { HostWorker } from "../platform/host.js";
+import { Connection, type Exposed } from "./connection.js";
+import { type RemoteApi, remoteApi } from "./remote.js";
+
+/** Options of `spawnWorker`. */
+export interface SpawnWorkerOptions {
+  /** A name for the worker (debugging, error messages). */
+  name?: string;
+  /** Functions this thread serves to the worker (it calls them through `expose()`'s handle). */
+  expose?: Exposed;
+}
+
+/**
+ * A worker thread running a module that called `expose()`. Calls go through the
+ * typed `api` proxy or `call()` and return local tasks; cancelling one cancels the
+ * remote coroutine. If the worker dies, every pending call fails at once with
+ * `WorkerCrashedError`.
+ *
+ * @example
+ * ```ts
+ * const worker = spawnWorker<typeof import("./worker.js").api>(new URL("./worker.js", import.meta.url));
+ * const n = yield* worker.api.fib(30);
+ * yield* worker.close();
+ * ```
+ */
+export class WorkerHandle<Api = Record<string, (...args: any[]) => unknown>> {
+  /** Typed calls of the worker's exposed functions; each returns a local `Task`. */
+  readonly api: RemoteApi<Api>;
+  /** The call channel to the worker. */
+  readonly connection: Connection;
+  private exitedWith: WorkerCrashedError | null = null;
+  private closing = false;
+  private readonly exitListeners: Array<() => void> = [];
+
+  /** @internal Use `spawnWorker()`. */
+  constructor(
+    private readonly worker: HostWorker,
+    private readonly label: string,
+    exposed: Exposed,
+  ) {
+    this.connection = new Connection(worker.endpoint, getRunningLoop(), exposed);
+    this.api = remoteApi<Api>(this.connection);
+    worker.onExit((reason) => this.onExit(reason));
+    // Said by a worker that ends itself (a browser worker's close() gives no event),
+    // and at the end of a graceful close.
+    this.connection.onClosed = () => this.onExit({ exitCode: 0 }, `worker ${label} closed`);
+  }
+
+  /** Calls `name` with `args` in the worker; returns a local task of its result. */
+  call<T = unknown>(name: string, ...args: unknown[]): Task<T> {
+    return this.connection.call<T>(name, args);
+  }
+
+  /** Runs `name` in the worker soon, without a reply. */
+  callSoon(name: string, ...args: unknown[]): void {
+    this.connection.callSoon(name, args);
+  }
+
+  /** Waits until the worker has loaded its module and called `expose()`. */
+  ready(): AwaitableCoro<void> {
+    return waitReady(this);
+  }
+
+  /**
+   * Closes the worker gracefully: its running calls are cancelled, their `finally`
+   * blocks run, their local tasks end cancelled, and then the thread ends.
+   */
+  close(): AwaitableCoro<void> {
+    return closeWorker(this);
+  }
+
+  /** Ends the worker at once; pending calls fail with `WorkerCrashedError`. */
+  terminate(): void {
+    if (this.exitedWith === null) this.onExit({ error: new Error("terminated") }, `worker ${this.label} was terminated`);
+    this.worker.terminate();
+  }
+
+  /** Whether the worker has ended (closed, crashed or terminated). */
+  get exited(): boolean {
+    return this.exitedWith !== null;
+  }
+
+  /** Calls awaiting a reply from the worker. */
+  get pendingCalls(): number {
+    return this.connection.busy;
+  }
+
+  /** @internal Runs `listener` once when the worker ends. */
+  _onExit(listener: () => void): void {
+    if (this.exitedWith !== null) listener();
+    else this.exitListeners.push(listener);
+  }
+
+  /** @internal */
+  get _closing(): boolean {
+    return this.closing;
+  }
+
+  /** @internal */
+  _beginClose(): void {
+    this.closing = true;
+  }
+
+  private onExit(reason: { exitCode?: number; error?: unknown }, message?: string): void {
+    if (this.exitedWith !== null) return;
+    const pending = this.connection.busy;
+    const what =
+      message ??
+      (reason.error !== undefined
+        ? `worker ${this.label} crashed: ${(reason.error as Error)?.message ?? describeValue(reason.error)}`
+        : `worker ${this.label} exited with code ${reason.exitCode}`);
+    this.exitedWith = new WorkerCrashedError(`${what}${pending ? ` while ${pending} call(s) were pending` : ""}`, {
+      ...(reason.error !== undefined ? { cause: reason.error } : {}),
+      ...(reason.exitCode !== undefined ? { exitCode: reason.exitCode } : {}),
+    });
+    this.connection.fail(this.exitedWith);
+    for (const listener of this.exitListeners.splice(0)) listener();
+  }
+}
+
+const waitReady = awaitable(function* waitReady(handle: WorkerHandle<unknown>): Coro<void> {
+  if (handle.connection.exposedByPeer !== null) return;
+  yield* futureFromPromise(handle.connection.whenReady(), getRunningLoop());
+});
+
+const closeWorker = awaitable(function* closeWorker(handle: WorkerHandle<unknown>): Coro<void> {
+  if (handle.exited || handle._closing) return;
+  handle._beginClose();
+  const loop = getRunningLoop();
+  const ended = loop.createFuture<void>();
+  handle._onExit(() => {
+    if (!ended.done()) ended.setResult();
+  });
+  handle.connection.requestClose();
+  try {
+    yield* ended;
+  } finally {
+    handle.terminate();
+  }
+});
+
+/**
+ * Starts a worker thread running the module at `url` (a module that calls
+ * `expose()`), with the same code in browsers (module Workers) and Node
+ * (`worker_threads`). Needs a running loop: the worker's replies land on it.
+ *
+ * @example
+ * ```ts
+ * import type { api } from "./math-worker.js";
+ * const worker = spawnWorker<typeof api>(new URL("./math-worker.js", import.meta.url));
+ * const task = worker.api.fib(35);
+ * task.cancel(); // the worker's fib gets CancelledError at its yield*
+ * ```
+ */
+export function spawnWorker<Api = Record<string, (...args: any[]) => unknown>>(url: URL | string, options: SpawnWorkerOptions = {}): WorkerHandle<Api> {
+  if (typeof url !== "string" && !(url instanceof URL)) {
+    throw new TypeError(`spawnWorker expects the worker module's URL, got ${describeValue(url)}`);
+  }
+  getRunningLoop(); // fail before starting a thread
+  const worker = host.startWorker(url, options.name !== undefined ? { name: options.name } : {});
+  return new WorkerHandle<Api>(worker, options.name ?? String(url).split("/").pop() ?? String(url), options.expose ?? {});
+}

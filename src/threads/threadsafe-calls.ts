@@ -1,0 +1,73 @@
+import { host } from "#platform";
+import { describeValue } from "../errors.js";
+import type { Future } from "../futures/future.js";
+import { getRunningLoop } from "../loop/running-loop.js";
+import { Connection, type Exposed } from "./connection.js";
+import { type RemoteApi, remoteApi } from "./remote.js";
+import { WorkerHandle } from "./spawn-worker.js";
+
+/** Another thread: a spawned worker, the parent (from `expose()`), or a connection over a port. */
+export type ThreadTarget = WorkerHandle<any> | { readonly connection: Connection } | Connection;
+
+function connectionOf(target: ThreadTarget): Connection {
+  if (target instanceof Connection) return target;
+  if (target instanceof WorkerHandle || (typeof target === "object" && target !== null && target.connection instanceof Connection)) {
+    return target.connection;
+  }
+  throw new TypeError(`Expected a worker handle, the parent handle from expose(), or a Connection; got ${describeValue(target)}`);
+}
+
+/**
+ * Submits the coroutine `name` exposed by another thread and returns a future on
+ * this thread's loop (asyncio's `run_coroutine_threadsafe`). Cancelling the future
+ * — or the task waiting on it — cancels the remote coroutine at its `yield*`.
+ *
+ * @example
+ * ```ts
+ * const future = runCoroutineThreadsafe(worker, "resize", image, 640);
+ * const thumbnail = yield* future;
+ * ```
+ */
+export function runCoroutineThreadsafe<T = unknown>(target: ThreadTarget, name: string, ...args: unknown[]): Future<T> {
+  return connectionOf(target).call<T>(name, args);
+}
+
+/**
+ * Schedules the function `name` exposed by another thread to run there soon, with
+ * no reply (asyncio's `call_soon_threadsafe`). A coroutine runs as a task there;
+ * its errors reach that thread's exception handler.
+ *
+ * @example
+ * ```ts
+ * callSoonThreadsafe(worker, "invalidateCache", "users");
+ * ```
+ */
+export function callSoonThreadsafe(target: ThreadTarget, name: string, ...args: unknown[]): void {
+  connectionOf(target).callSoon(name, args);
+}
+
+/** Both ends of a new channel between two threads, to hand one end to each. */
+export function createChannel(): { port1: unknown; port2: unknown } {
+  return host.createChannel();
+}
+
+/**
+ * Calls over a port: how sibling workers talk. Hand one end of `createChannel()`
+ * to each worker (move it with `transfer(port, [port])`), and each wraps its end
+ * with `connectPort`, serving `functions` to the other.
+ *
+ * @example
+ * ```ts
+ * // in worker A, given a port from the main thread:
+ * const sibling = connectPort<typeof workerBApi>(port, { ping: () => "pong" });
+ * const answer = yield* sibling.api.compute(1);
+ * ```
+ */
+export function connectPort<Api = Record<string, (...args: any[]) => unknown>>(
+  port: unknown,
+  functions: Exposed = {},
+): { readonly api: RemoteApi<Api>; readonly connection: Connection } {
+  const connection = new Connection(host.adaptPort(port), getRunningLoop(), functions);
+  connection.announce();
+  return { api: remoteApi<Api>(connection), connection };
+}

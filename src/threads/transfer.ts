@@ -1,0 +1,37 @@
+/**
+ * Marks buffers (or ports) to be moved, not copied, when `value` crosses a thread.
+ *
+ * comlink has a `transfer()` too, but its transfer list is private to comlink's own
+ * wire protocol, which ours does not use; this is the same few lines for ours.
+ */
+const transfers = new WeakMap<object, Transferable[]>();
+
+/**
+ * Sends `value` with `transferables` moved instead of copied: the sender's buffers
+ * become detached (length 0) and the receiver gets them without a copy.
+ *
+ * @example
+ * ```ts
+ * const pixels = new Uint8Array(64 * 1024 * 1024);
+ * yield* worker.api.blur(transfer(pixels, [pixels.buffer]));
+ * ```
+ */
+export function transfer<T>(value: T, transferables: Transferable[]): T {
+  if (typeof value !== "object" || value === null) {
+    throw new TypeError("transfer() needs an object (a typed array, an ArrayBuffer, a port, or an object holding them)");
+  }
+  transfers.set(value, transferables);
+  return value;
+}
+
+/** The transfer list of every marked value among `values`. */
+export function transferablesOf(values: readonly unknown[]): Transferable[] {
+  const list: Transferable[] = [];
+  for (const value of values) {
+    if (typeof value === "object" && value !== null) {
+      const marked = transfers.get(value);
+      if (marked !== undefined) list.push(...marked);
+    }
+  }
+  return list;
+}

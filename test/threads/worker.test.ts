@@ -1,0 +1,275 @@
+import { describe, expect, it } from "vitest";
+import {
+  CancelledError,
+  type Coro,
+  DataCloneError,
+  NotExposedError,
+  TimeoutError,
+  ValueError,
+  WorkerCrashedError,
+  callSoonThreadsafe,
+  run,
+  runCoroutineThreadsafe,
+  sleep,
+  spawnWorker,
+  transfer,
+} from "../../src/index.js";
+import type { api as MathApi } from "./fixtures/math-worker.js";
+import { mathWorkerUrl } from "./fixtures/worker-url.js";
+
+type Api = typeof MathApi;
+
+/** Runs `body` with a fresh worker, closing it afterwards. Real time: workers are real threads. */
+function withWorker<T>(body: (worker: ReturnType<typeof spawnWorker<Api>>) => Coro<T>): Promise<T> {
+  return run(
+    (function* (): Coro<T> {
+      const worker = spawnWorker<Api>(mathWorkerUrl, {
+        expose: {
+          *double(x: number): Coro<number> {
+            // main → worker again, while the worker waits on us
+            return ((yield* worker.api.triple(x)) / 3) * 2;
+          },
+        },
+      });
+      try {
+        yield* worker.ready();
+        return yield* body(worker);
+      } finally {
+        yield* worker.close();
+      }
+    })(),
+  );
+}
+
+describe("spawnWorker and expose", () => {
+  it("calls coroutines, async and plain functions in the worker through the typed api", async () => {
+    const results = await withWorker(function* (worker) {
+      return [yield* worker.api.add(2, 3), yield* worker.api.plain(5), yield* worker.call<string>("waitAbortable", 1)];
+    });
+    expect(results).toEqual([5, 15, "completed"]);
+  });
+
+  it("cancels the remote coroutine at its yield*: its finally runs, then the local task ends cancelled", async () => {
+    const events = await withWorker(function* (worker) {
+      const task = worker.api.sleepy(1_000_000);
+      yield* sleep(50);
+      task.cancel("stop it");
+      let error: unknown;
+      try {
+        yield* task;
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(CancelledError);
+      expect((error as Error).message).toBe("stop it");
+      expect(task.cancelled()).toBe(true);
+      // The worker is alive and serves the next call.
+      expect(yield* worker.api.add(1, 1)).toBe(2);
+      return yield* worker.api.events();
+    });
+    expect(events).toEqual(["sleepy(1000000) finally"]);
+  });
+
+  it("waits for a remote cleanup that itself waits before the local task ends", async () => {
+    const events = await withWorker(function* (worker) {
+      const task = worker.api.cleanupWaits();
+      yield* sleep(30);
+      task.cancel();
+      try {
+        yield* task;
+      } catch {
+        // cancelled
+      }
+      // Its finally block (which sleeps 30 ms) has finished by now.
+      return yield* worker.api.events();
+    });
+    expect(events).toEqual(["cleanup finished"]);
+  });
+
+  it("returns the value of a remote coroutine that swallows the cancellation", async () => {
+    const value = await withWorker(function* (worker) {
+      const task = worker.api.swallow(1_000_000);
+      yield* sleep(30);
+      task.cancel();
+      return yield* task;
+    });
+    expect(value).toBe("swallowed the cancellation");
+  });
+
+  it("aborts an async function's signal when the call is cancelled", async () => {
+    const events = await withWorker(function* (worker) {
+      const task = worker.api.waitAbortable(1_000_000);
+      yield* sleep(30);
+      task.cancel();
+      try {
+        yield* task;
+      } catch (e) {
+        expect(e).toBeInstanceOf(CancelledError);
+      }
+      return yield* worker.api.events();
+    });
+    expect(events).toEqual(["abort signal seen"]);
+  });
+
+  it("brings errors back with their class, message, stack and cause", async () => {
+    const errors = await withWorker(function* (worker) {
+      const caught: unknown[] = [];
+      for (const kind of ["value", "timeout", "range", "custom"]) {
+        try {
+          yield* worker.api.fail(kind);
+        } catch (e) {
+          caught.push(e);
+        }
+      }
+      return caught;
+    });
+    expect(errors[0]).toBeInstanceOf(ValueError);
+    expect((errors[0] as Error).message).toBe("bad value in worker");
+    expect((errors[0] as Error).stack).toMatch(/math-worker/);
+    expect(errors[1]).toBeInstanceOf(TimeoutError);
+    expect(errors[2]).toBeInstanceOf(RangeError);
+    expect(((errors[2] as Error).cause as Error).message).toBe("root cause");
+    expect((errors[3] as Error).name).toBe("CustomError");
+    expect((errors[3] as { code?: number }).code).toBe(42);
+  });
+
+  it("names the argument that cannot be cloned, and sends nothing", async () => {
+    const value = await withWorker(function* (worker) {
+      expect(() => worker.call("add", 1, () => 2)).toThrow(DataCloneError);
+      expect(() => worker.call("add", 1, () => 2)).toThrow(/argument 2 \(function/);
+      expect(worker.pendingCalls).toBe(0);
+      let resultError: unknown;
+      try {
+        yield* worker.api.unclonableResult();
+      } catch (e) {
+        resultError = e;
+      }
+      expect(resultError).toBeInstanceOf(DataCloneError);
+      return yield* worker.api.add(1, 2); // unaffected
+    });
+    expect(value).toBe(3);
+  });
+
+  it("lists what the worker exposes when a name is not exposed", async () => {
+    const error = await withWorker(function* (worker) {
+      try {
+        yield* worker.call("fibb", 10);
+      } catch (e) {
+        return e;
+      }
+      return null;
+    });
+    expect(error).toBeInstanceOf(NotExposedError);
+    expect((error as Error).message).toMatch(/No function "fibb" is exposed.*"add", "sleepy"/);
+  });
+
+  it("moves a 64 MiB buffer without copying it", async () => {
+    const seen = await withWorker(function* (worker) {
+      const bytes = new Uint8Array(64 * 1024 * 1024);
+      bytes[0] = 1;
+      bytes[bytes.length - 1] = 2;
+      const task = worker.api.inspect(transfer(bytes, [bytes.buffer]));
+      expect(bytes.byteLength).toBe(0); // detached: moved, not copied
+      const returned = yield* worker.api.makeBuffer(16);
+      expect(Array.from(returned)).toEqual(new Array(16).fill(7));
+      return yield* task;
+    });
+    expect(seen).toEqual({ length: 64 * 1024 * 1024, first: 1, last: 2 });
+  });
+
+  it("lets the worker call the main thread, which calls the worker again (nested)", async () => {
+    const value = await withWorker(function* (worker) {
+      return yield* worker.api.askParent(21);
+    });
+    expect(value).toBe(42);
+  });
+
+  it("fails every pending call at once when the worker crashes", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const worker = spawnWorker<Api>(mathWorkerUrl);
+        yield* worker.ready();
+        const pending = [worker.api.sleepy(1_000_000), worker.api.cleanupWaits()];
+        yield* worker.api.crashSoon();
+        for (const task of pending) {
+          let error: unknown;
+          try {
+            yield* task;
+          } catch (e) {
+            error = e;
+          }
+          expect(error).toBeInstanceOf(WorkerCrashedError);
+          expect((error as Error).message).toMatch(/crashed.*boom at top level|exited/);
+        }
+        expect(worker.exited).toBe(true);
+        expect(() => worker.api.add(1, 2)).toThrow(WorkerCrashedError);
+      })(),
+    );
+  });
+
+  it("fails pending calls with the exit code when the worker exits", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const worker = spawnWorker<Api>(mathWorkerUrl);
+        yield* worker.ready();
+        const pending = worker.api.sleepy(1_000_000);
+        yield* worker.api.exitSoon(3);
+        let error: unknown;
+        try {
+          yield* pending;
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(WorkerCrashedError);
+      })(),
+    );
+  });
+
+  it("fails pending calls when terminated, and closes gracefully otherwise", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const worker = spawnWorker<Api>(mathWorkerUrl);
+        yield* worker.ready();
+        const pending = worker.api.sleepy(1_000_000);
+        worker.terminate();
+        let error: unknown;
+        try {
+          yield* pending;
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(WorkerCrashedError);
+        expect((error as Error).message).toMatch(/terminated/);
+
+        const graceful = spawnWorker<Api>(mathWorkerUrl);
+        yield* graceful.ready();
+        const running = graceful.api.sleepy(1_000_000);
+        yield* sleep(20);
+        yield* graceful.close();
+        let closeError: unknown;
+        try {
+          yield* running;
+        } catch (e) {
+          closeError = e;
+        }
+        expect(closeError).toBeInstanceOf(CancelledError); // cancelled by the close, after its finally ran
+        expect(graceful.exited).toBe(true);
+      })(),
+    );
+  });
+
+  it("runs coroutines with runCoroutineThreadsafe and callbacks with callSoonThreadsafe", async () => {
+    const value = await withWorker(function* (worker) {
+      const future = runCoroutineThreadsafe<number>(worker, "add", 20, 22);
+      callSoonThreadsafe(worker, "sleepy", 1);
+      yield* sleep(30);
+      expect(yield* worker.api.events()).toEqual(["sleepy(1) finally"]);
+      return yield* future;
+    });
+    expect(value).toBe(42);
+  });
+
+  it("needs a running loop to spawn", () => {
+    expect(() => spawnWorker(mathWorkerUrl)).toThrow(/no running event loop/);
+  });
+});

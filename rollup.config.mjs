@@ -1,3 +1,4 @@
+import { nodeResolve } from "@rollup/plugin-node-resolve";
 import typescript from "@rollup/plugin-typescript";
 import { dts } from "rollup-plugin-dts";
 import { fileURLToPath } from "node:url";
@@ -14,13 +15,16 @@ function platform(name) {
 }
 
 const typescriptOptions = { tsconfig: "./tsconfig.json", noEmit: false, declaration: false, sourceMap: true, include: ["src/**/*.ts"] };
-const external = (id) => id === "comlink" || id.startsWith("node:");
+// comlink's Node adapter is inlined: a CJS require of its .mjs would give a
+// namespace object, not the function. Everything else from outside stays external.
+const external = (id) => id.startsWith("node:") || (id === "comlink");
+const inlineComlinkAdapter = nodeResolve({ resolveOnly: ["comlink"] });
 
 export default [
   {
     input: "src/index.ts",
     external,
-    plugins: [platform("node"), typescript(typescriptOptions)],
+    plugins: [platform("node"), inlineComlinkAdapter, typescript(typescriptOptions)],
     output: [
       { file: "dist/node/index.mjs", format: "es", sourcemap: true },
       { file: "dist/node/index.cjs", format: "cjs", sourcemap: true, exports: "named" },

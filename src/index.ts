@@ -82,3 +82,6 @@ export type { Exposed } from "./threads/connection.js";
 export type { RemoteApi } from "./threads/remote.js";
 export { transfer } from "./threads/transfer.js";
 export type { Endpoint } from "./platform/endpoint.js";
+export { WorkerPool, toThread, setDefaultExecutor } from "./threads/worker-pool.js";
+export type { WorkerPoolOptions } from "./threads/worker-pool.js";
+export type { Executor } from "./loop/event-loop.js";

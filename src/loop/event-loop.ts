@@ -44,6 +44,14 @@ export interface EventLoopOptions {
 /** Makes tasks for `createTask`; set with `setTaskFactory` (see `eagerTaskFactory`). */
 export type TaskFactory = <T>(loop: EventLoop, body: TaskBody<T>, options?: TaskOptions) => Task<T>;
 
+/**
+ * Something that runs named functions elsewhere and gives back a future: a
+ * `WorkerPool`. The loop only hands calls to it (`runInExecutor`).
+ */
+export interface Executor {
+  call<T = unknown>(name: string, ...args: unknown[]): Future<T>;
+}
+
 /** @internal How the futures layer plugs its classes into the loop without the loop importing them. */
 export interface FutureClasses {
   createFuture(loop: EventLoop): Future<unknown>;
@@ -96,6 +104,7 @@ export class EventLoop {
   private debug: boolean;
   private exceptionHandler: ExceptionHandler | null = null;
   private taskFactory: TaskFactory | null = null;
+  private defaultExecutor: Executor | null = null;
 
   private running = false;
   private stopping = false;
@@ -219,6 +228,37 @@ export class EventLoop {
       throw new TypeError(`setTaskFactory expects a function or null, got ${describeValue(factory)}`);
     }
     this.taskFactory = factory;
+  }
+
+  /**
+   * Runs the function `name` on `executor` (the default one when `null`) and
+   * returns a future of its result, as asyncio's `run_in_executor` — here the
+   * executor is a `WorkerPool` and the function one its workers expose.
+   *
+   * @example
+   * ```ts
+   * const hash = yield* getRunningLoop().runInExecutor(pool, "sha256", bytes);
+   * ```
+   */
+  runInExecutor<T = unknown>(executor: Executor | null, name: string, ...args: unknown[]): Future<T> {
+    const target = executor ?? this.defaultExecutor;
+    if (target === null) {
+      throw new RuntimeError("No executor given and no default executor set: call setDefaultExecutor(new WorkerPool(url)) first.");
+    }
+    return target.call<T>(name, ...args);
+  }
+
+  /** Sets the executor `runInExecutor(null, ...)` and `toThread` use. */
+  setDefaultExecutor(executor: Executor | null): void {
+    if (executor !== null && typeof executor?.call !== "function") {
+      throw new TypeError(`setDefaultExecutor expects an executor such as a WorkerPool, got ${describeValue(executor)}`);
+    }
+    this.defaultExecutor = executor;
+  }
+
+  /** The executor set with `setDefaultExecutor`, or `null`. */
+  getDefaultExecutor(): Executor | null {
+    return this.defaultExecutor;
   }
 
   /** The factory set with `setTaskFactory`, or `null`. */

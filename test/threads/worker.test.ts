@@ -10,7 +10,6 @@ import {
   callSoonThreadsafe,
   run,
   runCoroutineThreadsafe,
-  sleep,
   spawnWorker,
   transfer,
 } from "../../src/index.js";
@@ -18,6 +17,14 @@ import type { api as MathApi } from "./fixtures/math-worker.js";
 import { mathWorkerUrl } from "./fixtures/worker-url.js";
 
 type Api = typeof MathApi;
+
+/**
+ * Waits until the worker has started the calls sent before: calls start in the
+ * order they arrive, so once a later call has answered, the earlier ones run.
+ */
+function* started(worker: ReturnType<typeof spawnWorker<Api>>): Coro<void> {
+  yield* worker.api.add(0, 0);
+}
 
 /** Runs `body` with a fresh worker, closing it afterwards. Real time: workers are real threads. */
 function withWorker<T>(body: (worker: ReturnType<typeof spawnWorker<Api>>) => Coro<T>): Promise<T> {
@@ -41,7 +48,8 @@ function withWorker<T>(body: (worker: ReturnType<typeof spawnWorker<Api>>) => Co
   );
 }
 
-describe("spawnWorker and expose", () => {
+// Real threads: each worker loads its module (through tsx in Node), so allow time.
+describe("spawnWorker and expose", { timeout: 30_000 }, () => {
   it("calls coroutines, async and plain functions in the worker through the typed api", async () => {
     const results = await withWorker(function* (worker) {
       return [yield* worker.api.add(2, 3), yield* worker.api.plain(5), yield* worker.call<string>("waitAbortable", 1)];
@@ -52,7 +60,7 @@ describe("spawnWorker and expose", () => {
   it("cancels the remote coroutine at its yield*: its finally runs, then the local task ends cancelled", async () => {
     const events = await withWorker(function* (worker) {
       const task = worker.api.sleepy(1_000_000);
-      yield* sleep(50);
+      yield* started(worker);
       task.cancel("stop it");
       let error: unknown;
       try {
@@ -73,7 +81,7 @@ describe("spawnWorker and expose", () => {
   it("waits for a remote cleanup that itself waits before the local task ends", async () => {
     const events = await withWorker(function* (worker) {
       const task = worker.api.cleanupWaits();
-      yield* sleep(30);
+      yield* started(worker);
       task.cancel();
       try {
         yield* task;
@@ -89,7 +97,7 @@ describe("spawnWorker and expose", () => {
   it("returns the value of a remote coroutine that swallows the cancellation", async () => {
     const value = await withWorker(function* (worker) {
       const task = worker.api.swallow(1_000_000);
-      yield* sleep(30);
+      yield* started(worker);
       task.cancel();
       return yield* task;
     });
@@ -99,7 +107,7 @@ describe("spawnWorker and expose", () => {
   it("aborts an async function's signal when the call is cancelled", async () => {
     const events = await withWorker(function* (worker) {
       const task = worker.api.waitAbortable(1_000_000);
-      yield* sleep(30);
+      yield* started(worker);
       task.cancel();
       try {
         yield* task;
@@ -244,7 +252,7 @@ describe("spawnWorker and expose", () => {
         const graceful = spawnWorker<Api>(mathWorkerUrl);
         yield* graceful.ready();
         const running = graceful.api.sleepy(1_000_000);
-        yield* sleep(20);
+        yield* started(graceful);
         yield* graceful.close();
         let closeError: unknown;
         try {
@@ -261,9 +269,9 @@ describe("spawnWorker and expose", () => {
   it("runs coroutines with runCoroutineThreadsafe and callbacks with callSoonThreadsafe", async () => {
     const value = await withWorker(function* (worker) {
       const future = runCoroutineThreadsafe<number>(worker, "add", 20, 22);
-      callSoonThreadsafe(worker, "sleepy", 1);
-      yield* sleep(30);
-      expect(yield* worker.api.events()).toEqual(["sleepy(1) finally"]);
+      callSoonThreadsafe(worker, "note", "called soon");
+      // Messages keep their order, and the callback runs before the next call's task.
+      expect(yield* worker.api.events()).toEqual(["called soon"]);
       return yield* future;
     });
     expect(value).toBe(42);

@@ -1,0 +1,168 @@
+import { describe, expect, it } from "vitest";
+import {
+  CancelledError,
+  type Coro,
+  QueueShutDown,
+  RuntimeError,
+  WorkerCrashedError,
+  WorkerPool,
+  gather,
+  getRunningLoop,
+  run,
+  setDefaultExecutor,
+  sleep,
+  toThread,
+  wait,
+  FIRST_COMPLETED,
+} from "../../src/index.js";
+import type { api as MathApi } from "./fixtures/math-worker.js";
+import { mathWorkerUrl } from "./fixtures/worker-url.js";
+
+type Api = typeof MathApi;
+
+function* failureOf(work: Coro<unknown> | PromiseLike<unknown> | { [Symbol.iterator](): Iterator<unknown, unknown, unknown> }): Coro<unknown> {
+  try {
+    yield* work as Coro<unknown>;
+  } catch (error) {
+    return error;
+  }
+  return null;
+}
+
+// Real threads: each worker loads its module (through tsx in Node), so allow time.
+describe("WorkerPool", { timeout: 30_000 }, () => {
+  it("spreads calls over its workers, several in flight on each", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const pool = new WorkerPool<Api>(mathWorkerUrl, { size: 2, inflightPerWorker: 4 });
+        const reports = yield* gather(...Array.from({ length: 8 }, () => pool.api.concurrency(300)));
+        // Two workers got the calls, and each ran its four at the same time.
+        expect(new Set(reports.map((r) => r.worker)).size).toBe(2);
+        expect(reports.map((r) => r.most)).toEqual(new Array(8).fill(4));
+        yield* pool.shutdown();
+      })(),
+    );
+  });
+
+  it("returns map results in order", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const pool = new WorkerPool<Api>(mathWorkerUrl, { size: 2 });
+        expect(yield* pool.map<number>("plain", [1, 2, 3, 4, 5])).toEqual([3, 6, 9, 12, 15]);
+        yield* pool.shutdown();
+      })(),
+    );
+  });
+
+  it("makes submit wait while the queue is full", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const pool = new WorkerPool<Api>(mathWorkerUrl, { size: 1, inflightPerWorker: 1, maxQueue: 1 });
+        const first = yield* pool.submit("sleepy", 200); // dispatched
+        yield* sleep(50);
+        const second = yield* pool.submit("sleepy", 1); // queued: the queue is now full
+        const third = pool.submit("sleepy", 1);
+        const submitting = getRunningLoop().createTask(third);
+        yield* sleep(50);
+        expect(submitting.done()).toBe(false); // backpressure
+        expect(yield* first).toBe("slept");
+        const thirdTask = yield* submitting;
+        expect([yield* second, yield* thirdTask]).toEqual(["slept", "slept"]);
+        yield* pool.shutdown();
+      })(),
+    );
+  });
+
+  it("cancels a queued call without running it, and a running call in its worker", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const pool = new WorkerPool<Api>(mathWorkerUrl, { size: 1, inflightPerWorker: 2 });
+        const running = pool.api.sleepy(1_000_000);
+        yield* pool.api.add(0, 0); // calls start in order: once this answered, `running` runs
+        const blocker = pool.api.sleepy(2_000_000); // takes the second slot
+        const queued = pool.api.sleepy(2);
+        yield* sleep(0);
+        expect(pool.queued).toBe(1);
+        queued.cancel();
+        expect(yield* failureOf(queued)).toBeInstanceOf(CancelledError);
+        running.cancel();
+        blocker.cancel();
+        expect(yield* failureOf(running)).toBeInstanceOf(CancelledError);
+        expect(yield* failureOf(blocker)).toBeInstanceOf(CancelledError);
+        // The worker unwound the two running calls and never ran the queued one.
+        expect((yield* pool.api.events()).sort()).toEqual(["sleepy(1000000) finally", "sleepy(2000000) finally"]);
+        yield* pool.shutdown();
+      })(),
+    );
+  });
+
+  it("replaces a worker that crashes and keeps serving", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const pool = new WorkerPool<Api>(mathWorkerUrl, { size: 2, inflightPerWorker: 3 });
+        const inFlight = Array.from({ length: 4 }, () => pool.api.sleepy(1_000_000));
+        yield* pool.api.crashSoon(); // the worker that runs this throws at top level
+        const [done] = yield* wait(inFlight, { returnWhen: FIRST_COMPLETED });
+        // The calls on the crashed worker fail at once; the others still run.
+        for (const task of done) expect(yield* failureOf(task)).toBeInstanceOf(WorkerCrashedError);
+        expect(done.size).toBeLessThan(4);
+        for (const task of inFlight) task.cancel();
+        yield* gather(...inFlight, { returnExceptions: true });
+        const results = yield* gather(...Array.from({ length: 6 }, (_, i) => pool.api.add(i, 1)));
+        expect(results).toEqual([1, 2, 3, 4, 5, 6]);
+        expect(pool.workers).toBe(2);
+        yield* pool.shutdown();
+      })(),
+    );
+  });
+
+  it("on shutdown lets running calls finish, cancels queued ones with cancelPending, and refuses new calls", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const pool = new WorkerPool<Api>(mathWorkerUrl, { size: 1, inflightPerWorker: 1 });
+        const running = pool.api.sleepy(200);
+        const queued = pool.api.sleepy(1);
+        yield* sleep(50);
+        const stopping = getRunningLoop().createTask(pool.shutdown({ cancelPending: true }));
+        expect(yield* failureOf(queued)).toBeInstanceOf(CancelledError);
+        yield* stopping;
+        expect(yield* running).toBe("slept"); // a running call finishes, as with asyncio's cancel_futures
+        expect(yield* failureOf(pool.api.add(1, 2))).toBeInstanceOf(QueueShutDown);
+        expect(pool.workers).toBe(0);
+      })(),
+    );
+  });
+
+  it("stops respawning when its workers cannot start, failing the calls", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const pool = new WorkerPool(new URL("./fixtures/does-not-exist.ts", import.meta.url), { size: 1 });
+        const error = yield* failureOf(pool.call("anything"));
+        expect(error).toBeInstanceOf(WorkerCrashedError);
+        yield* pool.shutdown();
+      })(),
+    );
+  });
+
+  it("serves toThread and runInExecutor through the default executor", async () => {
+    await run(
+      (function* (): Coro<void> {
+        expect(() => toThread("add", 1, 2)).toThrow(RuntimeError);
+        const pool = new WorkerPool<Api>(mathWorkerUrl, { size: 1 });
+        setDefaultExecutor(pool);
+        expect(yield* toThread<number>("add", 1, 2)).toBe(3);
+        expect(yield* getRunningLoop().runInExecutor<number>(pool, "plain", 7)).toBe(21);
+        yield* pool.shutdown();
+      })(),
+    );
+  });
+
+  it("refuses bad options", async () => {
+    await run(
+      (function* (): Coro<void> {
+        expect(() => new WorkerPool(mathWorkerUrl, { size: 0 })).toThrow(/size must be a positive integer/);
+        expect(() => new WorkerPool(mathWorkerUrl, { inflightPerWorker: 1.5 })).toThrow(/inflightPerWorker/);
+      })(),
+    );
+  });
+});

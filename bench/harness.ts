@@ -7,6 +7,8 @@ import { writeFileSync, readFileSync, existsSync } from "node:fs";
 
 export interface BenchCase {
   name: string;
+  /** Operations per run when they differ from the group's (a much slower peer). */
+  ops?: number;
   /** Runs `ops` operations once; may be async. */
   run: () => unknown | Promise<unknown>;
 }
@@ -23,6 +25,7 @@ export interface BenchGroup {
 
 export interface CaseResult {
   name: string;
+  ops: number;
   medianNsPerOp: number;
   opsPerSecond: number;
   /** This case's time per op divided by ours: > 1 means ours is faster. */
@@ -68,13 +71,14 @@ export async function runGroup(group: BenchGroup): Promise<GroupResult> {
       samples[i]!.push(performance.now() - started);
     }
   }
-  const medians = samples.map((s) => (median(s) * 1e6) / group.ops);
+  const medians = samples.map((s, i) => (median(s) * 1e6) / (group.cases[i]!.ops ?? group.ops));
   const ours = medians[0]!;
   return {
     name: group.name,
     ops: group.ops,
     cases: group.cases.map((benchCase, i) => ({
       name: benchCase.name,
+      ops: benchCase.ops ?? group.ops,
       medianNsPerOp: medians[i]!,
       opsPerSecond: 1e9 / medians[i]!,
       ratioToOurs: medians[i]! / ours,
@@ -87,7 +91,8 @@ export function printGroup(result: GroupResult): void {
   console.log(`\n${result.name} (${result.ops} ops per run)`);
   for (const c of result.cases) {
     const perOp = c.medianNsPerOp >= 1000 ? `${(c.medianNsPerOp / 1000).toFixed(3)} µs` : `${c.medianNsPerOp.toFixed(1)} ns`;
-    console.log(`  ${c.name.padEnd(48)} ${perOp.padStart(12)}/op  ${formatRate(c.opsPerSecond).padStart(10)}  ×${c.ratioToOurs.toFixed(2)} ours`);
+    const name = c.ops !== result.ops ? `${c.name} (${c.ops} ops)` : c.name;
+    console.log(`  ${name.padEnd(48)} ${perOp.padStart(12)}/op  ${formatRate(c.opsPerSecond).padStart(10)}  ×${c.ratioToOurs.toFixed(2)} ours`);
   }
 }
 

@@ -1,23 +1,44 @@
 /**
- * Runs the benchmark suite: `npm run bench` (all groups) or `npm run bench -- core`.
+ * Runs the benchmark suite: `npm run bench` (all suites) or `npm run bench -- core`.
  * Prints medians and ratios, and merges them into bench/results.json.
  */
 import { coreGroups } from "./core.bench.js";
-import { syncGroups } from "./sync.bench.js";
 import { type BenchGroup, type GroupResult, printGroup, runGroup, saveResults } from "./harness.js";
+import { syncGroups } from "./sync.bench.js";
+import { threadSuite } from "./threads.bench.js";
 
-const suites: Record<string, BenchGroup[]> = { core: coreGroups, sync: syncGroups };
+interface Suite {
+  groups: BenchGroup[];
+  /** Measurements that do not fit the alternating harness. */
+  extra?: () => Promise<GroupResult[]>;
+  close?: () => Promise<void>;
+}
+
+const suites: Record<string, () => Promise<Suite>> = {
+  core: async () => ({ groups: coreGroups }),
+  sync: async () => ({ groups: syncGroups }),
+  threads: threadSuite,
+};
 const wanted = process.argv.slice(2);
 const selected = wanted.length ? wanted : Object.keys(suites);
 
 const results: GroupResult[] = [];
 for (const name of selected) {
-  const groups = suites[name];
-  if (!groups) throw new Error(`unknown suite ${name}; known: ${Object.keys(suites).join(", ")}`);
-  for (const group of groups) {
-    const result = await runGroup(group);
-    printGroup(result);
-    results.push(result);
+  const makeSuite = suites[name];
+  if (!makeSuite) throw new Error(`unknown suite ${name}; known: ${Object.keys(suites).join(", ")}`);
+  const suite = await makeSuite();
+  try {
+    for (const group of suite.groups) {
+      const result = await runGroup(group);
+      printGroup(result);
+      results.push(result);
+    }
+    for (const result of (await suite.extra?.()) ?? []) {
+      printGroup(result);
+      results.push(result);
+    }
+  } finally {
+    await suite.close?.();
   }
 }
 saveResults(results);

@@ -1,0 +1,1 @@
+export declare function burn(iterations: number): number;

@@ -1,0 +1,4 @@
+// The same tiny task for piscina.
+export default function echo(value) {
+  return value;
+}

@@ -1,11 +1,10 @@
 import { CancelledError, DataCloneError, NotExposedError, RuntimeError, describeValue } from "../errors.js";
-import type { Coro } from "../futures/coroutine.js";
-import type { Future } from "../futures/future.js";
+import { type Coro, isCoroutine, isPromiseLike } from "../futures/coroutine.js";
 import { Task } from "../futures/task.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import type { Endpoint } from "../platform/endpoint.js";
+import { Future } from "../futures/future.js";
 import { gather } from "../tasks/gather.js";
-import { shield } from "../tasks/shield.js";
 import { type Envelope, type Message, PROTOCOL_TAG, isEnvelope } from "./protocol.js";
 import { deserializeError, serializeError } from "./serialize-error.js";
 import { transferablesOf } from "./transfer.js";
@@ -14,6 +13,38 @@ import { transferablesOf } from "./transfer.js";
 export type Exposed = Record<string, (...args: any[]) => unknown>;
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
+const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
+
+/**
+ * The future of a call running on another thread. Like a task, `cancel()` is a
+ * request: it is sent across, and the future ends with whatever the remote
+ * coroutine does with it — cancelled once it has unwound, or its value if it
+ * swallowed the cancellation. So a task waiting on it keeps waiting until then.
+ */
+class RemoteCallFuture<T> extends Future<T> {
+  private cancelSent = false;
+
+  constructor(
+    loop: EventLoop,
+    private readonly requestCancel: (message: string) => void,
+  ) {
+    super(loop);
+  }
+
+  override cancel(message?: string): boolean {
+    if (this.done()) return false;
+    if (!this.cancelSent) {
+      this.cancelSent = true;
+      this.requestCancel(message ?? "");
+    }
+    return true;
+  }
+
+  /** @internal The remote call ended cancelled. */
+  _cancelled(message: string): void {
+    super.cancel(message);
+  }
+}
 
 /**
  * One end of a two-way call channel between threads, over any `Endpoint`. It calls
@@ -29,6 +60,9 @@ export class Connection {
   private failure: Error | null = null;
   private remoteNames: readonly string[] | null = null;
   private readonly readyWaiters: Array<() => void> = [];
+  private outbox: Message[] = [];
+  private outboxTransfers: Transferable[] = [];
+  private flushScheduled = false;
   /** Called when the other side asks this one to close (see `expose`). */
   onCloseRequest: (() => void) | null = null;
   /** Called when the other side says it has closed. */
@@ -72,11 +106,12 @@ export class Connection {
     }
     const id = this.nextId++;
     this.post({ kind: "call", id, name, args }, args);
-    const reply = this.loop.createFuture<T>();
+    const reply = new RemoteCallFuture<T>(this.loop, (message) => {
+      if (this.failure === null) this.post({ kind: "cancel", id, message });
+    });
     this.replies.set(id, reply as Future<unknown>);
-    // Eager: the task is waiting on the reply before anyone can cancel it, so a
-    // cancel always reaches the remote side.
-    return new Task(this.awaitReply(id, reply), this.loop, { name: `${name}#${id}`, eager: true });
+    // Eager: the task waits on the reply at once, so a cancel always reaches it.
+    return new Task(awaitReply(reply), this.loop, { name: `${name}#${id}`, eager: true });
   }
 
   /** Runs `name` on the other side soon, with no reply (errors go to that side's exception handler). */
@@ -90,9 +125,10 @@ export class Connection {
     if (this.failure === null) this.post({ kind: "close" });
   }
 
-  /** Tells the other side this one has closed. */
+  /** Tells the other side this one has closed, at once (the thread is about to end). */
   announceClosed(): void {
     this.post({ kind: "closed" });
+    this.flush();
   }
 
   /** Cancels every call being served here and waits until they have unwound. */
@@ -102,9 +138,14 @@ export class Connection {
     if (tasks.length > 0) yield* gather(...tasks, { returnExceptions: true });
   }
 
-  /** Whether calls are in flight in either direction. */
+  /** How many calls this side made that still await a reply. */
   get busy(): number {
     return this.replies.size;
+  }
+
+  /** How many calls from the other side this side is running. */
+  get servingCount(): number {
+    return this.serving.size;
   }
 
   /** Fails every pending call with `error` and refuses new ones (the other side died). */
@@ -129,28 +170,12 @@ export class Connection {
     this.endpoint.removeEventListener("message", this.onMessage);
   }
 
-  private *awaitReply<T>(id: number, reply: Future<T>): Coro<T> {
-    let cancelSent = false;
-    for (;;) {
-      try {
-        return yield* shield(reply);
-      } catch (error) {
-        // The remote outcome (a result, an error, or its own cancellation) decides.
-        if (reply.done()) return reply.result();
-        if (!(error instanceof CancelledError)) throw error;
-        // This task is being cancelled: pass it on, then wait for the remote to unwind.
-        if (!cancelSent && this.failure === null) {
-          cancelSent = true;
-          this.post({ kind: "cancel", id, message: error.message });
-        }
-      }
-    }
-  }
-
   private readonly onMessage = (event: { data: unknown }): void => {
-    if (!isEnvelope(event.data)) return;
-    const message = event.data[PROTOCOL_TAG];
-    if (this.loop.isClosed()) return;
+    if (!isEnvelope(event.data) || this.loop.isClosed()) return;
+    for (const message of event.data[PROTOCOL_TAG]) this.receive(message);
+  };
+
+  private receive(message: Message): void {
     switch (message.kind) {
       case "call":
         this.serve(message.id, message.name, message.args);
@@ -177,7 +202,7 @@ export class Connection {
         this.onClosed?.();
         break;
     }
-  };
+  }
 
   private settle(message: Extract<Message, { kind: "result" | "error" | "cancelled" }>): void {
     const reply = this.replies.get(message.id);
@@ -186,7 +211,7 @@ export class Connection {
     if (reply.done()) return;
     if (message.kind === "result") reply.setResult(message.value);
     else if (message.kind === "error") reply.setException(deserializeError(message.error));
-    else reply.cancel(message.message);
+    else (reply as RemoteCallFuture<unknown>)._cancelled(message.message);
   }
 
   private serve(id: number, name: string, args: readonly unknown[]): void {
@@ -199,10 +224,35 @@ export class Connection {
       this.post({ kind: "error", id, error: serializeError(error) });
       return;
     }
-    // A generator function is a coroutine (cancelled at its yield*); anything else
-    // gets an AbortSignal as its last argument.
-    const body = fn instanceof GeneratorFunction ? (fn(...args) as Coro<unknown>) : (signal: AbortSignal) => fn(...args, signal) as PromiseLike<unknown>;
-    const task = new Task(body, this.loop, { name: `${name}#${id} (served)` });
+    if (fn instanceof GeneratorFunction) {
+      // A coroutine: cancellable at every yield*.
+      this.serveTask(id, new Task(fn(...args) as Coro<unknown>, this.loop, { name: `${name}#${id} (served)` }));
+    } else if (fn instanceof AsyncFunction) {
+      // An async function: cancellable through the AbortSignal it gets last.
+      this.serveTask(id, new Task((signal: AbortSignal) => fn(...args, signal) as PromiseLike<unknown>, this.loop, { name: `${name}#${id} (served)` }));
+    } else {
+      // A plain function runs on the next iteration, in arrival order with the rest,
+      // without a task of its own; a promise or coroutine it returns is awaited.
+      this.loop.callSoon(() => this.servePlain(id, name, fn, args));
+    }
+  }
+
+  private servePlain(id: number, name: string, fn: (...args: any[]) => unknown, args: readonly unknown[]): void {
+    let outcome: unknown;
+    try {
+      outcome = fn(...args);
+    } catch (error) {
+      this.post({ kind: "error", id, error: serializeError(error) });
+      return;
+    }
+    if (isCoroutine(outcome) || isPromiseLike(outcome)) {
+      this.serveTask(id, new Task(isCoroutine(outcome) ? outcome : () => outcome as PromiseLike<unknown>, this.loop, { name: `${name}#${id} (served)` }));
+    } else {
+      this.replyValue(id, outcome);
+    }
+  }
+
+  private serveTask(id: number, task: Task<unknown>): void {
     this.serving.set(id, task);
     task.addDoneCallback(() => {
       this.serving.delete(id);
@@ -227,7 +277,10 @@ export class Connection {
       this.post({ kind: "error", id, error: serializeError(error) });
       return;
     }
-    const value = task.result();
+    this.replyValue(id, task.result());
+  }
+
+  private replyValue(id: number, value: unknown): void {
     try {
       this.post({ kind: "result", id, value }, [value]);
     } catch (cloneError) {
@@ -250,16 +303,78 @@ export class Connection {
     });
   }
 
-  /** Posts a message; a value that cannot be cloned becomes a `DataCloneError` naming it. */
+  /**
+   * Queues a message for the other side; the messages of one iteration go out
+   * together at the next microtask. A value that obviously cannot be cloned (a
+   * function, a symbol) is refused here with a `DataCloneError` naming it.
+   */
   private post(message: Message, values: readonly unknown[] = []): void {
-    const envelope: Envelope = { [PROTOCOL_TAG]: message };
-    try {
-      this.endpoint.postMessage(envelope, transferablesOf(values));
-    } catch (error) {
-      if (!isCloneFailure(error)) throw error;
-      throw new DataCloneError(describeCloneFailure(message, error), { cause: error });
+    const refused = values.findIndex((value) => typeof value === "function" || typeof value === "symbol");
+    if (refused >= 0) throw new DataCloneError(describeCloneFailure(message, new Error(`${describeValue(values[refused])} could not be cloned`)));
+    this.outbox.push(message);
+    const transfers = transferablesOf(values);
+    if (transfers.length > 0) {
+      // Moved buffers must be gone from this thread when the call returns: send now.
+      for (const transferable of transfers) this.outboxTransfers.push(transferable);
+      this.flush();
+      return;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushScheduledMessages);
     }
   }
+
+  private readonly flushScheduledMessages = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  private flush(): void {
+    const messages = this.outbox;
+    const transfers = this.outboxTransfers;
+    this.outbox = [];
+    this.outboxTransfers = [];
+    if (messages.length === 0) return;
+    try {
+      this.endpoint.postMessage({ [PROTOCOL_TAG]: messages } satisfies Envelope, transfers);
+    } catch (error) {
+      if (!isCloneFailure(error)) throw error;
+      // Something deep inside a value could not be cloned: find which message, and
+      // fail only that one.
+      for (const message of messages) {
+        try {
+          this.endpoint.postMessage({ [PROTOCOL_TAG]: [message] } satisfies Envelope, transfersOf(message));
+        } catch (single) {
+          if (!isCloneFailure(single)) throw single;
+          this.undeliverable(message, new DataCloneError(describeCloneFailure(message, single), { cause: single }));
+        }
+      }
+    }
+  }
+
+  /** A message that could not be cloned: its call fails here, or its result becomes an error there. */
+  private undeliverable(message: Message, error: DataCloneError): void {
+    if (message.kind === "call") {
+      const reply = this.replies.get(message.id);
+      this.replies.delete(message.id);
+      if (reply !== undefined && !reply.done()) reply.setException(error);
+    } else if (message.kind === "result") {
+      this.post({ kind: "error", id: message.id, error: serializeError(error) });
+    } else {
+      this.loop.callExceptionHandler({ message: `asyncio-ts could not send a "${message.kind}" message to the other thread`, exception: error });
+    }
+  }
+}
+
+function transfersOf(message: Message): Transferable[] {
+  if (message.kind === "call" || message.kind === "soon") return transferablesOf(message.args);
+  if (message.kind === "result") return transferablesOf([message.value]);
+  return [];
+}
+
+function* awaitReply<T>(reply: Future<T>): Coro<T> {
+  return yield* reply;
 }
 
 function isCloneFailure(error: unknown): boolean {

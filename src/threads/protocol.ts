@@ -78,9 +78,12 @@ export type Message =
 /** Marks our messages among others on a shared port. */
 export const PROTOCOL_TAG = "asyncio-ts/1";
 
-/** What travels: a message under the protocol tag. */
+/**
+ * What travels: the messages of one loop iteration under the protocol tag.
+ * Batching them into one postMessage is what makes many small calls fast.
+ */
 export interface Envelope {
-  readonly [PROTOCOL_TAG]: Message;
+  readonly [PROTOCOL_TAG]: readonly Message[];
 }
 
 export function isEnvelope(data: unknown): data is Envelope {

@@ -1,14 +1,14 @@
-import { CancelledError, QueueShutDown, TimeoutError, ValueError, WorkerCrashedError, describeValue } from "../errors.js";
+import { CancelledError, ValueError, WorkerCrashedError, describeValue } from "../errors.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
 import type { Future } from "../futures/future.js";
 import { Task } from "../futures/task.js";
 import type { EventLoop, Executor } from "../loop/event-loop.js";
+import type { TimerHandle } from "../loop/handles.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Queue } from "../queues/queue.js";
 import { gather } from "../tasks/gather.js";
 import { shield } from "../tasks/shield.js";
-import { waitFor } from "../tasks/wait-for.js";
 import { type RemoteApi } from "./remote.js";
 import { WorkerHandle, spawnWorker } from "./spawn-worker.js";
 
@@ -37,15 +37,17 @@ interface Member {
   readonly handle: WorkerHandle<unknown>;
   ready: boolean;
   inflight: number;
-  runners: Task<void>[];
+  /** Closes the worker when it has been idle for `idleTimeout`. */
+  idleTimer: TimerHandle | null;
 }
 
 /** After this many workers die before they ever got ready, the pool stops respawning. */
 const MAX_STARTUP_FAILURES = 3;
 
 /**
- * A pool of workers running the same module, as an executor: calls are queued and
- * dispatched to whichever worker has a free slot, several in flight per worker.
+ * A pool of workers running the same module, as an executor: each call goes to the
+ * least-loaded worker, several in flight per worker (pipelining); when every slot
+ * is taken, calls wait in a queue.
  * A worker that dies is replaced (its in-flight calls fail with
  * `WorkerCrashedError`); a full queue makes `submit` wait. Every call is a local
  * task; cancelling it cancels the call, queued or running.
@@ -71,6 +73,8 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
   private stopping = false;
   private crashed: WorkerCrashedError | null = null;
   private spawned = 0;
+  private running = 0;
+  private drained: Future<void> | null = null;
 
   constructor(
     private readonly url: URL | string,
@@ -82,7 +86,13 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     this.idleTimeout = options.idleTimeout ?? null;
     if (this.idleTimeout !== null && !(this.idleTimeout > 0)) throw new ValueError(`WorkerPool idleTimeout must be > 0 ms, got ${this.idleTimeout}`);
     this.jobs = new Queue<Job>(options.maxQueue === undefined ? 0 : positiveInteger(options.maxQueue, "maxQueue"));
-    for (let i = 0; i < this.size; i++) this.spawnMember();
+    // The first worker starts at once and the others when it is ready, so that on a
+    // busy machine their start-ups do not delay the first result.
+    const first = this.spawnMember();
+    first.handle.connection.whenReady().then(() => {
+      while (!this.stopping && this.crashed === null && this.members.size < this.size) this.spawnMember();
+      this.dispatch();
+    });
     this.api = new Proxy({} as RemoteApi<Api>, {
       get: (_target, name) => (typeof name !== "string" || name === "then" ? undefined : (...args: unknown[]) => this.call(name, ...args)),
     });
@@ -138,6 +148,7 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     const job: Job = { name, args, reply: this.loop.createFuture<T>() as Future<unknown>, remote: null };
     yield* this.jobs.put(job); // waits while the queue is full; QueueShutDown after shutdown
     this.ensureWorkers();
+    this.dispatch();
     return job;
   }
 
@@ -164,10 +175,15 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
       while (!this.jobs.empty()) this.jobs.getNowait().reply.cancel("the pool is shutting down");
     }
     this.jobs.shutdown();
-    const runners = [...this.members].flatMap((member) => member.runners);
-    if (runners.length) yield* gather(...runners, { returnExceptions: true });
-    yield* gather(...[...this.members].map((member) => member.handle.close()), { returnExceptions: true });
+    // Queued calls still run (dispatch continues as slots free up); wait for them.
+    if (this.running > 0 || !this.jobs.empty()) {
+      this.drained = this.loop.createFuture<void>();
+      yield* this.drained;
+    }
+    const members = [...this.members];
     this.members.clear();
+    for (const member of members) member.idleTimer?.cancel();
+    yield* gather(...members.map((member) => member.handle.close()), { returnExceptions: true });
   }
 
   private *submitAndWait<T>(name: string, args: readonly unknown[]): Coro<T> {
@@ -179,10 +195,63 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     while (!this.stopping && this.crashed === null && this.members.size < this.size && this.jobs.qsize() > 0) this.spawnMember();
   }
 
-  private spawnMember(): void {
+  /** Sends queued calls to the least-loaded workers while any has a free slot. */
+  private dispatch(): void {
+    while (!this.jobs.empty()) {
+      const member = this.leastLoaded();
+      if (member === null) return;
+      const job = this.jobs.getNowait(); // frees room for a waiting submit
+      if (!job.reply.done()) this.start(member, job);
+    }
+    if (this.drained !== null && this.running === 0 && !this.drained.done()) this.drained.setResult();
+  }
+
+  private leastLoaded(): Member | null {
+    let best: Member | null = null;
+    for (const member of this.members) {
+      if (member.inflight < this.inflightPerWorker && !member.handle.exited && (best === null || member.inflight < best.inflight)) best = member;
+    }
+    return best;
+  }
+
+  private start(member: Member, job: Job): void {
+    let remote: Task<unknown>;
+    try {
+      remote = member.handle.connection.call(job.name, job.args);
+    } catch (error) {
+      job.reply.setException(error); // not cloneable, or the worker just died
+      return;
+    }
+    job.remote = remote;
+    member.inflight++;
+    this.running++;
+    member.idleTimer?.cancel();
+    member.idleTimer = null;
+    remote.addDoneCallback(() => {
+      member.inflight--;
+      this.running--;
+      job.remote = null;
+      if (!job.reply.done()) {
+        if (remote.cancelled()) job.reply.cancel(cancelMessageOf(remote));
+        else if (remote.exception() !== undefined) job.reply.setException(remote.exception());
+        else job.reply.setResult(remote.result());
+      }
+      if (member.inflight === 0 && this.idleTimeout !== null && !this.stopping && this.members.has(member)) {
+        member.idleTimer = this.loop.callLater(this.idleTimeout, () => this.retire(member));
+      }
+      this.dispatch();
+    });
+  }
+
+  private retire(member: Member): void {
+    if (member.inflight > 0 || !this.members.delete(member)) return;
+    member.handle.close();
+  }
+
+  private spawnMember(): Member {
     const name = `${this.options.name ?? "pool"}-${++this.spawned}`;
     const handle = spawnWorker<unknown>(this.url, { name });
-    const member: Member = { handle, ready: false, inflight: 0, runners: [] };
+    const member: Member = { handle, ready: false, inflight: 0, idleTimer: null };
     this.members.add(member);
     handle.connection.whenReady().then(() => {
       if (!handle.exited) {
@@ -190,16 +259,14 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
         this.startupFailures = 0;
       }
     });
-    for (let i = 0; i < this.inflightPerWorker; i++) {
-      member.runners.push(new Task(this.runJobs(member), this.loop, { name: `${name} runner ${i}` }));
-    }
     handle._onExit(() => this.onMemberExit(member));
+    return member;
   }
 
   private onMemberExit(member: Member): void {
-    if (!this.members.delete(member)) return;
-    for (const runner of member.runners) runner.cancel("its worker ended");
-    if (this.stopping) return;
+    member.idleTimer?.cancel();
+    // Its in-flight calls have failed with WorkerCrashedError through their connection.
+    if (!this.members.delete(member) || this.stopping) return;
     if (!member.ready && ++this.startupFailures >= MAX_STARTUP_FAILURES) {
       // The module cannot start: fail what waits instead of respawning forever.
       this.crashed = new WorkerCrashedError(`WorkerPool: ${MAX_STARTUP_FAILURES} workers of ${String(this.url)} died before they were ready; not respawning.`);
@@ -210,53 +277,17 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
       return;
     }
     if (this.members.size < this.size && (this.idleTimeout === null || this.jobs.qsize() > 0)) this.spawnMember();
+    this.dispatch();
   }
+}
 
-  /** One of a worker's `inflightPerWorker` slots: takes the next job and runs it there. */
-  private *runJobs(member: Member): Coro<void> {
-    for (;;) {
-      let job: Job;
-      try {
-        job = this.idleTimeout === null ? yield* this.jobs.get() : yield* waitFor(this.jobs.get(), this.idleTimeout);
-      } catch (error) {
-        if (error instanceof QueueShutDown) return;
-        if (error instanceof TimeoutError) {
-          if (member.inflight === 0 && this.members.has(member)) {
-            this.members.delete(member);
-            for (const runner of member.runners) if (runner !== this.loop._currentTask) runner.cancel("idle");
-            yield* member.handle.close();
-            return;
-          }
-          continue;
-        }
-        throw error;
-      }
-      if (job.reply.done()) continue; // cancelled while queued
-      let remote: Task<unknown>;
-      try {
-        remote = member.handle.connection.call(job.name, job.args);
-      } catch (error) {
-        job.reply.setException(error);
-        if (member.handle.exited) return;
-        continue;
-      }
-      job.remote = remote;
-      member.inflight++;
-      try {
-        const value = yield* remote;
-        if (!job.reply.done()) job.reply.setResult(value);
-      } catch (error) {
-        if (!job.reply.done()) {
-          if (error instanceof CancelledError && remote.cancelled()) job.reply.cancel(error.message);
-          else job.reply.setException(error);
-        }
-      } finally {
-        member.inflight--;
-        job.remote = null;
-      }
-      if (member.handle.exited) return;
-    }
+function cancelMessageOf(task: Task<unknown>): string {
+  try {
+    task.result();
+  } catch (error) {
+    return (error as Error).message;
   }
+  return "";
 }
 
 const submitJob = awaitable(function* submitJob<T>(pool: WorkerPool<unknown>, name: string, args: readonly unknown[]): Coro<Task<T>> {

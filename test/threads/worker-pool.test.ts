@@ -166,3 +166,21 @@ describe("WorkerPool", { timeout: 30_000 }, () => {
     );
   });
 });
+
+describe("WorkerPool idle workers", { timeout: 30_000 }, () => {
+  it("closes a worker idle for idleTimeout and starts one again when work comes", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const pool = new WorkerPool<Api>(mathWorkerUrl, { size: 1, idleTimeout: 50 });
+        expect(yield* pool.api.add(1, 1)).toBe(2);
+        expect(pool.workers).toBe(1);
+        // The idle timer runs on this loop: 200 ms later it has long fired.
+        yield* sleep(200);
+        expect(pool.workers).toBe(0);
+        expect(yield* pool.api.add(2, 2)).toBe(4);
+        expect(pool.workers).toBe(1);
+        yield* pool.shutdown();
+      })(),
+    );
+  });
+});

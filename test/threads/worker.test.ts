@@ -8,8 +8,10 @@ import {
   ValueError,
   WorkerCrashedError,
   callSoonThreadsafe,
+  createChannel,
   run,
   runCoroutineThreadsafe,
+  sleep,
   spawnWorker,
   transfer,
 } from "../../src/index.js";
@@ -26,12 +28,22 @@ function* started(worker: ReturnType<typeof spawnWorker<Api>>): Coro<void> {
   yield* worker.api.add(0, 0);
 }
 
+/** What the main thread's exposed functions saw. */
+const mainEvents: string[] = [];
+
 /** Runs `body` with a fresh worker, closing it afterwards. Real time: workers are real threads. */
 function withWorker<T>(body: (worker: ReturnType<typeof spawnWorker<Api>>) => Coro<T>): Promise<T> {
   return run(
     (function* (): Coro<T> {
       const worker = spawnWorker<Api>(mathWorkerUrl, {
         expose: {
+          *parentSleeps(): Coro<void> {
+            try {
+              yield* sleep(1_000_000);
+            } finally {
+              mainEvents.push("parentSleeps finally");
+            }
+          },
           *double(x: number): Coro<number> {
             // main → worker again, while the worker waits on us
             return ((yield* worker.api.triple(x)) / 3) * 2;
@@ -275,6 +287,30 @@ describe("spawnWorker and expose", { timeout: 30_000 }, () => {
       return yield* future;
     });
     expect(value).toBe(42);
+  });
+
+  it("cancels a call the worker made to the main thread, from the worker's side", async () => {
+    mainEvents.length = 0;
+    const outcome = await withWorker(function* (worker) {
+      return yield* worker.api.cancelCallToParent();
+    });
+    expect(outcome).toBe("CancelledError: worker changed its mind");
+    expect(mainEvents).toEqual(["parentSleeps finally"]);
+  });
+
+  it("lets sibling workers call each other over a port handed to each", async () => {
+    const value = await withWorker(function* (first) {
+      const second = spawnWorker<Api>(mathWorkerUrl);
+      try {
+        const { port1, port2 } = createChannel();
+        yield* first.api.connectSibling(transfer(port1 as object, [port1 as Transferable]));
+        yield* second.api.connectSibling(transfer(port2 as object, [port2 as Transferable]));
+        return yield* first.api.askSibling(5); // first → second, not through the main thread
+      } finally {
+        yield* second.close();
+      }
+    });
+    expect(value).toBe(15);
   });
 
   it("needs a running loop to spawn", () => {

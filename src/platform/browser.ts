@@ -1,4 +1,5 @@
 import type { Endpoint } from "./endpoint.js";
+import { ExitListeners } from "./exit-listeners.js";
 import type { Host, HostWorker } from "./host.js";
 
 // A MessageChannel post is a macrotask without setTimeout's 4 ms clamp for nested
@@ -24,20 +25,14 @@ export const host: Host = {
   },
   startWorker(url, options): HostWorker {
     const worker = new Worker(url, { type: "module", ...(options.name ? { name: options.name } : {}) });
-    let exited = false;
-    const listeners: Array<(reason: { exitCode?: number; error?: unknown }) => void> = [];
-    const exit = (reason: { exitCode?: number; error?: unknown }): void => {
-      if (exited) return;
-      exited = true;
-      for (const listener of listeners) listener(reason);
-    };
+    const exit = new ExitListeners();
     worker.addEventListener("error", (event) => {
       event.preventDefault();
-      exit({ error: event.error ?? new Error(event.message || `worker ${String(url)} failed to load or threw at top level`) });
+      exit.end({ error: event.error ?? new Error(event.message || `worker ${String(url)} failed to load or threw at top level`) });
     });
     return {
       endpoint: worker as unknown as Endpoint,
-      onExit: (listener) => void listeners.push(listener),
+      onExit: (listener) => exit.add(listener),
       terminate: () => worker.terminate(),
     };
   },

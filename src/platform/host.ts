@@ -1,4 +1,5 @@
 import type { Endpoint } from "./endpoint.js";
+import type { ExitReason } from "./exit-listeners.js";
 
 /**
  * The seam between the library and its host (Node or a browser). Everything that
@@ -34,6 +35,6 @@ export interface Host {
 export interface HostWorker {
   readonly endpoint: Endpoint;
   /** Called once when the worker dies: an uncaught error, an exit, a termination. */
-  onExit(listener: (reason: { exitCode?: number; error?: unknown }) => void): void;
+  onExit(listener: (reason: ExitReason) => void): void;
   terminate(): void;
 }

@@ -1,6 +1,7 @@
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { MessageChannel, Worker, isMainThread, parentPort } from "node:worker_threads";
 import type { Endpoint } from "./endpoint.js";
+import { ExitListeners } from "./exit-listeners.js";
 import type { Host, HostWorker } from "./host.js";
 
 function adapt(port: unknown): Endpoint {
@@ -16,18 +17,12 @@ export const host: Host = {
   },
   startWorker(url, options): HostWorker {
     const worker = new Worker(url, { ...(options.name ? { name: options.name } : {}) });
-    let exited = false;
-    const listeners: Array<(reason: { exitCode?: number; error?: unknown }) => void> = [];
-    const exit = (reason: { exitCode?: number; error?: unknown }): void => {
-      if (exited) return;
-      exited = true;
-      for (const listener of listeners) listener(reason);
-    };
-    worker.on("error", (error) => exit({ error }));
-    worker.on("exit", (exitCode) => exit({ exitCode }));
+    const exit = new ExitListeners();
+    worker.on("error", (error) => exit.end({ error }));
+    worker.on("exit", (exitCode) => exit.end({ exitCode }));
     return {
       endpoint: adapt(worker),
-      onExit: (listener) => void listeners.push(listener),
+      onExit: (listener) => exit.add(listener),
       terminate: () => void worker.terminate(),
     };
   },

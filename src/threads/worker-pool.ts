@@ -113,6 +113,16 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
    * queue is full, the task waits for room before it queues.
    */
   call<T = unknown>(name: string, ...args: unknown[]): Task<T> {
+    // Fast path: nothing is queued and a worker has a free slot, so the call goes
+    // straight to it and its own task is the one returned.
+    if (!this.stopping && this.crashed === null && this.jobs.empty()) {
+      const member = this.leastLoaded();
+      if (member !== null) {
+        const remote = member.handle.connection.call<T>(name, args);
+        this.track(member, remote);
+        return remote;
+      }
+    }
     return new Task(this.submitAndWait<T>(name, args), this.loop, { name: `pool ${name}`, eager: true });
   }
 
@@ -223,6 +233,17 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
       return;
     }
     job.remote = remote;
+    this.track(member, remote, () => {
+      job.remote = null;
+      if (job.reply.done()) return;
+      if (remote.cancelled()) job.reply.cancel(cancelMessageOf(remote));
+      else if (remote.exception() !== undefined) job.reply.setException(remote.exception());
+      else job.reply.setResult(remote.result());
+    });
+  }
+
+  /** Counts a call in flight on `member` until it ends, then dispatches what waits. */
+  private track(member: Member, remote: Task<unknown>, onDone?: () => void): void {
     member.inflight++;
     this.running++;
     member.idleTimer?.cancel();
@@ -230,12 +251,7 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     remote.addDoneCallback(() => {
       member.inflight--;
       this.running--;
-      job.remote = null;
-      if (!job.reply.done()) {
-        if (remote.cancelled()) job.reply.cancel(cancelMessageOf(remote));
-        else if (remote.exception() !== undefined) job.reply.setException(remote.exception());
-        else job.reply.setResult(remote.result());
-      }
+      onDone?.();
       if (member.inflight === 0 && this.idleTimeout !== null && !this.stopping && this.members.has(member)) {
         member.idleTimer = this.loop.callLater(this.idleTimeout, () => this.retire(member));
       }

@@ -17,39 +17,54 @@ const plan = fc.record({
   ),
 });
 
+interface Worker {
+  startAt: number;
+  holdFor: number;
+  cancelAt: number | null;
+}
+
+/**
+ * Runs the workers against `acquirable` (each holds it with a guard), cancels the
+ * ones that have a cancelAt, waits for all, and returns the most holders seen at once.
+ */
+function* contend(acquirable: { hold(): Coro<{ [Symbol.dispose](): void }> }, workers: Worker[]): Coro<{ most: number; holders: number }> {
+  let holders = 0;
+  let most = 0;
+  const tasks = workers.map(({ startAt, holdFor }) =>
+    createTask(
+      (function* (): Coro<void> {
+        yield* sleep(startAt);
+        using _held = yield* acquirable.hold();
+        holders++;
+        most = Math.max(most, holders);
+        try {
+          yield* sleep(holdFor);
+        } finally {
+          holders--;
+        }
+      })(),
+    ),
+  );
+  workers.forEach(({ cancelAt }, i) => {
+    if (cancelAt !== null) createTask(sleep(cancelAt)).addDoneCallback(() => tasks[i]!.cancel());
+  });
+  for (const task of tasks) {
+    try {
+      yield* task;
+    } catch {
+      // cancelled
+    }
+  }
+  return { most, holders };
+}
+
 describe("permits are never lost or duplicated", () => {
   it("BoundedSemaphore under random contention and cancellation", async () => {
     await fc.assert(
       fc.asyncProperty(plan, async ({ permits, workers }) => {
         await runV(function* () {
           const semaphore = new BoundedSemaphore(permits);
-          let holders = 0;
-          let most = 0;
-          const tasks = workers.map(({ startAt, holdFor }) =>
-            createTask(
-              (function* (): Coro<void> {
-                yield* sleep(startAt);
-                using _permit = yield* semaphore.hold();
-                holders++;
-                most = Math.max(most, holders);
-                try {
-                  yield* sleep(holdFor);
-                } finally {
-                  holders--;
-                }
-              })(),
-            ),
-          );
-          workers.forEach(({ cancelAt }, i) => {
-            if (cancelAt !== null) createTask(sleep(cancelAt)).addDoneCallback(() => tasks[i]!.cancel());
-          });
-          for (const task of tasks) {
-            try {
-              yield* task;
-            } catch {
-              // cancelled
-            }
-          }
+          const { most, holders } = yield* contend(semaphore, workers);
           expect(most).toBeLessThanOrEqual(permits);
           expect(holders).toBe(0);
           // Every permit is back: all can be taken without waiting, and no more.
@@ -71,33 +86,8 @@ describe("permits are never lost or duplicated", () => {
       fc.asyncProperty(plan, async ({ workers }) => {
         await runV(function* () {
           const lock = new Lock();
-          let holders = 0;
-          let most = 0;
-          const tasks = workers.map(({ startAt, holdFor }) =>
-            createTask(
-              (function* (): Coro<void> {
-                yield* sleep(startAt);
-                using _held = yield* lock.hold();
-                holders++;
-                most = Math.max(most, holders);
-                try {
-                  yield* sleep(holdFor);
-                } finally {
-                  holders--;
-                }
-              })(),
-            ),
-          );
-          workers.forEach(({ cancelAt }, i) => {
-            if (cancelAt !== null) createTask(sleep(cancelAt)).addDoneCallback(() => tasks[i]!.cancel());
-          });
-          for (const task of tasks) {
-            try {
-              yield* task;
-            } catch {
-              // cancelled
-            }
-          }
+          const { most, holders } = yield* contend(lock, workers);
+          expect(holders).toBe(0);
           expect(most).toBeLessThanOrEqual(1);
           expect(lock.locked()).toBe(false);
           yield* lock.acquire(); // free, and acquired without waiting

@@ -16,18 +16,11 @@ import {
   FIRST_COMPLETED,
 } from "../../src/index.js";
 import type { api as MathApi } from "./fixtures/math-worker.js";
+import { caught } from "../support/harness.js";
 import { mathWorkerUrl } from "./fixtures/worker-url.js";
 
 type Api = typeof MathApi;
 
-function* failureOf(work: Coro<unknown> | PromiseLike<unknown> | { [Symbol.iterator](): Iterator<unknown, unknown, unknown> }): Coro<unknown> {
-  try {
-    yield* work as Coro<unknown>;
-  } catch (error) {
-    return error;
-  }
-  return null;
-}
 
 // Real threads: each worker loads its module (through tsx in Node), so allow time.
 describe("WorkerPool", { timeout: 30_000 }, () => {
@@ -84,11 +77,11 @@ describe("WorkerPool", { timeout: 30_000 }, () => {
         yield* sleep(0);
         expect(pool.queued).toBe(1);
         queued.cancel();
-        expect(yield* failureOf(queued)).toBeInstanceOf(CancelledError);
+        expect(yield* caught(queued)).toBeInstanceOf(CancelledError);
         running.cancel();
         blocker.cancel();
-        expect(yield* failureOf(running)).toBeInstanceOf(CancelledError);
-        expect(yield* failureOf(blocker)).toBeInstanceOf(CancelledError);
+        expect(yield* caught(running)).toBeInstanceOf(CancelledError);
+        expect(yield* caught(blocker)).toBeInstanceOf(CancelledError);
         // The worker unwound the two running calls and never ran the queued one.
         expect((yield* pool.api.events()).sort()).toEqual(["sleepy(1000000) finally", "sleepy(2000000) finally"]);
         yield* pool.shutdown();
@@ -104,7 +97,7 @@ describe("WorkerPool", { timeout: 30_000 }, () => {
         yield* pool.api.crashSoon(); // the worker that runs this throws at top level
         const [done] = yield* wait(inFlight, { returnWhen: FIRST_COMPLETED });
         // The calls on the crashed worker fail at once; the others still run.
-        for (const task of done) expect(yield* failureOf(task)).toBeInstanceOf(WorkerCrashedError);
+        for (const task of done) expect(yield* caught(task)).toBeInstanceOf(WorkerCrashedError);
         expect(done.size).toBeLessThan(4);
         for (const task of inFlight) task.cancel();
         yield* gather(...inFlight, { returnExceptions: true });
@@ -124,10 +117,10 @@ describe("WorkerPool", { timeout: 30_000 }, () => {
         const queued = pool.api.sleepy(1);
         yield* sleep(50);
         const stopping = getRunningLoop().createTask(pool.shutdown({ cancelPending: true }));
-        expect(yield* failureOf(queued)).toBeInstanceOf(CancelledError);
+        expect(yield* caught(queued)).toBeInstanceOf(CancelledError);
         yield* stopping;
         expect(yield* running).toBe("slept"); // a running call finishes, as with asyncio's cancel_futures
-        expect(yield* failureOf(pool.api.add(1, 2))).toBeInstanceOf(QueueShutDown);
+        expect(yield* caught(pool.api.add(1, 2))).toBeInstanceOf(QueueShutDown);
         expect(pool.workers).toBe(0);
       })(),
     );
@@ -137,7 +130,7 @@ describe("WorkerPool", { timeout: 30_000 }, () => {
     await run(
       (function* (): Coro<void> {
         const pool = new WorkerPool(new URL("./fixtures/does-not-exist.ts", import.meta.url), { size: 1 });
-        const error = yield* failureOf(pool.call("anything"));
+        const error = yield* caught(pool.call("anything"));
         expect(error).toBeInstanceOf(WorkerCrashedError);
         yield* pool.shutdown();
       })(),

@@ -16,6 +16,7 @@ import {
   transfer,
 } from "../../src/index.js";
 import type { api as MathApi } from "./fixtures/math-worker.js";
+import { caught } from "../support/harness.js";
 import { mathWorkerUrl } from "./fixtures/worker-url.js";
 
 type Api = typeof MathApi;
@@ -74,12 +75,7 @@ describe("spawnWorker and expose", { timeout: 30_000 }, () => {
       const task = worker.api.sleepy(1_000_000);
       yield* started(worker);
       task.cancel("stop it");
-      let error: unknown;
-      try {
-        yield* task;
-      } catch (e) {
-        error = e;
-      }
+      const error = yield* caught(task);
       expect(error).toBeInstanceOf(CancelledError);
       expect((error as Error).message).toBe("stop it");
       expect(task.cancelled()).toBe(true);
@@ -158,12 +154,7 @@ describe("spawnWorker and expose", { timeout: 30_000 }, () => {
       expect(() => worker.call("add", 1, () => 2)).toThrow(DataCloneError);
       expect(() => worker.call("add", 1, () => 2)).toThrow(/argument 2 \(function/);
       expect(worker.pendingCalls).toBe(0);
-      let resultError: unknown;
-      try {
-        yield* worker.api.unclonableResult();
-      } catch (e) {
-        resultError = e;
-      }
+      const resultError = yield* caught(worker.api.unclonableResult());
       expect(resultError).toBeInstanceOf(DataCloneError);
       return yield* worker.api.add(1, 2); // unaffected
     });
@@ -212,12 +203,7 @@ describe("spawnWorker and expose", { timeout: 30_000 }, () => {
         const pending = [worker.api.sleepy(1_000_000), worker.api.cleanupWaits()];
         yield* worker.api.crashSoon();
         for (const task of pending) {
-          let error: unknown;
-          try {
-            yield* task;
-          } catch (e) {
-            error = e;
-          }
+          const error = yield* caught(task);
           expect(error).toBeInstanceOf(WorkerCrashedError);
           expect((error as Error).message).toMatch(/crashed.*boom at top level|exited/);
         }
@@ -234,12 +220,7 @@ describe("spawnWorker and expose", { timeout: 30_000 }, () => {
         yield* worker.ready();
         const pending = worker.api.sleepy(1_000_000);
         yield* worker.api.exitSoon(3);
-        let error: unknown;
-        try {
-          yield* pending;
-        } catch (e) {
-          error = e;
-        }
+        const error = yield* caught(pending);
         expect(error).toBeInstanceOf(WorkerCrashedError);
       })(),
     );
@@ -252,12 +233,7 @@ describe("spawnWorker and expose", { timeout: 30_000 }, () => {
         yield* worker.ready();
         const pending = worker.api.sleepy(1_000_000);
         worker.terminate();
-        let error: unknown;
-        try {
-          yield* pending;
-        } catch (e) {
-          error = e;
-        }
+        const error = yield* caught(pending);
         expect(error).toBeInstanceOf(WorkerCrashedError);
         expect((error as Error).message).toMatch(/terminated/);
 
@@ -266,12 +242,7 @@ describe("spawnWorker and expose", { timeout: 30_000 }, () => {
         const running = graceful.api.sleepy(1_000_000);
         yield* started(graceful);
         yield* graceful.close();
-        let closeError: unknown;
-        try {
-          yield* running;
-        } catch (e) {
-          closeError = e;
-        }
+        const closeError = yield* caught(running);
         expect(closeError).toBeInstanceOf(CancelledError); // cancelled by the close, after its finally ran
         expect(graceful.exited).toBe(true);
       })(),

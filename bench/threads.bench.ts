@@ -59,19 +59,7 @@ function rawRoundTrip(worker: Worker, value: number): Promise<unknown> {
   });
 }
 
-/**
- * Workers inherit the main thread's execArgv, which here loads tsx for the bench's
- * own TypeScript; the workers are plain .mjs and would pay ~250 ms to load it.
- */
-function withoutTypeScriptLoader(): void {
-  const argv = process.execArgv;
-  const index = argv.findIndex((arg, i) => arg === "--import" && /tsx/.test(argv[i + 1] ?? ""));
-  if (index >= 0) argv.splice(index, 2);
-  for (let i = argv.length - 1; i >= 0; i--) if (/^--(import|require|loader)=.*tsx/.test(argv[i]!)) argv.splice(i, 1);
-}
-
 export async function threadSuite(): Promise<{ groups: BenchGroup[]; extra: () => Promise<GroupResult[]>; close: () => Promise<void> }> {
-  withoutTypeScriptLoader();
   const { loop, stop } = await backgroundLoop();
   const ours: WorkerHandle<any> = await onLoop(loop, function* () {
     const worker = spawnWorker(workerUrl);

@@ -112,7 +112,7 @@ export class EventLoop {
   private resolveStopped: (() => void) | null = null;
 
   private drainScheduled = false;
-  private inSlice = false;
+  /** When the loop last started draining from a macrotask: the host had its turn then. */
   private sliceStart = 0;
   private hostTimer: ReturnType<typeof setTimeout> | null = null;
   private hostTimerDeadline = Infinity;
@@ -422,28 +422,24 @@ export class EventLoop {
   private scheduleDrain(): void {
     if (this.drainScheduled) return;
     this.drainScheduled = true;
-    if (this.inSlice && host.now() - this.sliceStart > SLICE_BUDGET_MS) {
-      // Microtasks alone would never let the host in: continue in a macrotask.
-      this.inSlice = false;
-      host.scheduleMacrotask(this.drain);
+    if (host.now() - this.sliceStart > SLICE_BUDGET_MS) {
+      // Draining on microtasks since longer than the budget (or the first work in a
+      // while): continue in a macrotask, so the host's I/O, timers and rendering get
+      // a turn. At most one such detour per budget, so it costs nothing measurable.
+      host.scheduleMacrotask(this.drainAfterHostTurn);
     } else {
       queueMicrotask(this.drain);
     }
   }
 
-  private readonly endSlice = (): void => {
-    // A macrotask ran, so the host had its turn: the next drain starts a fresh budget.
-    this.inSlice = false;
+  private readonly drainAfterHostTurn = (): void => {
+    this.sliceStart = host.now();
+    this.drain();
   };
 
   private readonly drain = (): void => {
     this.drainScheduled = false;
     if (!this.running) return;
-    if (!this.inSlice) {
-      this.inSlice = true;
-      this.sliceStart = host.now();
-      host.scheduleMacrotask(this.endSlice);
-    }
     this.runOnce();
     if (this.stopping) {
       this.finishStop();
@@ -541,7 +537,6 @@ export class EventLoop {
   private finishStop(): void {
     this.stopping = false;
     this.running = false;
-    this.inSlice = false;
     setRunningLoop(null);
     if (this.hostTimer !== null) {
       clearTimeout(this.hostTimer);

@@ -3,13 +3,20 @@ import typescript from "@rollup/plugin-typescript";
 import { dts } from "rollup-plugin-dts";
 import { fileURLToPath } from "node:url";
 
-/** Resolves `#platform` to the host's implementation: the only platform switch of the build. */
+/**
+ * Resolves the package's `#platform` and `#sockets` imports to the host's
+ * implementation, as package.json `imports` does for the sources: the only
+ * platform switch of the build.
+ */
 function platform(name) {
-  const file = fileURLToPath(new URL(`./src/platform/${name}.ts`, import.meta.url));
+  const files = {
+    "#platform": fileURLToPath(new URL(`./src/platform/${name}.ts`, import.meta.url)),
+    "#sockets": fileURLToPath(new URL(name === "node" ? "./src/streams/transports/node-socket.ts" : "./src/streams/transports/no-sockets.ts", import.meta.url)),
+  };
   return {
     name: `platform-${name}`,
     resolveId(source) {
-      return source === "#platform" ? file : null;
+      return files[source] ?? null;
     },
   };
 }

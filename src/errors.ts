@@ -218,3 +218,70 @@ export class DataCloneError extends AsyncioError {}
  * ```
  */
 export class NotExposedError extends AsyncioError {}
+
+/**
+ * The stream ended before the expected bytes arrived (`readexactly`, `readuntil`).
+ * `partial` holds what was read; `expected` the size asked for (`null` for
+ * `readuntil`).
+ *
+ * @example
+ * ```ts
+ * try { yield* reader.readexactly(4); } catch (e) { if (e instanceof IncompleteReadError) console.log(e.partial); }
+ * ```
+ */
+export class IncompleteReadError extends AsyncioError {
+  constructor(
+    readonly partial: Uint8Array,
+    readonly expected: number | null,
+  ) {
+    super(`${partial.length} bytes read on a total of ${expected === null ? "undefined" : expected} expected bytes: the stream ended first`);
+  }
+}
+
+/**
+ * A separator was not found within the reader's `limit` bytes. The data stays in the
+ * buffer; `consumed` says how many bytes could be consumed.
+ *
+ * @example
+ * ```ts
+ * try { yield* reader.readuntil("\n"); } catch (e) { if (e instanceof LimitOverrunError) yield* reader.readexactly(e.consumed); }
+ * ```
+ */
+export class LimitOverrunError extends AsyncioError {
+  constructor(
+    message: string,
+    readonly consumed: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A connection failed (Python's `ConnectionError`); the message names the address.
+ *
+ * @example
+ * ```ts
+ * try { yield* openConnection("127.0.0.1", 1); } catch (e) { if (e instanceof ConnectionError) retryLater(); }
+ * ```
+ */
+export class ConnectionError extends AsyncioError {
+  /** The system error code (`ECONNREFUSED`, `ECONNRESET`, …) when there is one. */
+  readonly code: string | undefined;
+
+  constructor(message: string, options?: ErrorOptions & { code?: string }) {
+    super(message, options);
+    this.code = options?.code;
+  }
+}
+
+/** Nothing listens at the address. @example `openConnection("127.0.0.1", 1)` */
+export class ConnectionRefusedError extends ConnectionError {}
+
+/** The peer reset the connection. @example `yield* reader.read()` after the peer crashed */
+export class ConnectionResetError extends ConnectionError {}
+
+/** The host name could not be resolved (Python's `socket.gaierror`). @example `openConnection("no-such-host.invalid", 80)` */
+export class HostNotFoundError extends ConnectionError {}
+
+/** The TLS handshake or certificate check failed (Python's `ssl.SSLError`). @example `openConnection(host, 443, { ssl: {} })` to a self-signed server */
+export class SSLError extends ConnectionError {}

@@ -9,14 +9,21 @@ export {
   AsyncioError,
   BrokenBarrierError,
   CancelledError,
+  ConnectionError,
+  ConnectionRefusedError,
+  ConnectionResetError,
   DataCloneError,
   ExceptionGroup,
+  HostNotFoundError,
+  IncompleteReadError,
   InvalidStateError,
+  LimitOverrunError,
   NotExposedError,
   QueueEmpty,
   QueueFull,
   QueueShutDown,
   RuntimeError,
+  SSLError,
   TimeoutError,
   ValueError,
   WorkerCrashedError,
@@ -85,3 +92,10 @@ export type { Endpoint } from "./platform/endpoint.js";
 export { WorkerPool, toThread, setDefaultExecutor } from "./threads/worker-pool.js";
 export type { WorkerPoolOptions } from "./threads/worker-pool.js";
 export type { Executor } from "./loop/event-loop.js";
+
+export { StreamReader, DEFAULT_LIMIT } from "./streams/reader.js";
+export type { ReadFlowControl } from "./streams/reader.js";
+export { StreamWriter } from "./streams/writer.js";
+export type { Transport, TransportEvents } from "./streams/transport.js";
+export { openConnection, openUnixConnection, startServer, startUnixServer, Server } from "#sockets";
+export type { ClientConnected, ConnectionOptions, ServerOptions } from "./streams/transports/node-socket.js";

@@ -1,0 +1,274 @@
+import { IncompleteReadError, LimitOverrunError, RuntimeError, ValueError, describeValue } from "../errors.js";
+import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
+import type { Coro } from "../futures/coroutine.js";
+import type { Future } from "../futures/future.js";
+import { LoopBound } from "../futures/loop-bound.js";
+import { ByteBuffer } from "./byte-buffer.js";
+
+/** What a reader needs of its source for flow control. */
+export interface ReadFlowControl {
+  pauseReading(): void;
+  resumeReading(): void;
+}
+
+/** asyncio's default: 64 KiB. */
+export const DEFAULT_LIMIT = 64 * 1024;
+
+const encoder = new TextEncoder();
+const NEWLINE = encoder.encode("\n");
+
+function toBytes(separator: Uint8Array | string): Uint8Array {
+  return typeof separator === "string" ? encoder.encode(separator) : separator;
+}
+
+/**
+ * Buffers bytes from a source (a socket, a WebSocket, a port) and lets one task at a
+ * time read them, as asyncio's `StreamReader`. It knows nothing of sockets: a
+ * transport feeds it with `feedData`/`feedEof`. When more than twice `limit` bytes
+ * are buffered, it pauses the source until reads make room (backpressure).
+ * Cancelling a pending read loses no data: the bytes stay for the next read.
+ *
+ * @example
+ * ```ts
+ * const [reader, writer] = yield* openConnection("example.com", 80);
+ * writer.write("GET / HTTP/1.0\r\n\r\n");
+ * const status = yield* reader.readline();
+ * const headers = yield* reader.readuntil("\r\n\r\n");
+ * ```
+ */
+export class StreamReader extends LoopBound implements AsyncIterable<Uint8Array> {
+  private readonly buffer = new ByteBuffer();
+  private readonly bufferLimit: number;
+  private eof = false;
+  private waiter: Future<void> | null = null;
+  private failure: unknown = undefined;
+  private source: ReadFlowControl | null = null;
+  private paused = false;
+
+  /** A reader whose buffering is bounded by `limit` bytes (64 KiB by default). */
+  constructor(options: { limit?: number } = {}) {
+    super();
+    const limit = options.limit ?? DEFAULT_LIMIT;
+    if (typeof limit !== "number" || !(limit > 0)) throw new ValueError(`StreamReader limit must be > 0, got ${describeValue(limit)}`);
+    this.bufferLimit = limit;
+  }
+
+  /** The most bytes a `readline`/`readuntil` may span, and half the buffering before the source is paused. */
+  get limit(): number {
+    return this.bufferLimit;
+  }
+
+  /** The error the source failed with, if any. */
+  exception(): unknown {
+    return this.failure;
+  }
+
+  /** Called by the transport: the source failed; pending and later reads raise `error`. */
+  setException(error: unknown): void {
+    this.failure = error;
+    const waiter = this.waiter;
+    if (waiter !== null) {
+      this.waiter = null;
+      if (!waiter.done()) waiter.setException(error);
+    }
+  }
+
+  /** Called by the transport once: the source for pausing and resuming. */
+  setTransport(source: ReadFlowControl): void {
+    this.source = source;
+  }
+
+  /** Called by the transport: bytes arrived. */
+  feedData(data: Uint8Array): void {
+    if (this.eof) throw new RuntimeError("feedData after feedEof: the stream already ended");
+    if (data.length === 0) return;
+    this.buffer.append(data);
+    this.wakeUpWaiter();
+    if (this.source !== null && !this.paused && this.buffer.length > 2 * this.bufferLimit) {
+      this.paused = true;
+      this.source.pauseReading();
+    }
+  }
+
+  /** Called by the transport: the source ended. */
+  feedEof(): void {
+    this.eof = true;
+    this.wakeUpWaiter();
+  }
+
+  /** Whether the source ended and every byte was read. */
+  atEof(): boolean {
+    return this.eof && this.buffer.length === 0;
+  }
+
+  /**
+   * Reads up to `n` bytes (all until EOF with `n < 0`, the default). Returns an
+   * empty array at EOF.
+   */
+  read(n = -1): AwaitableCoro<Uint8Array> {
+    return this.readCoro(n) as AwaitableCoro<Uint8Array>;
+  }
+
+  /** Reads one line, `\n` included; at EOF the last partial line, then an empty array. */
+  readline(): AwaitableCoro<Uint8Array> {
+    return this.readlineCoro() as AwaitableCoro<Uint8Array>;
+  }
+
+  /** Reads exactly `n` bytes; `IncompleteReadError` if the stream ends first. */
+  readexactly(n: number): AwaitableCoro<Uint8Array> {
+    if (typeof n !== "number" || n < 0) throw new ValueError(`readexactly size can not be less than zero, got ${describeValue(n)}`);
+    return this.readexactlyCoro(n) as AwaitableCoro<Uint8Array>;
+  }
+
+  /**
+   * Reads up to and including the first separator (the earliest match of several).
+   * `IncompleteReadError` at EOF without one; `LimitOverrunError` when none is found
+   * within `limit` bytes — the data then stays in the buffer.
+   */
+  readuntil(separator: Uint8Array | string | ReadonlyArray<Uint8Array | string> = NEWLINE): AwaitableCoro<Uint8Array> {
+    const separators = (Array.isArray(separator) ? separator : [separator]).map(toBytes).sort((a, b) => a.length - b.length);
+    if (separators.length === 0) throw new ValueError("readuntil needs at least one separator");
+    if (separators[0]!.length === 0) throw new ValueError("a separator must be at least one byte long");
+    return this.readuntilCoro(separators) as AwaitableCoro<Uint8Array>;
+  }
+
+  /** `for await (const line of reader)`: lines until EOF. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const line = await this.readline();
+      if (line.length === 0) return;
+      yield line;
+    }
+  }
+
+  override toString(): string {
+    return `<StreamReader ${this.buffer.length} bytes${this.eof ? " eof" : ""}${this.paused ? " paused" : ""}>`;
+  }
+
+  private *readCoro(n: number): Coro<Uint8Array> {
+    if (this.failure !== undefined) throw this.failure;
+    if (n === 0) return new Uint8Array(0);
+    if (n < 0) {
+      const blocks: Uint8Array[] = [];
+      for (;;) {
+        const block = yield* this.readCoro(this.bufferLimit);
+        if (block.length === 0) break;
+        blocks.push(block);
+      }
+      return concat(blocks);
+    }
+    if (this.buffer.length === 0 && !this.eof) yield* this.waitForData("read");
+    const data = this.buffer.take(n);
+    this.maybeResume();
+    return data;
+  }
+
+  private *readlineCoro(): Coro<Uint8Array> {
+    try {
+      return yield* this.readuntilCoro([NEWLINE]);
+    } catch (error) {
+      if (error instanceof IncompleteReadError) return error.partial;
+      if (error instanceof LimitOverrunError) {
+        // asyncio drops the over-long line so that the next readline can go on.
+        if (this.buffer.startsWith(NEWLINE, error.consumed)) this.buffer.discard(error.consumed + NEWLINE.length);
+        else this.buffer.clear();
+        this.maybeResume();
+        throw new ValueError(error.message);
+      }
+      throw error;
+    }
+  }
+
+  private *readexactlyCoro(n: number): Coro<Uint8Array> {
+    if (this.failure !== undefined) throw this.failure;
+    if (n === 0) return new Uint8Array(0);
+    while (this.buffer.length < n) {
+      if (this.eof) {
+        const partial = this.buffer.take(this.buffer.length);
+        throw new IncompleteReadError(partial, n);
+      }
+      yield* this.waitForData("readexactly");
+    }
+    const data = this.buffer.take(n);
+    this.maybeResume();
+    return data;
+  }
+
+  private *readuntilCoro(separators: Uint8Array[]): Coro<Uint8Array> {
+    if (this.failure !== undefined) throw this.failure;
+    const shortest = separators[0]!.length;
+    const longest = separators[separators.length - 1]!.length;
+    let offset = 0;
+    let matchStart = -1;
+    let matchEnd = -1;
+    for (;;) {
+      const length = this.buffer.length;
+      if (length - offset >= shortest) {
+        for (const separator of separators) {
+          const index = this.buffer.indexOf(separator, offset);
+          if (index !== -1 && (matchEnd === -1 || index + separator.length < matchEnd)) {
+            matchStart = index;
+            matchEnd = index + separator.length;
+          }
+        }
+        if (matchEnd !== -1) break;
+        // Next time, search only where a separator could still start.
+        offset = Math.max(0, length + 1 - longest);
+        if (offset > this.bufferLimit) throw new LimitOverrunError("Separator is not found, and chunk exceed the limit", offset);
+      }
+      if (this.eof) throw new IncompleteReadError(this.buffer.take(this.buffer.length), null);
+      yield* this.waitForData("readuntil");
+    }
+    if (matchStart > this.bufferLimit) throw new LimitOverrunError("Separator is found, but chunk is longer than limit", matchStart);
+    const chunk = this.buffer.take(matchEnd);
+    this.maybeResume();
+    return chunk;
+  }
+
+  private *waitForData(method: string): Coro<void> {
+    if (this.waiter !== null) {
+      throw new RuntimeError(`${method}() called while another task is already waiting for incoming data; read from one task at a time.`);
+    }
+    // Waiting while paused would wait forever.
+    if (this.paused) {
+      this.paused = false;
+      this.source?.resumeReading();
+    }
+    const waiter = this.loop().createFuture<void>();
+    this.waiter = waiter;
+    try {
+      yield* waiter;
+    } finally {
+      if (this.waiter === waiter) this.waiter = null;
+    }
+  }
+
+  private wakeUpWaiter(): void {
+    const waiter = this.waiter;
+    if (waiter !== null) {
+      this.waiter = null;
+      if (!waiter.done()) waiter.setResult();
+    }
+  }
+
+  private maybeResume(): void {
+    if (this.paused && this.buffer.length <= this.bufferLimit) {
+      this.paused = false;
+      this.source?.resumeReading();
+    }
+  }
+}
+
+for (const method of ["readCoro", "readlineCoro", "readexactlyCoro", "readuntilCoro"]) makeMethodAwaitable(StreamReader.prototype, method);
+
+function concat(blocks: Uint8Array[]): Uint8Array {
+  if (blocks.length === 1) return blocks[0]!;
+  const total = blocks.reduce((sum, block) => sum + block.length, 0);
+  const joined = new Uint8Array(total);
+  let offset = 0;
+  for (const block of blocks) {
+    joined.set(block, offset);
+    offset += block.length;
+  }
+  return joined;
+}

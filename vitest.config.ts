@@ -41,6 +41,7 @@ export default defineConfig({
           name: "browser",
           include: ["test/**/*.test.ts", "test/**/*.browser.test.ts"],
           exclude: ["test/**/*.node.test.ts"],
+          globalSetup: ["test/support/websocket-server.ts"],
           browser: {
             enabled: true,
             headless: true,

@@ -99,3 +99,7 @@ export { StreamWriter } from "./streams/writer.js";
 export type { Transport, TransportEvents } from "./streams/transport.js";
 export { openConnection, openUnixConnection, startServer, startUnixServer, Server } from "#sockets";
 export type { ClientConnected, ConnectionOptions, ServerOptions } from "./streams/transports/node-socket.js";
+export { streamsOfPort, pipe } from "./streams/transports/message-port.js";
+export { openWebSocketConnection } from "./streams/transports/websocket.js";
+export type { WebSocketOptions } from "./streams/transports/websocket.js";
+export { readerFromReadableStream, writerFromWritableStream, toReadableStream, toWritableStream } from "./streams/whatwg.js";

@@ -4,6 +4,7 @@
  */
 import { coreGroups } from "./core.bench.js";
 import { type BenchGroup, type GroupResult, printGroup, runGroup, saveResults } from "./harness.js";
+import { streamGroups } from "./streams.bench.js";
 import { syncGroups } from "./sync.bench.js";
 import { threadSuite } from "./threads.bench.js";
 
@@ -18,6 +19,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   core: async () => ({ groups: coreGroups }),
   sync: async () => ({ groups: syncGroups }),
   threads: threadSuite,
+  streams: async () => ({ groups: streamGroups }),
 };
 const wanted = process.argv.slice(2);
 const selected = wanted.length ? wanted : Object.keys(suites);

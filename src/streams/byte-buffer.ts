@@ -2,25 +2,38 @@
  * A growable byte buffer read from the front (asyncio's `bytearray` buffer of a
  * StreamReader): appends amortised O(1), consuming from the front O(1), and a
  * search for a separator from an offset.
+ *
+ * A chunk appended to an empty buffer is borrowed, not copied, and reads from it
+ * are views: bulk reads of whole chunks then copy nothing. The buffer never writes
+ * into a borrowed chunk; it copies it out before appending more.
  */
 export class ByteBuffer {
-  private bytes = new Uint8Array(1024);
+  private bytes: Uint8Array = new Uint8Array(0);
   private start = 0;
   private end = 0;
+  private borrowed = false;
 
   get length(): number {
     return this.end - this.start;
   }
 
   append(data: Uint8Array): void {
-    if (this.end + data.length > this.bytes.length) {
+    if (this.length === 0) {
+      this.bytes = data;
+      this.start = 0;
+      this.end = data.length;
+      this.borrowed = true;
+      return;
+    }
+    if (this.borrowed || this.end + data.length > this.bytes.length) {
       const needed = this.length + data.length;
-      if (needed <= this.bytes.length / 2) {
+      if (!this.borrowed && needed <= this.bytes.length / 2) {
         this.bytes.copyWithin(0, this.start, this.end); // room enough: compact
       } else {
-        const grown = new Uint8Array(Math.max(needed, this.bytes.length * 2));
+        const grown = new Uint8Array(Math.max(needed, 2 * this.length, 1024));
         grown.set(this.bytes.subarray(this.start, this.end));
         this.bytes = grown;
+        this.borrowed = false;
       }
       this.end = this.length;
       this.start = 0;
@@ -29,10 +42,10 @@ export class ByteBuffer {
     this.end += data.length;
   }
 
-  /** Removes and returns (a copy of) the first `n` bytes. */
+  /** Removes and returns the first `n` bytes (a view of a borrowed chunk, else a copy). */
   take(n: number): Uint8Array {
     const count = Math.min(n, this.length);
-    const chunk = this.bytes.slice(this.start, this.start + count);
+    const chunk = this.borrowed ? this.bytes.subarray(this.start, this.start + count) : this.bytes.slice(this.start, this.start + count);
     this.start += count;
     if (this.start === this.end) this.start = this.end = 0;
     return chunk;

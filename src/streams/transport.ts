@@ -13,6 +13,8 @@ export interface Transport extends ReadFlowControl {
   close(): void;
   isClosing(): boolean;
   getExtraInfo(name: string): unknown;
+  /** Upgrades the connection to TLS in place (Node sockets only). */
+  startTls?(options: unknown): Promise<void>;
 }
 
 /** What a transport tells the writer: drained, or closed. */

@@ -1,5 +1,7 @@
 import { RuntimeError, describeValue } from "../errors.js";
-import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
+import { type AwaitableCoro, awaitable, makeMethodAwaitable } from "../futures/awaitable.js";
+import { futureFromPromise } from "../futures/future-from-promise.js";
+import { getRunningLoop } from "../loop/running-loop.js";
 import type { Coro } from "../futures/coroutine.js";
 import type { Future } from "../futures/future.js";
 import { LoopBound } from "../futures/loop-bound.js";
@@ -82,6 +84,23 @@ export class StreamWriter extends LoopBound implements TransportEvents {
     return this.waitClosedCoro() as AwaitableCoro<void>;
   }
 
+  /**
+   * Upgrades the connection to TLS in place (STARTTLS), after what was written so
+   * far; the same reader and writer go on over TLS. Node TCP connections only.
+   *
+   * @example
+   * ```ts
+   * writer.write("STARTTLS\r\n");
+   * yield* reader.readline();
+   * yield* writer.startTls({ servername: "mail.example.com" });
+   * ```
+   */
+  startTls(options: Record<string, unknown> = {}): AwaitableCoro<void> {
+    const upgrade = this.transport.startTls;
+    if (upgrade === undefined) throw new RuntimeError("startTls() needs a Node TCP connection; this transport cannot be upgraded.");
+    return upgradeToTls(this, () => upgrade.call(this.transport, options));
+  }
+
   /** Transport details: `peername`, `sockname`, `peercert`, `socket`… or `fallback`. */
   getExtraInfo<T = unknown>(name: string, fallback?: T): T {
     const value = this.transport.getExtraInfo(name);
@@ -122,6 +141,11 @@ export class StreamWriter extends LoopBound implements TransportEvents {
     yield* waiter;
   }
 }
+
+const upgradeToTls = awaitable(function* upgradeToTls(writer: StreamWriter, upgrade: () => Promise<void>): Coro<void> {
+  yield* writer.drain();
+  yield* futureFromPromise(upgrade(), getRunningLoop());
+});
 
 makeMethodAwaitable(StreamWriter.prototype, "drainCoro");
 makeMethodAwaitable(StreamWriter.prototype, "waitClosedCoro");

@@ -1,16 +1,21 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import * as net from "node:net";
 import { tmpdir } from "node:os";
+import * as tls from "node:tls";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  CancelledError,
   ConnectionRefusedError,
+  HostNotFoundError,
   type Coro,
   type ExceptionContext,
   RuntimeError,
   SSLError,
   type StreamReader,
   type StreamWriter,
+  createTask,
   getRunningLoop,
   openConnection,
   openUnixConnection,
@@ -187,5 +192,72 @@ describe("TCP streams", { timeout: 30_000 }, () => {
     );
     expect(outcome.reply).toBe("secret\n");
     expect(outcome.untrusted).toBeInstanceOf(SSLError);
+  });
+
+  it("upgrades a plain connection to TLS in place with startTls (STARTTLS)", async () => {
+    const key = join(scratch, "starttls-key.pem");
+    const cert = join(scratch, "starttls-cert.pem");
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost"], { stdio: "ignore" });
+    const credentials = { key: readFileSync(key), cert: readFileSync(cert) };
+    // A server speaking plain text until STARTTLS, then TLS on the same socket.
+    const server = net.createServer((raw) => {
+      raw.once("data", () => {
+        raw.write("GO AHEAD\n", () => {
+          const secure = new tls.TLSSocket(raw, { isServer: true, ...credentials });
+          secure.on("data", (data) => secure.write(data));
+        });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const reply = await run(
+        (function* (): Coro<string> {
+          const [reader, writer] = yield* openConnection("127.0.0.1", port);
+          writer.write("STARTTLS\n");
+          expect(text(yield* reader.readline())).toBe("GO AHEAD\n");
+          yield* writer.startTls({ ca: credentials.cert, servername: "localhost" });
+          expect(writer.getExtraInfo("cipher")).toBeDefined();
+          writer.write("now encrypted\n");
+          const line = text(yield* reader.readline());
+          writer.close();
+          return line;
+        })(),
+      );
+      expect(reply).toBe("now encrypted\n");
+    } finally {
+      server.close();
+    }
+  });
+
+  it("serves until serveForever is cancelled, which closes the server; and disposes with await using", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const server = yield* startServer(echo, "127.0.0.1", 0);
+        const serving = createTask(server.serveForever());
+        expect(server.isServing()).toBe(true);
+        yield* sleep(0); // serving; a coroutine cancelled before it starts never runs
+        serving.cancel();
+        expect(yield* caught(serving)).toBeInstanceOf(CancelledError);
+        yield* server.waitClosed();
+        expect(server.isServing()).toBe(false);
+      })(),
+    );
+    await run(async () => {
+      {
+        await using server = await startServer(echo, "127.0.0.1", 0);
+        expect(server.isServing()).toBe(true);
+      }
+    });
+  });
+
+  it("names a host that cannot be resolved", async () => {
+    const error = await run(
+      (function* (): Coro<unknown> {
+        return yield* caught(openConnection("no-such-host.invalid", 80));
+      })(),
+    );
+    expect(error).toBeInstanceOf(HostNotFoundError);
+    expect((error as Error).message).toMatch(/no-such-host\.invalid:80/);
   });
 });

@@ -51,9 +51,28 @@ export function connectionError(error: unknown, address: string): Error {
 }
 
 /** Wraps a connected Node socket in a reader and a writer. */
-export function streamsOfSocket(socket: net.Socket, address: string, limit?: number): [StreamReader, StreamWriter] {
+export function streamsOfSocket(initial: net.Socket, address: string, limit?: number): [StreamReader, StreamWriter] {
   const reader = new StreamReader(limit === undefined ? {} : { limit });
+  let socket = initial;
   let closing = false;
+  let failure: Error | undefined;
+  const onData = (chunk: Buffer): void => reader.feedData(chunk);
+  const onEnd = (): void => reader.feedEof();
+  const onDrain = (): void => writer.resumeWriting();
+  const onError = (error: Error): void => {
+    failure = connectionError(error, address);
+    reader.setException(failure);
+  };
+  const onClose = (): void => {
+    if (!reader.atEof() && failure === undefined) reader.feedEof();
+    writer.connectionLost(failure);
+  };
+  const attach = (target: net.Socket): void => {
+    target.on("data", onData).on("end", onEnd).on("drain", onDrain).on("error", onError).on("close", onClose);
+  };
+  const detach = (target: net.Socket): void => {
+    target.off("data", onData).off("end", onEnd).off("drain", onDrain).off("error", onError).off("close", onClose);
+  };
   const transport: Transport = {
     write: (data) => void socket.write(data),
     writeBlocked: () => socket.writableNeedDrain,
@@ -83,21 +102,27 @@ export function streamsOfSocket(socket: net.Socket, address: string, limit?: num
           return undefined;
       }
     },
+    startTls: (options) =>
+      new Promise<void>((resolve, reject) => {
+        // Upgrade in place (STARTTLS): the same reader and writer go on over TLS.
+        detach(socket);
+        const secure = tls.connect({ ...(options as tls.ConnectionOptions), socket });
+        const failed = (error: Error): void => {
+          attach(socket);
+          reject(connectionError(error, address));
+        };
+        secure.once("error", failed);
+        secure.once("secureConnect", () => {
+          secure.off("error", failed);
+          socket = secure;
+          attach(secure);
+          resolve();
+        });
+      }),
   };
   reader.setTransport(transport);
   const writer = new StreamWriter(transport, reader);
-  let failure: Error | undefined;
-  socket.on("data", (chunk: Buffer) => reader.feedData(chunk));
-  socket.on("end", () => reader.feedEof());
-  socket.on("drain", () => writer.resumeWriting());
-  socket.on("error", (error) => {
-    failure = connectionError(error, address);
-    reader.setException(failure);
-  });
-  socket.on("close", () => {
-    if (!reader.atEof() && failure === undefined) reader.feedEof();
-    writer.connectionLost(failure);
-  });
+  attach(socket);
   return [reader, writer];
 }
 

@@ -1,3 +1,5 @@
+import type { EventLoop } from "../loop/event-loop.js";
+import type { Coro } from "./coroutine.js";
 import type { Future } from "./future.js";
 
 /**
@@ -15,6 +17,23 @@ export class WaiterQueue<T = unknown> {
 
   push(waiter: Future<T>): void {
     this.items.push(waiter);
+  }
+
+  /**
+   * Joins the queue with a new waiter, waits until it is woken, and leaves the
+   * queue on every way out. Returns the waiter; `onJoin` gets it first, so a caller
+   * can inspect it when the wait ends with an error (woken, then cancelled?).
+   */
+  *wait(loop: EventLoop, onJoin?: (waiter: Future<T>) => void): Coro<Future<T>> {
+    const waiter = loop.createFuture<T>();
+    this.items.push(waiter);
+    onJoin?.(waiter);
+    try {
+      yield* waiter;
+      return waiter;
+    } finally {
+      this.remove(waiter);
+    }
   }
 
   /** Removes and returns the first waiter, or undefined. */

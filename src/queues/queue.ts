@@ -1,6 +1,7 @@
 import { QueueEmpty, QueueFull, QueueShutDown, ValueError, describeValue } from "../errors.js";
 import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
+import type { Future } from "../futures/future.js";
 import { LoopBound } from "../futures/loop-bound.js";
 import { WaiterQueue } from "../futures/waiter-queue.js";
 
@@ -191,15 +192,13 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   private *putCoro(item: T): Coro<void> {
     while (this.full()) {
       if (this.isShutdown) throw new QueueShutDown("Queue is shut down: it takes no new items.");
-      const putter = this.loop().createFuture<void>();
-      this.putters.push(putter);
+      let putter: Future<void> | undefined;
       try {
-        yield* putter;
+        yield* this.putters.wait(this.loop(), (joined) => (putter = joined));
       } catch (error) {
-        putter.cancel(); // in case it is not done yet
-        this.putters.remove(putter);
+        putter!.cancel(); // in case it is not done yet
         // Woken by a get, but leaving: let the next putter have the free slot.
-        if (!this.full() && !putter.cancelled()) wakeNext(this.putters);
+        if (!this.full() && !putter!.cancelled()) wakeNext(this.putters);
         throw error;
       }
     }
@@ -209,15 +208,13 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   private *getCoro(): Coro<T> {
     while (this.empty()) {
       if (this.isShutdown) throw new QueueShutDown("Queue is shut down and empty.");
-      const getter = this.loop().createFuture<void>();
-      this.getters.push(getter);
+      let getter: Future<void> | undefined;
       try {
-        yield* getter;
+        yield* this.getters.wait(this.loop(), (joined) => (getter = joined));
       } catch (error) {
-        getter.cancel(); // in case it is not done yet
-        this.getters.remove(getter);
+        getter!.cancel(); // in case it is not done yet
         // Woken by a put, but leaving: the item stays; wake the next getter for it.
-        if (!this.empty() && !getter.cancelled()) wakeNext(this.getters);
+        if (!this.empty() && !getter!.cancelled()) wakeNext(this.getters);
         throw error;
       }
     }
@@ -226,13 +223,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
 
   private *joinCoro(): Coro<void> {
     if (this.unfinished === 0) return;
-    const joiner = this.loop().createFuture<void>();
-    this.joiners.push(joiner);
-    try {
-      yield* joiner;
-    } finally {
-      this.joiners.remove(joiner);
-    }
+    yield* this.joiners.wait(this.loop());
   }
 
   private releaseJoiners(): void {

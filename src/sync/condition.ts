@@ -96,14 +96,8 @@ export class Condition extends LoopBound {
     this.release();
     try {
       try {
-        const waiter = loop.createFuture<boolean>();
-        this.waiters.push(waiter);
-        try {
-          yield* waiter;
-          return true;
-        } finally {
-          this.waiters.remove(waiter);
-        }
+        yield* this.waiters.wait(loop);
+        return true;
       } finally {
         // The lock must be held again on every way out, even when cancelled.
         let cancelled: unknown = null;

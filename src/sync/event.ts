@@ -46,14 +46,8 @@ export class Event extends LoopBound {
 
   private *waitCoro(): Coro<boolean> {
     if (this.value) return true;
-    const waiter = this.loop().createFuture<boolean>();
-    this.waiters.push(waiter);
-    try {
-      yield* waiter;
-      return true;
-    } finally {
-      this.waiters.remove(waiter);
-    }
+    yield* this.waiters.wait(this.loop());
+    return true;
   }
 }
 

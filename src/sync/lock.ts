@@ -63,14 +63,8 @@ export class Lock extends LoopBound {
       this.isLocked = true;
       return true;
     }
-    const waiter = this.loop().createFuture<boolean>();
-    this.waiters.push(waiter);
     try {
-      try {
-        yield* waiter;
-      } finally {
-        this.waiters.remove(waiter);
-      }
+      yield* this.waiters.wait(this.loop());
     } catch (error) {
       // Woken and then cancelled, or cancelled while the lock is free: make sure the
       // next waiter runs, or the lock would stay free with tasks waiting for it.

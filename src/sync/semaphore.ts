@@ -1,6 +1,7 @@
 import { CancelledError, ValueError, describeValue } from "../errors.js";
 import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
+import type { Future } from "../futures/future.js";
 import { type Guard, holdGuard } from "./hold.js";
 import { LoopBound } from "../futures/loop-bound.js";
 import { WaiterQueue } from "../futures/waiter-queue.js";
@@ -63,17 +64,12 @@ export class Semaphore extends LoopBound {
       this.value--;
       return true;
     }
-    const waiter = this.loop().createFuture<boolean>();
-    this.waiters.push(waiter);
+    let waiter: Future<boolean> | undefined;
     try {
-      try {
-        yield* waiter;
-      } finally {
-        this.waiters.remove(waiter);
-      }
+      yield* this.waiters.wait(this.loop(), (joined) => (waiter = joined));
     } catch (error) {
       // Given a permit, then cancelled before taking it: give it back.
-      if (error instanceof CancelledError && waiter.done() && !waiter.cancelled()) this.value++;
+      if (error instanceof CancelledError && waiter!.done() && !waiter!.cancelled()) this.value++;
       throw error;
     } finally {
       // Waiters that arrived meanwhile had to queue behind us: wake as many as

@@ -1,4 +1,4 @@
-import { CancelledError, DataCloneError, NotExposedError, RuntimeError, describeValue } from "../errors.js";
+import { DataCloneError, NotExposedError, RuntimeError, describeValue } from "../errors.js";
 import { type Coro, isCoroutine, isPromiseLike } from "../futures/coroutine.js";
 import { Task } from "../futures/task.js";
 import type { EventLoop } from "../loop/event-loop.js";

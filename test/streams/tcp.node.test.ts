@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   CancelledError,
   ConnectionRefusedError,
+  ConnectionResetError,
   HostNotFoundError,
   type Coro,
   type ExceptionContext,
@@ -259,5 +260,24 @@ describe("TCP streams", { timeout: 30_000 }, () => {
     );
     expect(error).toBeInstanceOf(HostNotFoundError);
     expect((error as Error).message).toMatch(/no-such-host\.invalid:80/);
+  });
+
+  it("raises ConnectionResetError, naming the address, when the peer resets the connection", async () => {
+    const server = net.createServer((socket) => socket.once("data", () => socket.resetAndDestroy()));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const error = await run(
+        (function* (): Coro<unknown> {
+          const [reader, writer] = yield* openConnection("127.0.0.1", port);
+          writer.write("trigger\n");
+          return yield* caught(reader.read());
+        })(),
+      );
+      expect(error).toBeInstanceOf(ConnectionResetError);
+      expect((error as Error).message).toContain(`127.0.0.1:${port}`);
+    } finally {
+      server.close();
+    }
   });
 });

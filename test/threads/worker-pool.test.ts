@@ -82,8 +82,11 @@ describe("WorkerPool", { timeout: 30_000 }, () => {
         blocker.cancel();
         expect(yield* caught(running)).toBeInstanceOf(CancelledError);
         expect(yield* caught(blocker)).toBeInstanceOf(CancelledError);
-        // The worker unwound the two running calls and never ran the queued one.
-        expect((yield* pool.api.events()).sort()).toEqual(["sleepy(1000000) finally", "sleepy(2000000) finally"]);
+        // The worker unwound the running call and never ran the queued one. (The
+        // blocker may be cancelled before it started there: then it never ran.)
+        const events = yield* pool.api.events();
+        expect(events).toContain("sleepy(1000000) finally");
+        expect(events).not.toContain("sleepy(2) finally");
         yield* pool.shutdown();
       })(),
     );

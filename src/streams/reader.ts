@@ -58,6 +58,19 @@ export class StreamReader extends LoopBound implements AsyncIterable<Uint8Array>
     return this.bufferLimit;
   }
 
+  /**
+   * Bytes received and not yet read. It stays near twice `limit` at most: above
+   * that the source is paused.
+   *
+   * @example
+   * ```ts
+   * if (reader.buffered > 0) console.log("data is waiting");
+   * ```
+   */
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
   /** The error the source failed with, if any. */
   exception(): unknown {
     return this.failure;
@@ -142,7 +155,7 @@ export class StreamReader extends LoopBound implements AsyncIterable<Uint8Array>
   }
 
   override toString(): string {
-    return `<StreamReader ${this.buffer.length} bytes${this.eof ? " eof" : ""}${this.paused ? " paused" : ""}>`;
+    return `<StreamReader ${this.buffered} bytes${this.eof ? " eof" : ""}${this.paused ? " paused" : ""}>`;
   }
 
   private *readCoro(n: number): Coro<Uint8Array> {

@@ -31,6 +31,7 @@ export function streamsOfPort(port: unknown, options: { limit?: number } = {}): 
   let paused = false;
   let closing = false;
   let ended = false;
+  let readerEnded = false; // the other end sent EOF or closed
   const send = (message: PortMessage, transfer: Transferable[] = []): void => endpoint.postMessage(message, transfer);
   const transport: Transport = {
     write: (data) => {
@@ -73,7 +74,6 @@ export function streamsOfPort(port: unknown, options: { limit?: number } = {}): 
     writer.connectionLost(error);
     (port as { close?(): void }).close?.();
   };
-  let readerEnded = false;
   const onMessage = (event: { data: unknown }): void => {
     const message = event.data as PortMessage;
     if ("data" in message) {

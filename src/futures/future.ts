@@ -18,9 +18,12 @@ function wakeWaiter(waiter: FutureWaiter, future: Future<unknown>): void {
 }
 
 const PENDING = 0;
-const FINISHED = 1;
+/** Done with a result. */
+const SUCCEEDED = 1;
 const CANCELLED = 2;
-type State = typeof PENDING | typeof FINISHED | typeof CANCELLED;
+/** Done with an exception. */
+const FAILED = 3;
+type State = typeof PENDING | typeof SUCCEEDED | typeof CANCELLED | typeof FAILED;
 
 /**
  * An error set on a future that nobody has retrieved yet. Reported to the loop's
@@ -65,6 +68,10 @@ const unretrievedOnCollect = new FinalizationRegistry<UnretrievedError>((record)
 interface RareState<T> {
   /** The message given to `cancel()`. */
   cancelMessage?: string | undefined;
+  /** A task's count of pending cancellation requests (`cancelling()`). */
+  cancelsRequested?: number;
+  /** A task must throw CancelledError into its coroutine at its next step. */
+  mustCancel?: boolean;
   /** A running async-function task's controller: its signal aborts on `cancel()`. */
   abortController?: AbortController | undefined;
   /** The CancelledError a task's coroutine raised, re-raised by `result()`. */
@@ -120,8 +127,8 @@ class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
  */
 export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _state: State = PENDING;
-  /** @internal */ _result: T | undefined = undefined;
-  /** @internal */ _exception: unknown = undefined;
+  /** @internal The result once SUCCEEDED, the exception once FAILED (one slot: every field costs on every task). */
+  _value: unknown = undefined;
   /** @internal */ readonly _loop: EventLoop;
   private callbacks: Array<((future: any) => void) | FutureWaiter> | null = null;
   // State most futures never need lives in a side object: every field here costs
@@ -165,12 +172,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * `InvalidStateError` if not done yet.
    */
   result(): T {
-    if (this._state === FINISHED) {
-      if (this._exception !== undefined) {
-        this.markRetrieved();
-        throw this._exception;
-      }
-      return this._result as T;
+    if (this._state === SUCCEEDED) return this._value as T;
+    if (this._state === FAILED) {
+      this.markRetrieved();
+      throw this._value;
     }
     if (this._state === CANCELLED) throw this.makeCancelledError();
     throw new InvalidStateError("Result is not ready: the future is still pending; wait for it with yield* or await.");
@@ -181,9 +186,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * `CancelledError` if cancelled, `InvalidStateError` if not done yet.
    */
   exception(): unknown {
-    if (this._state === FINISHED) {
+    if (this._state === SUCCEEDED) return undefined;
+    if (this._state === FAILED) {
       this.markRetrieved();
-      return this._exception;
+      return this._value;
     }
     if (this._state === CANCELLED) throw this.makeCancelledError();
     throw new InvalidStateError("Exception is not set: the future is still pending; wait for it with yield* or await.");
@@ -195,8 +201,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   setResult(value: T): void {
     if (this._state !== PENDING) throw new InvalidStateError(`setResult on a future that is already ${this.describeState()}`);
-    this._result = value;
-    this._state = FINISHED;
+    this._value = value;
+    this._state = SUCCEEDED;
     this.scheduleCallbacks();
   }
 
@@ -207,8 +213,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   setException(error: unknown): void {
     if (this._state !== PENDING) throw new InvalidStateError(`setException on a future that is already ${this.describeState()}`);
     if (error === undefined) throw new TypeError("setException needs an error; undefined cannot be told apart from success");
-    this._exception = error;
-    this._state = FINISHED;
+    this._value = error;
+    this._state = FAILED;
     this.trackUnretrieved(error);
     this.scheduleCallbacks();
   }
@@ -293,7 +299,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal Done with a result (not an error, not cancelled). */
   _succeeded(): boolean {
-    return this._state === FINISHED && this._exception === undefined;
+    return this._state === SUCCEEDED;
   }
 
   /** @internal The CancelledError `result()` raises for a cancelled future. */
@@ -307,16 +313,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
   protected describeState(): string {
     if (this._state === PENDING) return "pending";
     if (this._state === CANCELLED) return "cancelled";
-    return this._exception !== undefined ? `finished with ${describeValue(this._exception)}` : "finished";
+    return this._state === FAILED ? `finished with ${describeValue(this._value)}` : "finished";
   }
 
   private asPromise(): Promise<T> {
-    if (this._state === FINISHED) {
-      if (this._exception !== undefined) {
-        this.markRetrieved();
-        return Promise.reject(this._exception);
-      }
-      return Promise.resolve(this._result as T);
+    if (this._state === SUCCEEDED) return Promise.resolve(this._value as T);
+    if (this._state === FAILED) {
+      this.markRetrieved();
+      return Promise.reject(this._value);
     }
     if (this._state === CANCELLED) return Promise.reject(this.makeCancelledError());
     return new Promise<T>((resolve, reject) => {
@@ -343,10 +347,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
       // Settling a promise runs nothing synchronously: its reactions are microtasks.
       this.rare!.settle = undefined;
       if (this._state === CANCELLED) settle.reject(this.makeCancelledError());
-      else if (this._exception !== undefined) {
+      else if (this._state === FAILED) {
         this.markRetrieved();
-        settle.reject(this._exception);
-      } else settle.resolve(this._result as T);
+        settle.reject(this._value);
+      } else settle.resolve(this._value as T);
     }
   }
 

@@ -47,8 +47,7 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
   /** The coroutine, or the async function until it is called. */
   private body: Coro<T> | AsyncBody<T> | null;
   private futureWaiter: Future<unknown> | null = null;
-  private mustCancel = false;
-  private cancelsRequested = 0;
+  // Cancellation state lives in `rare` (see Future): most tasks are never cancelled.
   // The default name is built only when asked for: spawning stays allocation-light.
   private name: string | number;
   /** @internal */ _previousListed: Listed | null = null;
@@ -97,8 +96,9 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
    */
   override cancel(message?: string): boolean {
     if (this.done()) return false;
-    this.cancelsRequested++;
-    const controller = this.rare?.abortController;
+    const rare = (this.rare ??= {});
+    rare.cancelsRequested = (rare.cancelsRequested ?? 0) + 1;
+    const controller = rare.abortController;
     if (controller !== undefined) {
       // An async function is running: the signal is the only way in.
       controller.abort(new CancelledError(message ?? ""));
@@ -110,14 +110,14 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
       return true;
     }
     // The step is already scheduled; it will throw CancelledError in.
-    this.mustCancel = true;
+    rare.mustCancel = true;
     this._cancelMessage = message;
     return true;
   }
 
   /** How many cancellation requests are pending (asyncio's `cancelling()`). */
   cancelling(): number {
-    return this.cancelsRequested;
+    return this.rare?.cancelsRequested ?? 0;
   }
 
   /**
@@ -126,11 +126,10 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
    * scopes see only their own cancellations.
    */
   uncancel(): number {
-    if (this.cancelsRequested > 0) {
-      this.cancelsRequested--;
-      if (this.cancelsRequested === 0) this.mustCancel = false;
-    }
-    return this.cancelsRequested;
+    const rare = this.rare;
+    if (rare === null || !rare.cancelsRequested) return 0;
+    if (--rare.cancelsRequested === 0) rare.mustCancel = false;
+    return rare.cancelsRequested;
   }
 
   /** Not allowed: a task's result is what its coroutine returns. */
@@ -150,9 +149,10 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
   /** @internal One step, as asyncio's `Task.__step`: resume the coroutine with a value or an error. */
   _step(error: unknown): void {
     if (this.done()) throw new InvalidStateError(`step() on a task that is already done: ${this}`);
-    if (this.mustCancel) {
+    const rare = this.rare;
+    if (rare !== null && rare.mustCancel) {
       if (!(error instanceof CancelledError)) error = this.makeCancelledError();
-      this.mustCancel = false;
+      rare.mustCancel = false;
     }
     this.futureWaiter = null;
     const loop = this._loop;
@@ -176,9 +176,9 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
       return;
     }
     if (step.done) {
-      if (this.mustCancel) {
+      if (this.rare?.mustCancel) {
         // Cancelled right before the coroutine returned.
-        this.mustCancel = false;
+        this.rare.mustCancel = false;
         super.cancel(this._cancelMessage);
       } else {
         super.setResult(step.value);
@@ -195,7 +195,7 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
       } else {
         yielded._addWaiter(this);
         this.futureWaiter = yielded;
-        if (this.mustCancel && yielded.cancel(this._cancelMessage)) this.mustCancel = false;
+        if (this.rare?.mustCancel && yielded.cancel(this._cancelMessage)) this.rare.mustCancel = false;
       }
     } else if (yielded === undefined) {
       // A bare `yield` gives up the rest of this iteration (asyncio's sleep(0)).

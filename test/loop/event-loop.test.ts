@@ -35,6 +35,36 @@ describe("EventLoop scheduling", () => {
     expect(log.events).toEqual(["first", "second", "scheduled by first"]);
   });
 
+  it("keeps FIFO order and iteration boundaries across bursts larger than one queue chunk", async () => {
+    // The ready queue stores entries in fixed-size chunks; a burst of 2000 spans several.
+    const ran: Array<[iteration: number, id: number]> = [];
+    let iteration = 0;
+    await runV(function* () {
+      const loop = getRunningLoop();
+      const tick = (): void => {
+        iteration++;
+        if (iteration < 3) loop.callSoon(tick);
+      };
+      loop.callSoon(tick);
+      for (let id = 0; id < 2000; id++) {
+        loop.callSoon(() => {
+          ran.push([iteration, id]);
+          if (id % 700 === 0) loop.callSoon(() => ran.push([iteration, 10_000 + id]));
+        });
+      }
+      yield* sleep(0);
+      yield* sleep(0);
+    });
+    const firstBurst = ran.filter(([, id]) => id < 10_000);
+    expect(firstBurst.map(([, id]) => id)).toEqual(Array.from({ length: 2000 }, (_, id) => id));
+    expect(new Set(firstBurst.map(([it]) => it))).toEqual(new Set([1]));
+    expect(ran.filter(([, id]) => id >= 10_000)).toEqual([
+      [2, 10_000],
+      [2, 10_700],
+      [2, 11_400],
+    ]);
+  });
+
   it("appends due timers after the callbacks that were already ready (asyncio's _run_once)", async () => {
     const log = new Log();
     await runV(function* () {

@@ -1,83 +1,117 @@
+const EMPTY = new Uint8Array(0);
+
 /**
- * A growable byte buffer read from the front (asyncio's `bytearray` buffer of a
- * StreamReader): appends amortised O(1), consuming from the front O(1), and a
- * search for a separator from an offset.
+ * The bytes a StreamReader holds (asyncio's `bytearray` buffer): a queue of the
+ * chunks the transport fed, read from the front.
  *
- * A chunk appended to an empty buffer is borrowed, not copied, and reads from it
- * are views: bulk reads of whole chunks then copy nothing. The buffer never writes
- * into a borrowed chunk; it copies it out before appending more.
+ * Chunks are kept as they came, never copied on arrival: a read that fits in the
+ * first chunk returns a view of it, so bulk reads copy nothing, and only a read
+ * that spans chunks gathers its bytes into a new array (each byte copied at most
+ * once). The buffer never writes into a chunk, so views stay valid; the transport
+ * must not reuse a chunk it fed (Node sockets, WebSockets and ports never do).
  */
 export class ByteBuffer {
-  private bytes: Uint8Array = new Uint8Array(0);
-  private start = 0;
-  private end = 0;
-  private borrowed = false;
+  /** Chunks from `head` on are buffered; the first may be a view past what was taken. */
+  private chunks: Uint8Array[] = [];
+  private head = 0;
+  private total = 0;
 
   get length(): number {
-    return this.end - this.start;
+    return this.total;
   }
 
   append(data: Uint8Array): void {
-    if (this.length === 0) {
-      this.bytes = data;
-      this.start = 0;
-      this.end = data.length;
-      this.borrowed = true;
-      return;
-    }
-    if (this.borrowed || this.end + data.length > this.bytes.length) {
-      const needed = this.length + data.length;
-      if (!this.borrowed && needed <= this.bytes.length / 2) {
-        this.bytes.copyWithin(0, this.start, this.end); // room enough: compact
-      } else {
-        const grown = new Uint8Array(Math.max(needed, 2 * this.length, 1024));
-        grown.set(this.bytes.subarray(this.start, this.end));
-        this.bytes = grown;
-        this.borrowed = false;
-      }
-      this.end = this.length;
-      this.start = 0;
-    }
-    this.bytes.set(data, this.end);
-    this.end += data.length;
+    if (data.length === 0) return;
+    this.chunks.push(data);
+    this.total += data.length;
   }
 
-  /** Removes and returns the first `n` bytes (a view of a borrowed chunk, else a copy). */
+  /** Removes and returns the first `n` bytes (fewer if fewer are buffered). */
   take(n: number): Uint8Array {
-    const count = Math.min(n, this.length);
-    const chunk = this.borrowed ? this.bytes.subarray(this.start, this.start + count) : this.bytes.slice(this.start, this.start + count);
-    this.start += count;
-    if (this.start === this.end) this.start = this.end = 0;
-    return chunk;
+    const count = Math.min(n, this.total);
+    if (count <= 0) return EMPTY;
+    const first = this.chunks[this.head]!;
+    if (first.length >= count) {
+      // The common case: a view of the first chunk, no copy.
+      this.discard(count);
+      return first.subarray(0, count);
+    }
+    const gathered = new Uint8Array(count);
+    let filled = 0;
+    for (let index = this.head; filled < count; index++) {
+      const chunk = this.chunks[index]!;
+      const part = Math.min(chunk.length, count - filled);
+      gathered.set(part === chunk.length ? chunk : chunk.subarray(0, part), filled);
+      filled += part;
+    }
+    this.discard(count);
+    return gathered;
   }
 
   /** Drops the first `n` bytes. */
   discard(n: number): void {
-    this.start = Math.min(this.end, this.start + n);
-    if (this.start === this.end) this.start = this.end = 0;
+    let remaining = Math.min(n, this.total);
+    this.total -= remaining;
+    while (remaining > 0) {
+      const chunk = this.chunks[this.head]!;
+      if (chunk.length > remaining) {
+        this.chunks[this.head] = chunk.subarray(remaining);
+        break;
+      }
+      remaining -= chunk.length;
+      this.chunks[this.head++] = EMPTY; // drop the reference at once
+    }
+    if (this.total === 0) this.clear();
+    else if (this.head > 32 && this.head * 2 > this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head);
+      this.head = 0;
+    }
   }
 
   clear(): void {
-    this.start = this.end = 0;
+    this.chunks.length = 0;
+    this.head = 0;
+    this.total = 0;
   }
 
-  /** Index (from the front) of `separator` at or after `offset`, or -1. */
+  /** Index (from the front) of `separator` at or after `offset`, or -1. Searches across chunk boundaries. */
   indexOf(separator: Uint8Array, offset: number): number {
-    const { bytes, start, end } = this;
     const first = separator[0]!;
-    const last = end - separator.length;
-    outer: for (let i = start + offset; i <= last; i++) {
-      if (bytes[i] !== first) continue;
-      for (let j = 1; j < separator.length; j++) if (bytes[i + j] !== separator[j]) continue outer;
-      return i - start;
+    let base = 0; // index of the current chunk's first byte
+    for (let index = this.head; index < this.chunks.length; index++) {
+      const chunk = this.chunks[index]!;
+      // The native indexOf finds candidates; only they are compared byte by byte.
+      for (let at = chunk.indexOf(first, Math.max(0, offset - base)); at !== -1; at = chunk.indexOf(first, at + 1)) {
+        if (this.matchesAt(separator, index, at)) return base + at;
+      }
+      base += chunk.length;
     }
     return -1;
   }
 
   /** Whether the bytes at `offset` are `prefix`. */
   startsWith(prefix: Uint8Array, offset: number): boolean {
-    if (offset + prefix.length > this.length) return false;
-    for (let i = 0; i < prefix.length; i++) if (this.bytes[this.start + offset + i] !== prefix[i]) return false;
+    if (prefix.length === 0) return offset <= this.total;
+    let base = 0;
+    for (let index = this.head; index < this.chunks.length; index++) {
+      const chunk = this.chunks[index]!;
+      if (offset < base + chunk.length) return this.matchesAt(prefix, index, offset - base);
+      base += chunk.length;
+    }
+    return false;
+  }
+
+  /** Whether `pattern` is found starting at byte `at` of chunk `index`, continuing into later chunks. */
+  private matchesAt(pattern: Uint8Array, index: number, at: number): boolean {
+    let chunk = this.chunks[index]!;
+    for (let i = 0; i < pattern.length; i++, at++) {
+      while (at >= chunk.length) {
+        if (++index >= this.chunks.length) return false;
+        chunk = this.chunks[index]!;
+        at = 0;
+      }
+      if (chunk[at] !== pattern[i]) return false;
+    }
     return true;
   }
 }

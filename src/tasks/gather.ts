@@ -60,21 +60,26 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   }
   const loop = args.find((arg): arg is Future<unknown> => arg instanceof Future)?.getLoop() ?? getRunningLoop();
   // Validate everything before scheduling anything: a bad argument starts no task.
+  // A future given twice is simply waited on twice (counted per occurrence, no set
+  // of 1e4 futures to hash); only a coroutine given twice must map to one task.
   const children: Future<unknown>[] = [];
-  const seen = new Map<unknown, Future<unknown>>();
-  const created: Future<unknown>[] = [];
+  let taskOf: Map<unknown, Future<unknown>> | null = null;
   try {
     for (const arg of args) {
-      let child = seen.get(arg);
+      if (arg instanceof Future) {
+        children.push(arg);
+        continue;
+      }
+      taskOf ??= new Map();
+      let child = taskOf.get(arg);
       if (child === undefined) {
         child = ensureFuture(arg as FutureSource<unknown>, loop);
-        if (child !== arg) created.push(child);
-        seen.set(arg, child);
+        taskOf.set(arg, child);
       }
       children.push(child);
     }
   } catch (error) {
-    for (const child of created) child.cancel();
+    if (taskOf !== null) for (const child of taskOf.values()) child.cancel();
     throw error;
   }
 
@@ -83,7 +88,6 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
     outer.setResult([]);
     return outer;
   }
-  const unique = new Set(children);
   let finished = 0;
   const onChildDone = (child: Future<unknown>): void => {
     finished++;
@@ -102,14 +106,14 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
         return;
       }
     }
-    if (finished === unique.size) {
+    if (finished === children.length) {
       const results = children.map((c) => (c.cancelled() ? new CancelledError(c._cancelMessage ?? "") : c.exception() ?? c.result()));
       if (outer._cancelRequested) outer.setException(child.makeCancelledError());
       else outer.setResult(results);
     }
   };
   const alreadyDone: Future<unknown>[] = [];
-  for (const child of unique) {
+  for (const child of children) {
     if (child.done()) alreadyDone.push(child);
     else child.addDoneCallback(onChildDone);
   }

@@ -108,6 +108,30 @@ describe("gather", () => {
     });
   });
 
+  it("runs a coroutine given twice as one task", async () => {
+    const log = new Log();
+    await runV(function* () {
+      function* once(): Coro<string> {
+        log.add("ran");
+        yield* sleep(1);
+        return "x";
+      }
+      const coro = once();
+      expect(yield* gather(coro, coro)).toEqual(["x", "x"]);
+    });
+    expect(log.events).toEqual(["ran"]);
+  });
+
+  it("raises a repeated failing child's error once and leaves nothing unretrieved", async () => {
+    const { reported } = await runVirtual(function* () {
+      const task = createTask(fail(1, "boom"));
+      const error = yield* caught(gather(task, task, value(5, "late")));
+      expect((error as Error).message).toBe("boom");
+      yield* sleep(10);
+    });
+    expect(reported).toEqual([]);
+  });
+
   it("refuses a bad argument with a TypeError and leaves no task running", async () => {
     const log = new Log();
     await runV(function* () {

@@ -3,10 +3,10 @@ import { type Coro, isCoroutine, isPromiseLike } from "../futures/coroutine.js";
 import { Task } from "../futures/task.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import type { Endpoint } from "../platform/endpoint.js";
-import { Future } from "../futures/future.js";
 import { gather } from "../tasks/gather.js";
 import { type Envelope, type Message, PROTOCOL_TAG, isEnvelope } from "./protocol.js";
 import { deserializeError, serializeError } from "./serialize-error.js";
+import { type CancelChannel, RemoteCallFuture, taskOfRemoteCall } from "./remote-call-future.js";
 import { transferablesOf } from "./transfer.js";
 
 /** Functions one side serves to the other, by name. */
@@ -16,45 +16,14 @@ const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
 const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
 
 /**
- * The future of a call running on another thread. Like a task, `cancel()` is a
- * request: it is sent across, and the future ends with whatever the remote
- * coroutine does with it — cancelled once it has unwound, or its value if it
- * swallowed the cancellation. So a task waiting on it keeps waiting until then.
- */
-class RemoteCallFuture<T> extends Future<T> {
-  private cancelSent = false;
-
-  constructor(
-    loop: EventLoop,
-    private readonly requestCancel: (message: string) => void,
-  ) {
-    super(loop);
-  }
-
-  override cancel(message?: string): boolean {
-    if (this.done()) return false;
-    if (!this.cancelSent) {
-      this.cancelSent = true;
-      this.requestCancel(message ?? "");
-    }
-    return true;
-  }
-
-  /** @internal The remote call ended cancelled. */
-  _cancelled(message: string): void {
-    super.cancel(message);
-  }
-}
-
-/**
  * One end of a two-way call channel between threads, over any `Endpoint`. It calls
  * what the other side exposes — each call a local `Task` whose cancellation is sent
  * across and whose end waits for the remote coroutine to finish unwinding — and
  * serves what this side exposes, each incoming call a `Task` on this thread's loop.
  */
-export class Connection {
+export class Connection implements CancelChannel {
   private nextId = 1;
-  private readonly replies = new Map<number, Future<unknown>>();
+  private readonly replies = new Map<number, RemoteCallFuture<unknown>>();
   private readonly serving = new Map<number, Task<unknown>>();
   private functions: Exposed;
   private failure: Error | null = null;
@@ -67,6 +36,8 @@ export class Connection {
   onCloseRequest: (() => void) | null = null;
   /** Called when the other side says it has closed. */
   onClosed: (() => void) | null = null;
+  /** Called each time a call of this side's ends (replied, failed, cancelled): a slot is free. */
+  onReplySettled: (() => void) | null = null;
 
   constructor(
     private readonly endpoint: Endpoint,
@@ -100,18 +71,31 @@ export class Connection {
    * `DataCloneError` here, and nothing is sent.
    */
   call<T>(name: string, args: readonly unknown[]): Task<T> {
+    const call = new RemoteCallFuture<T>(this.loop, name, args);
+    this.send(call);
+    return taskOfRemoteCall(call, this.loop, `${name}#${call._id}`);
+  }
+
+  /**
+   * Sends a call made beforehand (a pool's queued call) and waits for its reply
+   * through `call` itself. Throws, sending nothing, when the other side is gone or
+   * an argument obviously cannot be cloned.
+   */
+  send(call: RemoteCallFuture<unknown>): void {
     if (this.failure !== null) throw this.failure;
     if (!this.loop.isRunning()) {
       throw new RuntimeError("Calls to another thread need a running event loop on this thread: make them inside run().");
     }
     const id = this.nextId++;
-    this.post({ kind: "call", id, name, args }, args);
-    const reply = new RemoteCallFuture<T>(this.loop, (message) => {
-      if (this.failure === null) this.post({ kind: "cancel", id, message });
-    });
-    this.replies.set(id, reply as Future<unknown>);
-    // Eager: the task waits on the reply at once, so a cancel always reaches it.
-    return new Task(awaitReply(reply), this.loop, { name: `${name}#${id}`, eager: true });
+    this.post({ kind: "call", id, name: call.name, args: call.args }, call.args);
+    call._sentOn = this;
+    call._id = id;
+    this.replies.set(id, call);
+  }
+
+  /** @internal Asks the other side to cancel the call `id` (see RemoteCallFuture). */
+  _requestCancel(id: number, message: string): void {
+    if (this.failure === null) this.post({ kind: "cancel", id, message });
   }
 
   /** Runs `name` on the other side soon, with no reply (errors go to that side's exception handler). */
@@ -205,13 +189,21 @@ export class Connection {
   }
 
   private settle(message: Extract<Message, { kind: "result" | "error" | "cancelled" }>): void {
-    const reply = this.replies.get(message.id);
-    if (reply === undefined) return;
-    this.replies.delete(message.id);
-    if (reply.done()) return;
+    const reply = this.takeReply(message.id);
+    if (reply === undefined || reply.done()) return;
     if (message.kind === "result") reply.setResult(message.value);
     else if (message.kind === "error") reply.setException(deserializeError(message.error));
-    else (reply as RemoteCallFuture<unknown>)._cancelled(message.message);
+    else reply._cancelled(message.message);
+  }
+
+  /** Removes the pending call `id` and says that a slot is free. */
+  private takeReply(id: number): RemoteCallFuture<unknown> | undefined {
+    const reply = this.replies.get(id);
+    if (reply !== undefined) {
+      this.replies.delete(id);
+      this.onReplySettled?.();
+    }
+    return reply;
   }
 
   private serve(id: number, name: string, args: readonly unknown[]): void {
@@ -356,8 +348,7 @@ export class Connection {
   /** A message that could not be cloned: its call fails here, or its result becomes an error there. */
   private undeliverable(message: Message, error: DataCloneError): void {
     if (message.kind === "call") {
-      const reply = this.replies.get(message.id);
-      this.replies.delete(message.id);
+      const reply = this.takeReply(message.id);
       if (reply !== undefined && !reply.done()) reply.setException(error);
     } else if (message.kind === "result") {
       this.post({ kind: "error", id: message.id, error: serializeError(error) });
@@ -371,10 +362,6 @@ function transfersOf(message: Message): Transferable[] {
   if (message.kind === "call" || message.kind === "soon") return transferablesOf(message.args);
   if (message.kind === "result") return transferablesOf([message.value]);
   return [];
-}
-
-function* awaitReply<T>(reply: Future<T>): Coro<T> {
-  return yield* reply;
 }
 
 function isCloneFailure(error: unknown): boolean {

@@ -1,15 +1,15 @@
-import { CancelledError, ValueError, WorkerCrashedError, describeValue } from "../errors.js";
+import { QueueShutDown, ValueError, WorkerCrashedError, describeValue } from "../errors.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
 import type { Future } from "../futures/future.js";
 import { Task } from "../futures/task.js";
+import { WaiterQueue } from "../futures/waiter-queue.js";
 import type { EventLoop, Executor } from "../loop/event-loop.js";
 import type { TimerHandle } from "../loop/handles.js";
 import { getRunningLoop } from "../loop/running-loop.js";
-import { Queue } from "../queues/queue.js";
 import { gather } from "../tasks/gather.js";
-import { shield } from "../tasks/shield.js";
 import { type RemoteApi } from "./remote.js";
+import { RemoteCallFuture, taskOfRemoteCall } from "./remote-call-future.js";
 import { WorkerHandle, spawnWorker } from "./spawn-worker.js";
 
 /** Options of `WorkerPool`. */
@@ -26,17 +26,9 @@ export interface WorkerPoolOptions {
   name?: string;
 }
 
-interface Job {
-  readonly name: string;
-  readonly args: readonly unknown[];
-  readonly reply: Future<unknown>;
-  remote: Task<unknown> | null;
-}
-
 interface Member {
   readonly handle: WorkerHandle<unknown>;
   ready: boolean;
-  inflight: number;
   /** Closes the worker when it has been idle for `idleTimeout`. */
   idleTimer: TimerHandle | null;
 }
@@ -64,17 +56,27 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
   /** Typed calls; each returns a local `Task` queued on the pool. */
   readonly api: RemoteApi<Api>;
   private readonly loop: EventLoop;
-  private readonly jobs: Queue<Job>;
+  /**
+   * Calls waiting for a free slot, in order. Each is the very future its task
+   * waits on: dispatching sends it, cancelling it drops it from here.
+   */
+  private readonly pending = new WaiterQueue<unknown>();
+  /** `submit`s (and calls) waiting for room in a full queue. */
+  private readonly roomWaiters = new WaiterQueue<void>();
   private readonly members = new Set<Member>();
   private readonly size: number;
+  private readonly maxQueue: number;
   private readonly inflightPerWorker: number;
   private readonly idleTimeout: number | null;
   private startupFailures = 0;
   private stopping = false;
   private crashed: WorkerCrashedError | null = null;
   private spawned = 0;
-  private running = 0;
   private drained: Future<void> | null = null;
+  private readonly dropQueued = (call: Future<unknown>): void => {
+    this.pending.remove(call);
+    this.wakeRoomWaiters();
+  };
 
   constructor(
     private readonly url: URL | string,
@@ -83,9 +85,9 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     this.loop = getRunningLoop();
     this.size = positiveInteger(options.size ?? 2, "size");
     this.inflightPerWorker = positiveInteger(options.inflightPerWorker ?? 16, "inflightPerWorker");
+    this.maxQueue = options.maxQueue === undefined ? 0 : positiveInteger(options.maxQueue, "maxQueue");
     this.idleTimeout = options.idleTimeout ?? null;
     if (this.idleTimeout !== null && !(this.idleTimeout > 0)) throw new ValueError(`WorkerPool idleTimeout must be > 0 ms, got ${this.idleTimeout}`);
-    this.jobs = new Queue<Job>(options.maxQueue === undefined ? 0 : positiveInteger(options.maxQueue, "maxQueue"));
     // The first worker starts at once and the others when it is ready, so that on a
     // busy machine their start-ups do not delay the first result.
     const first = this.spawnMember();
@@ -105,7 +107,7 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
 
   /** How many calls wait for a worker. */
   get queued(): number {
-    return this.jobs.qsize();
+    return this.pending.length;
   }
 
   /**
@@ -113,17 +115,12 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
    * queue is full, the task waits for room before it queues.
    */
   call<T = unknown>(name: string, ...args: unknown[]): Task<T> {
-    // Fast path: nothing is queued and a worker has a free slot, so the call goes
-    // straight to it and its own task is the one returned.
-    if (!this.stopping && this.crashed === null && this.jobs.empty()) {
-      const member = this.leastLoaded();
-      if (member !== null) {
-        const remote = member.handle.connection.call<T>(name, args);
-        this.track(member, remote);
-        return remote;
-      }
+    if (this.queueIsFull()) {
+      return new Task(this.callWhenRoom<T>(name, args), this.loop, { name: `pool ${name}`, eager: true });
     }
-    return new Task(this.submitAndWait<T>(name, args), this.loop, { name: `pool ${name}`, eager: true });
+    const call = new RemoteCallFuture<T>(this.loop, name, args);
+    this.enqueue(call as RemoteCallFuture<unknown>);
+    return taskOfRemoteCall(call, this.loop, `pool ${name}`);
   }
 
   /**
@@ -136,12 +133,12 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
    * ```
    */
   submit<T = unknown>(name: string, ...args: unknown[]): AwaitableCoro<Task<T>> {
-    return submitJob<T>(this, name, args);
+    return submitCall<T>(this, name, args);
   }
 
   /** Calls `name` once per item, concurrently, and returns the results in order. */
   map<T = unknown>(name: string, items: Iterable<unknown>): AwaitableCoro<T[]> {
-    return mapJobs<T>(this, name, items);
+    return mapCalls<T>(this, name, items);
   }
 
   /**
@@ -152,27 +149,15 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     return shutdownPool(this, options.cancelPending === true);
   }
 
-  /** @internal */
-  *_queueJob<T>(name: string, args: readonly unknown[]): Coro<Job> {
-    if (this.crashed !== null) throw this.crashed;
-    const job: Job = { name, args, reply: this.loop.createFuture<T>() as Future<unknown>, remote: null };
-    yield* this.jobs.put(job); // waits while the queue is full; QueueShutDown after shutdown
-    this.ensureWorkers();
-    this.dispatch();
-    return job;
-  }
-
-  /** @internal Waits for a queued job; cancelling cancels the job wherever it is. */
-  *_awaitJob<T>(job: Job): Coro<T> {
-    for (;;) {
+  /** @internal Waits while the queue is full; passes a wake-up on if cancelled right after one. */
+  *_waitForRoom(): Coro<void> {
+    while (this.queueIsFull()) {
+      let waiter: Future<void> | null = null;
       try {
-        return (yield* shield(job.reply)) as T;
+        yield* this.roomWaiters.wait(this.loop, (joined) => (waiter = joined));
       } catch (error) {
-        if (job.reply.done()) return job.reply.result() as T;
-        if (!(error instanceof CancelledError)) throw error;
-        // Running: cancel it in the worker and wait for it to unwind. Queued: drop it.
-        if (job.remote !== null) job.remote.cancel(error.message);
-        else job.reply.cancel(error.message);
+        if ((waiter as Future<void> | null)?.done() && !waiter!.cancelled()) this.wakeRoomWaiters();
+        throw error;
       }
     }
   }
@@ -182,11 +167,12 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     if (this.stopping) return;
     this.stopping = true;
     if (cancelPending) {
-      while (!this.jobs.empty()) this.jobs.getNowait().reply.cancel("the pool is shutting down");
+      for (const call of [...this.pending]) call.cancel("the pool is shutting down");
     }
-    this.jobs.shutdown();
+    // Whoever waits for room finds the pool stopping.
+    for (const waiter of this.roomWaiters) if (!waiter.done()) waiter.setResult();
     // Queued calls still run (dispatch continues as slots free up); wait for them.
-    if (this.running > 0 || !this.jobs.empty()) {
+    if (this.inflight() > 0 || this.pending.length > 0) {
       this.drained = this.loop.createFuture<void>();
       yield* this.drained;
     }
@@ -196,79 +182,107 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     yield* gather(...members.map((member) => member.handle.close()), { returnExceptions: true });
   }
 
-  private *submitAndWait<T>(name: string, args: readonly unknown[]): Coro<T> {
-    const job = yield* this._queueJob<T>(name, args);
-    return yield* this._awaitJob<T>(job);
+  private *callWhenRoom<T>(name: string, args: readonly unknown[]): Coro<T> {
+    yield* this._waitForRoom();
+    return yield* this.call<T>(name, ...args);
+  }
+
+  private queueIsFull(): boolean {
+    return this.maxQueue > 0 && !this.stopping && this.pending.length >= this.maxQueue;
+  }
+
+  /** Queues `call` (failing it at once when the pool cannot take it) and dispatches. */
+  private enqueue(call: RemoteCallFuture<unknown>): void {
+    if (this.stopping) {
+      call.setException(new QueueShutDown("The WorkerPool is shut down: it takes no new calls."));
+    } else if (this.crashed !== null) {
+      call.setException(this.crashed);
+    } else {
+      call._onDropped = this.dropQueued;
+      this.pending.push(call);
+      this.ensureWorkers();
+      this.dispatch();
+    }
   }
 
   private ensureWorkers(): void {
-    while (!this.stopping && this.crashed === null && this.members.size < this.size && this.jobs.qsize() > 0) this.spawnMember();
+    while (!this.stopping && this.crashed === null && this.members.size < this.size && this.pending.length > 0) this.spawnMember();
   }
 
   /** Sends queued calls to the least-loaded workers while any has a free slot. */
   private dispatch(): void {
-    while (!this.jobs.empty()) {
+    let sent = false;
+    while (this.pending.length > 0) {
       const member = this.leastLoaded();
-      if (member === null) return;
-      const job = this.jobs.getNowait(); // frees room for a waiting submit
-      if (!job.reply.done()) this.start(member, job);
+      if (member === null) break;
+      const call = this.pending.shift() as RemoteCallFuture<unknown>;
+      sent = true;
+      call._onDropped = null;
+      if (call.done()) continue;
+      try {
+        member.handle.connection.send(call);
+      } catch (error) {
+        call.setException(error); // not cloneable, or the worker just died
+        continue;
+      }
+      member.idleTimer?.cancel();
+      member.idleTimer = null;
     }
-    if (this.drained !== null && this.running === 0 && !this.drained.done()) this.drained.setResult();
+    if (sent) this.wakeRoomWaiters();
+    if (this.drained !== null && this.inflight() === 0 && this.pending.length === 0 && !this.drained.done()) this.drained.setResult();
+  }
+
+  /** Wakes as many room waiters as the queue has room for, in order. */
+  private wakeRoomWaiters(): void {
+    let room = this.maxQueue - this.pending.length;
+    for (const waiter of this.roomWaiters) {
+      if (room <= 0) return;
+      if (waiter.done()) continue;
+      waiter.setResult();
+      room--;
+    }
   }
 
   private leastLoaded(): Member | null {
     let best: Member | null = null;
+    let bestLoad = this.inflightPerWorker;
     for (const member of this.members) {
-      if (member.inflight < this.inflightPerWorker && !member.handle.exited && (best === null || member.inflight < best.inflight)) best = member;
+      const load = member.handle.connection.busy;
+      if (load < bestLoad && !member.handle.exited) {
+        best = member;
+        bestLoad = load;
+      }
     }
     return best;
   }
 
-  private start(member: Member, job: Job): void {
-    let remote: Task<unknown>;
-    try {
-      remote = member.handle.connection.call(job.name, job.args);
-    } catch (error) {
-      job.reply.setException(error); // not cloneable, or the worker just died
-      return;
-    }
-    job.remote = remote;
-    this.track(member, remote, () => {
-      job.remote = null;
-      if (job.reply.done()) return;
-      if (remote.cancelled()) job.reply.cancel(cancelMessageOf(remote));
-      else if (remote.exception() !== undefined) job.reply.setException(remote.exception());
-      else job.reply.setResult(remote.result());
-    });
+  /** Calls sent and not yet answered, over all workers. */
+  private inflight(): number {
+    let total = 0;
+    for (const member of this.members) total += member.handle.connection.busy;
+    return total;
   }
 
-  /** Counts a call in flight on `member` until it ends, then dispatches what waits. */
-  private track(member: Member, remote: Task<unknown>, onDone?: () => void): void {
-    member.inflight++;
-    this.running++;
-    member.idleTimer?.cancel();
-    member.idleTimer = null;
-    remote.addDoneCallback(() => {
-      member.inflight--;
-      this.running--;
-      onDone?.();
-      if (member.inflight === 0 && this.idleTimeout !== null && !this.stopping && this.members.has(member)) {
-        member.idleTimer = this.loop.callLater(this.idleTimeout, () => this.retire(member));
-      }
-      this.dispatch();
-    });
+  /** A call on `member` ended: start its idle timer if it has nothing left, and dispatch what waits. */
+  private onReplySettled(member: Member): void {
+    if (member.handle.connection.busy === 0 && this.idleTimeout !== null && !this.stopping && this.members.has(member)) {
+      member.idleTimer?.cancel();
+      member.idleTimer = this.loop.callLater(this.idleTimeout, () => this.retire(member));
+    }
+    this.dispatch();
   }
 
   private retire(member: Member): void {
-    if (member.inflight > 0 || !this.members.delete(member)) return;
+    if (member.handle.connection.busy > 0 || !this.members.delete(member)) return;
     member.handle.close();
   }
 
   private spawnMember(): Member {
     const name = `${this.options.name ?? "pool"}-${++this.spawned}`;
     const handle = spawnWorker<unknown>(this.url, { name });
-    const member: Member = { handle, ready: false, inflight: 0, idleTimer: null };
+    const member: Member = { handle, ready: false, idleTimer: null };
     this.members.add(member);
+    handle.connection.onReplySettled = () => this.onReplySettled(member);
     handle.connection.whenReady().then(() => {
       if (!handle.exited) {
         member.ready = true;
@@ -282,39 +296,35 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
   private onMemberExit(member: Member): void {
     member.idleTimer?.cancel();
     // Its in-flight calls have failed with WorkerCrashedError through their connection.
-    if (!this.members.delete(member) || this.stopping) return;
+    if (!this.members.delete(member) || this.stopping) {
+      this.dispatch(); // a shutdown may be waiting for this worker's calls to end
+      return;
+    }
     if (!member.ready && ++this.startupFailures >= MAX_STARTUP_FAILURES) {
       // The module cannot start: fail what waits instead of respawning forever.
       this.crashed = new WorkerCrashedError(`WorkerPool: ${MAX_STARTUP_FAILURES} workers of ${String(this.url)} died before they were ready; not respawning.`);
-      while (!this.jobs.empty()) {
-        const job = this.jobs.getNowait();
-        if (!job.reply.done()) job.reply.setException(this.crashed);
+      for (const call of [...this.pending] as RemoteCallFuture<unknown>[]) {
+        call._onDropped = null;
+        if (!call.done()) call.setException(this.crashed);
       }
+      while (this.pending.shift() !== undefined);
+      this.wakeRoomWaiters();
       return;
     }
-    if (this.members.size < this.size && (this.idleTimeout === null || this.jobs.qsize() > 0)) this.spawnMember();
+    if (this.members.size < this.size && (this.idleTimeout === null || this.pending.length > 0)) this.spawnMember();
     this.dispatch();
   }
 }
 
-function cancelMessageOf(task: Task<unknown>): string {
-  try {
-    task.result();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return "";
-}
-
-const submitJob = awaitable(function* submitJob<T>(pool: WorkerPool<unknown>, name: string, args: readonly unknown[]): Coro<Task<T>> {
-  const job = yield* pool._queueJob<T>(name, args);
-  return new Task(pool._awaitJob<T>(job), getRunningLoop(), { name: `pool ${name}`, eager: true });
+const submitCall = awaitable(function* submitCall<T>(pool: WorkerPool<unknown>, name: string, args: readonly unknown[]): Coro<Task<T>> {
+  yield* pool._waitForRoom();
+  return pool.call<T>(name, ...args);
 });
 
-const mapJobs = awaitable(function* mapJobs<T>(pool: WorkerPool<unknown>, name: string, items: Iterable<unknown>): Coro<T[]> {
+const mapCalls = awaitable(function* mapCalls<T>(pool: WorkerPool<unknown>, name: string, items: Iterable<unknown>): Coro<T[]> {
   const tasks: Task<T>[] = [];
   try {
-    for (const item of items) tasks.push(yield* submitJob<T>(pool, name, [item]));
+    for (const item of items) tasks.push(yield* submitCall<T>(pool, name, [item]));
     return (yield* gather(...tasks)) as T[];
   } catch (error) {
     for (const task of tasks) task.cancel();

@@ -66,6 +66,37 @@ describe("WorkerPool", { timeout: 30_000 }, () => {
     );
   });
 
+  it("lets the next submit in when one waiting for room is cancelled, and counts only live queued calls", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const pool = new WorkerPool<Api>(mathWorkerUrl, { size: 1, inflightPerWorker: 1, maxQueue: 1 });
+        const first = yield* pool.submit("sleepy", 500); // dispatched
+        yield* sleep(50);
+        const second = yield* pool.submit("sleepy", 1); // queued: the queue is full
+        expect(pool.queued).toBe(1);
+        const loop = getRunningLoop();
+        const cancelledSubmit = loop.createTask(pool.submit("add", 1, 1));
+        const nextSubmit = loop.createTask(pool.submit("add", 2, 2));
+        const callWaitingForRoom = pool.api.add(3, 3); // a plain call waits for room too
+        yield* sleep(10);
+        cancelledSubmit.cancel();
+        expect(yield* caught(cancelledSubmit)).toBeInstanceOf(CancelledError);
+        expect(yield* first).toBe("slept");
+        expect(yield* second).toBe("slept");
+        expect(yield* (yield* nextSubmit)).toBe(4);
+        expect(yield* callWaitingForRoom).toBe(6);
+        const blocker = pool.api.sleepy(100); // takes the only slot
+        const queuedThenCancelled = pool.api.sleepy(1);
+        expect(pool.queued).toBe(1);
+        queuedThenCancelled.cancel();
+        expect(pool.queued).toBe(0); // dropped from the queue at once
+        expect(yield* caught(queuedThenCancelled)).toBeInstanceOf(CancelledError);
+        expect(yield* blocker).toBe("slept");
+        yield* pool.shutdown();
+      })(),
+    );
+  });
+
   it("cancels a queued call without running it, and a running call in its worker", async () => {
     await run(
       (function* (): Coro<void> {

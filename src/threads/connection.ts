@@ -4,7 +4,7 @@ import { Task } from "../futures/task.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import type { Endpoint } from "../platform/endpoint.js";
 import { gather } from "../tasks/gather.js";
-import { type Envelope, type Message, PROTOCOL_TAG, isEnvelope } from "./protocol.js";
+import { type Message, decodeBatch, encodeBatch, isEnvelope } from "./protocol.js";
 import { deserializeError, serializeError } from "./serialize-error.js";
 import { type CancelChannel, RemoteCallFuture, taskOfRemoteCall } from "./remote-call-future.js";
 import { transferablesOf } from "./transfer.js";
@@ -156,10 +156,10 @@ export class Connection implements CancelChannel {
 
   private readonly onMessage = (event: { data: unknown }): void => {
     if (!isEnvelope(event.data) || this.loop.isClosed()) return;
-    for (const message of event.data[PROTOCOL_TAG]) this.receive(message);
+    decodeBatch(event.data, this.receiveMessage);
   };
 
-  private receive(message: Message): void {
+  private readonly receiveMessage = (message: Message): void => {
     switch (message.kind) {
       case "call":
         this.serve(message.id, message.name, message.args);
@@ -186,7 +186,7 @@ export class Connection implements CancelChannel {
         this.onClosed?.();
         break;
     }
-  }
+  };
 
   private settle(message: Extract<Message, { kind: "result" | "error" | "cancelled" }>): void {
     const reply = this.takeReply(message.id);
@@ -329,14 +329,14 @@ export class Connection implements CancelChannel {
     this.outboxTransfers = [];
     if (messages.length === 0) return;
     try {
-      this.endpoint.postMessage({ [PROTOCOL_TAG]: messages } satisfies Envelope, transfers);
+      this.endpoint.postMessage(encodeBatch(messages), transfers);
     } catch (error) {
       if (!isCloneFailure(error)) throw error;
       // Something deep inside a value could not be cloned: find which message, and
       // fail only that one.
       for (const message of messages) {
         try {
-          this.endpoint.postMessage({ [PROTOCOL_TAG]: [message] } satisfies Envelope, transfersOf(message));
+          this.endpoint.postMessage(encodeBatch([message]), transfersOf(message));
         } catch (single) {
           if (!isCloneFailure(single)) throw single;
           this.undeliverable(message, new DataCloneError(describeCloneFailure(message, single), { cause: single }));

@@ -13,6 +13,9 @@ export interface FutureWaiter {
   _wakeUp(future: Future<unknown>): void;
 }
 
+/** What a future calls back when done: a done callback, or a task waiting on it. */
+type Callback = ((future: any) => void) | FutureWaiter;
+
 function wakeWaiter(waiter: FutureWaiter, future: Future<unknown>): void {
   waiter._wakeUp(future);
 }
@@ -130,7 +133,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal The result once SUCCEEDED, the exception once FAILED (one slot: every field costs on every task). */
   _value: unknown = undefined;
   /** @internal */ readonly _loop: EventLoop;
-  private callbacks: Array<((future: any) => void) | FutureWaiter> | null = null;
+  // One callback is stored as is (most futures have exactly one waiter); several in an array.
+  private callbacks: Callback | Callback[] | null = null;
   // State most futures never need lives in a side object: every field here costs
   // memory on every task, and spawning 1e5 tasks is measured in bench/.
   /** @internal */ protected rare: RareState<T> | null = null;
@@ -247,17 +251,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.addCallback(waiter);
   }
 
-  private addCallback(callback: ((future: any) => void) | FutureWaiter): void {
+  private addCallback(callback: Callback): void {
     if (this._state !== PENDING) {
       this.scheduleCallback(callback);
     } else if (this.callbacks === null) {
-      this.callbacks = [callback];
-    } else {
+      this.callbacks = callback;
+    } else if (Array.isArray(this.callbacks)) {
       this.callbacks.push(callback);
+    } else {
+      this.callbacks = [this.callbacks, callback];
     }
   }
 
-  private scheduleCallback(callback: ((future: any) => void) | FutureWaiter): void {
+  private scheduleCallback(callback: Callback): void {
     if (typeof callback === "function") this._loop._callSoon(callback, this, undefined);
     else this._loop._callSoon(wakeWaiter, callback, this);
   }
@@ -266,6 +272,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
   removeDoneCallback(callback: DoneCallback<this>): number {
     const callbacks = this.callbacks;
     if (callbacks === null) return 0;
+    if (!Array.isArray(callbacks)) {
+      if (callbacks !== callback) return 0;
+      this.callbacks = null;
+      return 1;
+    }
     const kept = callbacks.filter((registered) => registered !== callback);
     const removed = callbacks.length - kept.length;
     if (removed > 0) this.callbacks = kept;
@@ -340,7 +351,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const callbacks = this.callbacks;
     if (callbacks !== null) {
       this.callbacks = null;
-      for (let i = 0; i < callbacks.length; i++) this.scheduleCallback(callbacks[i]!);
+      if (!Array.isArray(callbacks)) this.scheduleCallback(callbacks);
+      else for (let i = 0; i < callbacks.length; i++) this.scheduleCallback(callbacks[i]!);
     }
     const settle = this.rare?.settle;
     if (settle !== undefined) {

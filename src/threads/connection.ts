@@ -12,6 +12,7 @@ import { transferablesOf } from "./transfer.js";
 /** Functions one side serves to the other, by name. */
 export type Exposed = Record<string, (...args: any[]) => unknown>;
 
+const NO_VALUES: readonly unknown[] = [];
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
 const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
 
@@ -300,9 +301,12 @@ export class Connection implements CancelChannel {
    * together at the next microtask. A value that obviously cannot be cloned (a
    * function, a symbol) is refused here with a `DataCloneError` naming it.
    */
-  private post(message: Message, values: readonly unknown[] = []): void {
-    const refused = values.findIndex((value) => typeof value === "function" || typeof value === "symbol");
-    if (refused >= 0) throw new DataCloneError(describeCloneFailure(message, new Error(`${describeValue(values[refused])} could not be cloned`)));
+  private post(message: Message, values: readonly unknown[] = NO_VALUES): void {
+    for (const value of values) {
+      if (typeof value === "function" || typeof value === "symbol") {
+        throw new DataCloneError(describeCloneFailure(message, new Error(`${describeValue(value)} could not be cloned`)));
+      }
+    }
     this.outbox.push(message);
     const transfers = transferablesOf(values);
     if (transfers.length > 0) {
@@ -359,8 +363,8 @@ export class Connection implements CancelChannel {
 }
 
 function transfersOf(message: Message): Transferable[] {
-  if (message.kind === "call" || message.kind === "soon") return transferablesOf(message.args);
-  if (message.kind === "result") return transferablesOf([message.value]);
+  if (message.kind === "call" || message.kind === "soon") return [...transferablesOf(message.args)];
+  if (message.kind === "result") return [...transferablesOf([message.value])];
   return [];
 }
 

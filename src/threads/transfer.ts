@@ -24,14 +24,16 @@ export function transfer<T>(value: T, transferables: Transferable[]): T {
   return value;
 }
 
-/** The transfer list of every marked value among `values`. */
-export function transferablesOf(values: readonly unknown[]): Transferable[] {
-  const list: Transferable[] = [];
+const NOTHING_TO_TRANSFER: readonly Transferable[] = Object.freeze([]);
+
+/** The transfer list of every marked value among `values` (a shared empty list when none: the common case allocates nothing). */
+export function transferablesOf(values: readonly unknown[]): readonly Transferable[] {
+  let list: Transferable[] | null = null;
   for (const value of values) {
     if (typeof value === "object" && value !== null) {
       const marked = transfers.get(value);
-      if (marked !== undefined) list.push(...marked);
+      if (marked !== undefined) (list ??= []).push(...marked);
     }
   }
-  return list;
+  return list ?? NOTHING_TO_TRANSFER;
 }

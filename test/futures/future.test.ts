@@ -85,6 +85,33 @@ describe("Future", () => {
     expect(log.events).toEqual(["b"]);
   });
 
+  it("removes a lone callback, keeps a lone other one, and calls both of two in order", async () => {
+    // One callback is stored without an array; the second turns it into one.
+    const log = new Log();
+    await runV(function* () {
+      const loop = getRunningLoop();
+      const lone = loop.createFuture<void>();
+      const other = () => log.add("other");
+      lone.addDoneCallback(() => log.add("never"));
+      expect(lone.removeDoneCallback(other)).toBe(0);
+      const only = () => log.add("only");
+      const single = loop.createFuture<void>();
+      single.addDoneCallback(only);
+      expect(single.removeDoneCallback(only)).toBe(1);
+      expect(single.removeDoneCallback(only)).toBe(0);
+      single.setResult();
+      const two = loop.createFuture<void>();
+      two.addDoneCallback(() => log.add("first"));
+      two.addDoneCallback(() => log.add("second"));
+      two.setResult();
+      yield* sleep(0);
+      expect(log.events).toEqual(["first", "second"]);
+      lone.setResult();
+      yield* sleep(0);
+    });
+    expect(log.events).toEqual(["first", "second", "never"]);
+  });
+
   it("returns at once from yield* when already done, without giving up the iteration", async () => {
     const log = new Log();
     await runV(function* () {

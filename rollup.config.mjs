@@ -21,7 +21,7 @@ function platform(name) {
   };
 }
 
-const typescriptOptions = { tsconfig: "./tsconfig.json", noEmit: false, declaration: false, sourceMap: true, include: ["src/**/*.ts"] };
+const typescriptOptions = { tsconfig: "./tsconfig.json", noEmit: false, declaration: false, sourceMap: true, removeComments: true, include: ["src/**/*.ts"] };
 // comlink's Node adapter is inlined: a CJS require of its .mjs would give a
 // namespace object, not the function. Everything else from outside stays external.
 const external = (id) => id.startsWith("node:") || (id === "comlink");

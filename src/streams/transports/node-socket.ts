@@ -1,5 +1,6 @@
-import * as net from "node:net";
-import * as tls from "node:tls";
+import { createRequire } from "node:module";
+import type * as net from "node:net";
+import type * as tls from "node:tls";
 import {
   ConnectionError,
   ConnectionRefusedError,
@@ -17,6 +18,15 @@ import { getRunningLoop } from "../../loop/running-loop.js";
 import { StreamReader } from "../reader.js";
 import type { Transport } from "../transport.js";
 import { StreamWriter } from "../writer.js";
+
+// node:net and node:tls are loaded on first use: every worker thread imports this
+// package, and compiling tls and what it pulls in cost about 10 ms of each
+// worker's start-up, for threads that mostly never open a socket.
+const requireBuiltin = createRequire(import.meta.url);
+let netModule: typeof net | undefined;
+let tlsModule: typeof tls | undefined;
+const nodeNet = (): typeof net => (netModule ??= requireBuiltin("node:net") as typeof net);
+const nodeTls = (): typeof tls => (tlsModule ??= requireBuiltin("node:tls") as typeof tls);
 
 /** Options of `openConnection`. */
 export interface ConnectionOptions {
@@ -95,9 +105,9 @@ export function streamsOfSocket(initial: net.Socket, address: string, limit?: nu
         case "socket":
           return socket;
         case "peercert":
-          return socket instanceof tls.TLSSocket ? socket.getPeerCertificate() : undefined;
+          return socket instanceof nodeTls().TLSSocket ? socket.getPeerCertificate() : undefined;
         case "cipher":
-          return socket instanceof tls.TLSSocket ? socket.getCipher() : undefined;
+          return socket instanceof nodeTls().TLSSocket ? socket.getCipher() : undefined;
         default:
           return undefined;
       }
@@ -106,7 +116,7 @@ export function streamsOfSocket(initial: net.Socket, address: string, limit?: nu
       new Promise<void>((resolve, reject) => {
         // Upgrade in place (STARTTLS): the same reader and writer go on over TLS.
         detach(socket);
-        const secure = tls.connect({ ...(options as tls.ConnectionOptions), socket });
+        const secure = nodeTls().connect({ ...(options as tls.ConnectionOptions), socket });
         const failed = (error: Error): void => {
           attach(socket);
           reject(connectionError(error, address));
@@ -142,8 +152,8 @@ export function streamsOfSocket(initial: net.Socket, address: string, limit?: nu
 export function openConnection(host: string, port: number, options: ConnectionOptions = {}): AwaitableCoro<[StreamReader, StreamWriter]> {
   if (typeof port !== "number" || !Number.isInteger(port)) throw new TypeError(`openConnection expects a port number, got ${describeValue(port)}`);
   return connect(`${host}:${port}`, options, () => {
-    if (!options.ssl) return net.connect({ host, port });
-    return tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ...(options.ssl === true ? {} : options.ssl) });
+    if (!options.ssl) return nodeNet().connect({ host, port });
+    return nodeTls().connect({ host, port, servername: nodeNet().isIP(host) ? undefined : host, ...(options.ssl === true ? {} : options.ssl) });
   });
 }
 
@@ -156,7 +166,7 @@ export function openConnection(host: string, port: number, options: ConnectionOp
  * ```
  */
 export function openUnixConnection(path: string, options: { limit?: number } = {}): AwaitableCoro<[StreamReader, StreamWriter]> {
-  return connect(`unix:${path}`, options, () => net.connect({ path }));
+  return connect(`unix:${path}`, options, () => nodeNet().connect({ path }));
 }
 
 const connect = awaitable(function* connect(address: string, options: { limit?: number; ssl?: unknown }, open: () => net.Socket): Coro<[StreamReader, StreamWriter]> {
@@ -323,7 +333,7 @@ const listen = awaitable(function* listen(
   start: (server: net.Server) => void,
 ): Coro<Server> {
   const loop = getRunningLoop();
-  const netServer = options.ssl ? tls.createServer(options.ssl) : net.createServer();
+  const netServer = options.ssl ? nodeTls().createServer(options.ssl) : nodeNet().createServer();
   const server = new Server(netServer, loop);
   netServer.on(options.ssl ? "secureConnection" : "connection", (socket: net.Socket) => {
     if (loop.isClosed()) return socket.destroy();

@@ -23,6 +23,13 @@ export interface TaskOptions {
 let taskCounter = 0;
 
 /**
+ * @internal The body of a task whose outcome is set from outside rather than by a
+ * coroutine (a call running on another thread: see RemoteCallTask). Nothing is
+ * scheduled for it; the subclass ends it with `_finishWithResult`/`_finishWithError`.
+ */
+export const SETTLED_FROM_OUTSIDE: unique symbol = Symbol("settled from outside");
+
+/**
  * A coroutine scheduled on the loop, as asyncio's `Task`. The task drives the
  * generator with `next()`/`throw()` exactly like `Task.__step`; `cancel()` throws
  * `CancelledError` into it at its current `yield*`, and its `catch`/`finally` blocks
@@ -54,9 +61,11 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
   /** @internal */ _nextListed: Listed | null = null;
 
   /** Prefer `createTask(body)`; this is what it calls. */
-  constructor(body: TaskBody<T>, loop: EventLoop = getRunningLoop(), options?: TaskOptions) {
+  constructor(body: TaskBody<T> | typeof SETTLED_FROM_OUTSIDE, loop: EventLoop = getRunningLoop(), options?: TaskOptions) {
     super(loop);
-    if (isCoroutine(body) || (typeof body === "function" && explainCommonMistake(body, "createTask") === null)) {
+    if (body === SETTLED_FROM_OUTSIDE) {
+      this.body = null;
+    } else if (isCoroutine(body) || (typeof body === "function" && explainCommonMistake(body, "createTask") === null)) {
       this.body = body;
     } else {
       throw new TypeError(
@@ -65,7 +74,9 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
       );
     }
     this.name = options?.name !== undefined ? String(options.name) : ++taskCounter;
-    if (options?.eager && loop.isRunning()) {
+    if (body === SETTLED_FROM_OUTSIDE) {
+      taskListOf(loop).add(this);
+    } else if (options?.eager && loop.isRunning()) {
       this._step(undefined);
       if (!this.done()) taskListOf(loop).add(this);
     } else {
@@ -172,7 +183,7 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
     try {
       step = error === undefined ? coro.next(undefined) : coro.throw(error);
     } catch (thrown) {
-      this.finishWithError(thrown);
+      this._finishWithError(thrown);
       return;
     }
     if (step.done) {
@@ -180,10 +191,10 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
         // Cancelled right before the coroutine returned.
         this.rare.mustCancel = false;
         super.cancel(this._cancelMessage);
+        this.unlist();
       } else {
-        super.setResult(step.value);
+        this._finishWithResult(step.value);
       }
-      this.unlist();
       return;
     }
     const yielded = step.value;
@@ -213,7 +224,7 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
   private startAsyncBody(body: AsyncBody<T>, error: unknown): void {
     if (error !== undefined) {
       // Cancelled before it started: the function never runs.
-      this.finishWithError(error);
+      this._finishWithError(error);
       return;
     }
     const controller = new AbortController();
@@ -221,7 +232,7 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
     try {
       outcome = body(controller.signal);
     } catch (thrown) {
-      this.finishWithError(thrown);
+      this._finishWithError(thrown);
       return;
     }
     if (isCoroutine(outcome)) {
@@ -247,16 +258,22 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
     if (this.done() || this._loop.isClosed()) return;
     if (fulfilled) {
       // Like a coroutine that swallowed its cancellation: the value stands.
-      super.setResult(outcome as T);
-      this.unlist();
+      this._finishWithResult(outcome as T);
     } else if (controller.signal.aborted && isAbortOf(outcome, controller.signal)) {
-      this.finishWithError(outcome instanceof CancelledError ? outcome : controller.signal.reason);
+      this._finishWithError(outcome instanceof CancelledError ? outcome : controller.signal.reason);
     } else {
-      this.finishWithError(outcome);
+      this._finishWithError(outcome);
     }
   }
 
-  private finishWithError(thrown: unknown): void {
+  /** @internal Ends the task with its coroutine's (or the outside's) result. */
+  protected _finishWithResult(value: T): void {
+    super.setResult(value);
+    this.unlist();
+  }
+
+  /** @internal Ends the task with an error; a `CancelledError` ends it cancelled, re-raising that very error. */
+  protected _finishWithError(thrown: unknown): void {
     if (thrown instanceof CancelledError) {
       this._setCancelledError(thrown); // awaiting the task re-raises this very error
       super.cancel(thrown.message);

@@ -6,7 +6,7 @@ import type { Endpoint } from "../platform/endpoint.js";
 import { gather } from "../tasks/gather.js";
 import { type Message, decodeBatch, encodeBatch, isEnvelope } from "./protocol.js";
 import { deserializeError, serializeError } from "./serialize-error.js";
-import { type CancelChannel, RemoteCallFuture, taskOfRemoteCall } from "./remote-call-future.js";
+import { type CancelChannel, RemoteCallTask } from "./remote-call-task.js";
 import { transferablesOf } from "./transfer.js";
 
 /** Functions one side serves to the other, by name. */
@@ -24,7 +24,7 @@ const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
  */
 export class Connection implements CancelChannel {
   private nextId = 1;
-  private readonly replies = new Map<number, RemoteCallFuture<unknown>>();
+  private readonly replies = new Map<number, RemoteCallTask<unknown>>();
   private readonly serving = new Map<number, Task<unknown>>();
   private functions: Exposed;
   private failure: Error | null = null;
@@ -72,9 +72,14 @@ export class Connection implements CancelChannel {
    * `DataCloneError` here, and nothing is sent.
    */
   call<T>(name: string, args: readonly unknown[]): Task<T> {
-    const call = new RemoteCallFuture<T>(this.loop, name, args);
-    this.send(call);
-    return taskOfRemoteCall(call, this.loop, `${name}#${call._id}`);
+    const call = new RemoteCallTask<T>(this.loop, name, args);
+    try {
+      this.send(call as RemoteCallTask<unknown>);
+    } catch (error) {
+      call._discard(error); // the caller gets the error thrown; no task is left pending
+      throw error;
+    }
+    return call;
   }
 
   /**
@@ -82,19 +87,19 @@ export class Connection implements CancelChannel {
    * through `call` itself. Throws, sending nothing, when the other side is gone or
    * an argument obviously cannot be cloned.
    */
-  send(call: RemoteCallFuture<unknown>): void {
+  send(call: RemoteCallTask<unknown>): void {
     if (this.failure !== null) throw this.failure;
     if (!this.loop.isRunning()) {
       throw new RuntimeError("Calls to another thread need a running event loop on this thread: make them inside run().");
     }
     const id = this.nextId++;
-    this.post({ kind: "call", id, name: call.name, args: call.args }, call.args);
+    this.post({ kind: "call", id, name: call.callName, args: call.args }, call.args);
     call._sentOn = this;
     call._id = id;
     this.replies.set(id, call);
   }
 
-  /** @internal Asks the other side to cancel the call `id` (see RemoteCallFuture). */
+  /** @internal Asks the other side to cancel the call `id` (see RemoteCallTask). */
   _requestCancel(id: number, message: string): void {
     if (this.failure === null) this.post({ kind: "cancel", id, message });
   }
@@ -138,7 +143,7 @@ export class Connection implements CancelChannel {
     if (this.failure !== null) return;
     this.failure = error;
     this.endpoint.removeEventListener("message", this.onMessage);
-    for (const reply of this.replies.values()) if (!reply.done() && !this.loop.isClosed()) reply.setException(error);
+    for (const reply of this.replies.values()) if (!reply.done() && !this.loop.isClosed()) reply._reject(error);
     this.replies.clear();
     for (const task of this.serving.values()) task.cancel("the other thread is gone");
     for (const waiter of this.readyWaiters.splice(0)) waiter();
@@ -192,13 +197,13 @@ export class Connection implements CancelChannel {
   private settle(message: Extract<Message, { kind: "result" | "error" | "cancelled" }>): void {
     const reply = this.takeReply(message.id);
     if (reply === undefined || reply.done()) return;
-    if (message.kind === "result") reply.setResult(message.value);
-    else if (message.kind === "error") reply.setException(deserializeError(message.error));
-    else reply._cancelled(message.message);
+    if (message.kind === "result") reply._resolve(message.value);
+    else if (message.kind === "error") reply._reject(deserializeError(message.error));
+    else reply._remoteCancelled(message.message);
   }
 
   /** Removes the pending call `id` and says that a slot is free. */
-  private takeReply(id: number): RemoteCallFuture<unknown> | undefined {
+  private takeReply(id: number): RemoteCallTask<unknown> | undefined {
     const reply = this.replies.get(id);
     if (reply !== undefined) {
       this.replies.delete(id);
@@ -353,7 +358,7 @@ export class Connection implements CancelChannel {
   private undeliverable(message: Message, error: DataCloneError): void {
     if (message.kind === "call") {
       const reply = this.takeReply(message.id);
-      if (reply !== undefined && !reply.done()) reply.setException(error);
+      if (reply !== undefined && !reply.done()) reply._reject(error);
     } else if (message.kind === "result") {
       this.post({ kind: "error", id: message.id, error: serializeError(error) });
     } else {

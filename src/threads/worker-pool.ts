@@ -9,7 +9,7 @@ import type { TimerHandle } from "../loop/handles.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { gather } from "../tasks/gather.js";
 import { type RemoteApi } from "./remote.js";
-import { RemoteCallFuture, taskOfRemoteCall } from "./remote-call-future.js";
+import { RemoteCallTask } from "./remote-call-task.js";
 import { WorkerHandle, spawnWorker } from "./spawn-worker.js";
 
 /** Options of `WorkerPool`. */
@@ -57,8 +57,8 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
   readonly api: RemoteApi<Api>;
   private readonly loop: EventLoop;
   /**
-   * Calls waiting for a free slot, in order. Each is the very future its task
-   * waits on: dispatching sends it, cancelling it drops it from here.
+   * Calls waiting for a free slot, in order. Each is the call's own task:
+   * dispatching sends it, cancelling it drops it from here.
    */
   private readonly pending = new WaiterQueue<unknown>();
   /** `submit`s (and calls) waiting for room in a full queue. */
@@ -118,9 +118,9 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     if (this.queueIsFull()) {
       return new Task(this.callWhenRoom<T>(name, args), this.loop, { name: `pool ${name}`, eager: true });
     }
-    const call = new RemoteCallFuture<T>(this.loop, name, args);
-    this.enqueue(call as RemoteCallFuture<unknown>);
-    return taskOfRemoteCall(call, this.loop, `pool ${name}`);
+    const call = new RemoteCallTask<T>(this.loop, name, args);
+    this.enqueue(call as RemoteCallTask<unknown>);
+    return call;
   }
 
   /**
@@ -192,11 +192,11 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
   }
 
   /** Queues `call` (failing it at once when the pool cannot take it) and dispatches. */
-  private enqueue(call: RemoteCallFuture<unknown>): void {
+  private enqueue(call: RemoteCallTask<unknown>): void {
     if (this.stopping) {
-      call.setException(new QueueShutDown("The WorkerPool is shut down: it takes no new calls."));
+      call._reject(new QueueShutDown("The WorkerPool is shut down: it takes no new calls."));
     } else if (this.crashed !== null) {
-      call.setException(this.crashed);
+      call._reject(this.crashed);
     } else {
       call._onDropped = this.dropQueued;
       this.pending.push(call);
@@ -215,14 +215,14 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     while (this.pending.length > 0) {
       const member = this.leastLoaded();
       if (member === null) break;
-      const call = this.pending.shift() as RemoteCallFuture<unknown>;
+      const call = this.pending.shift() as RemoteCallTask<unknown>;
       sent = true;
       call._onDropped = null;
       if (call.done()) continue;
       try {
         member.handle.connection.send(call);
       } catch (error) {
-        call.setException(error); // not cloneable, or the worker just died
+        call._reject(error); // not cloneable, or the worker just died
         continue;
       }
       member.idleTimer?.cancel();
@@ -303,9 +303,9 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     if (!member.ready && ++this.startupFailures >= MAX_STARTUP_FAILURES) {
       // The module cannot start: fail what waits instead of respawning forever.
       this.crashed = new WorkerCrashedError(`WorkerPool: ${MAX_STARTUP_FAILURES} workers of ${String(this.url)} died before they were ready; not respawning.`);
-      for (const call of [...this.pending] as RemoteCallFuture<unknown>[]) {
+      for (const call of [...this.pending] as RemoteCallTask<unknown>[]) {
         call._onDropped = null;
-        if (!call.done()) call.setException(this.crashed);
+        if (!call.done()) call._reject(this.crashed);
       }
       while (this.pending.shift() !== undefined);
       this.wakeRoomWaiters();

@@ -6,7 +6,9 @@ import {
   NotExposedError,
   TimeoutError,
   ValueError,
+  Task,
   WorkerCrashedError,
+  allTasks,
   callSoonThreadsafe,
   createChannel,
   run,
@@ -147,6 +149,31 @@ describe("spawnWorker and expose", { timeout: 30_000 }, () => {
     expect(((errors[2] as Error).cause as Error).message).toBe("root cause");
     expect((errors[3] as Error).name).toBe("CustomError");
     expect((errors[3] as { code?: number }).code).toBe(42);
+  });
+
+  it("returns a real task per call: named, listed while pending, counting cancel requests", async () => {
+    await withWorker(function* (worker) {
+      const call = worker.api.add(1, 2);
+      expect(call).toBeInstanceOf(Task);
+      expect(call.getName()).toMatch(/^add#\d+$/);
+      expect(allTasks().has(call)).toBe(true);
+      call.setName("my sum");
+      expect(call.getName()).toBe("my sum");
+      expect(call.getCoro()).toBeNull();
+      expect(yield* call).toBe(3);
+      expect(allTasks().has(call)).toBe(false);
+
+      const slow = worker.api.sleepy(1_000_000);
+      yield* started(worker);
+      expect(slow.cancel("once")).toBe(true);
+      expect(slow.cancel("twice")).toBe(true); // a second request, sent once
+      expect(slow.cancelling()).toBe(2);
+      expect(slow.uncancel()).toBe(1);
+      const error = yield* caught(slow);
+      expect(error).toBeInstanceOf(CancelledError);
+      expect((error as Error).message).toBe("once");
+      expect(slow.cancel()).toBe(false); // done
+    });
   });
 
   it("names the argument that cannot be cloned, and sends nothing", async () => {

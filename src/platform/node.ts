@@ -18,8 +18,12 @@ export const host: Host = {
   startWorker(url, options): HostWorker {
     const worker = new Worker(url, { ...(options.name ? { name: options.name } : {}) });
     const exit = new ExitListeners();
-    worker.on("error", (error) => exit.end({ error }));
-    worker.on("exit", (exitCode) => exit.end({ exitCode }));
+    // An uncaught error is followed by 'exit'. Ending at 'exit' matters: Node hands
+    // over the messages the worker posted before it died first, so a call it
+    // answered just before crashing gets its answer, not the crash.
+    let crash: { error: unknown } | null = null;
+    worker.on("error", (error) => (crash ??= { error }));
+    worker.on("exit", (exitCode) => exit.end(crash !== null ? { error: crash.error, exitCode } : { exitCode }));
     return {
       endpoint: adapt(worker),
       onExit: (listener) => exit.add(listener),

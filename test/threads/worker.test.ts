@@ -240,6 +240,24 @@ describe("spawnWorker and expose", { timeout: 30_000 }, () => {
     );
   });
 
+  it("delivers an answer the worker sent just before it crashed", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const worker = spawnWorker<Api>(mathWorkerUrl);
+        yield* worker.ready();
+        const answered = worker.api.crashSoon(); // answers, then throws at top level 5 ms later
+        const pending = worker.api.sleepy(1_000_000);
+        yield* sleep(0); // the calls go out
+        // Keep this thread busy until the worker has answered and died, so the answer
+        // and the crash notice both wait here: the answer must still win.
+        const until = performance.now() + 300;
+        while (performance.now() < until);
+        expect(yield* answered).toBe("will crash");
+        expect(yield* caught(pending)).toBeInstanceOf(WorkerCrashedError);
+      })(),
+    );
+  });
+
   it("fails pending calls with the exit code when the worker exits", async () => {
     await run(
       (function* (): Coro<void> {

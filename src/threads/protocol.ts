@@ -107,12 +107,12 @@ export function encodeBatch(messages: readonly Message[]): Envelope {
   for (const message of messages) {
     switch (message.kind) {
       case "call":
-        out.push(CALL, message.id, message.name, message.args.length);
-        for (const arg of message.args) out.push(arg);
+        out.push(CALL, message.id, message.name);
+        writeArgs(out, message.args);
         break;
       case "soon":
-        out.push(SOON, message.name, message.args.length);
-        for (const arg of message.args) out.push(arg);
+        out.push(SOON, message.name);
+        writeArgs(out, message.args);
         break;
       case "cancel":
         out.push(CANCEL, message.id, message.message);
@@ -140,26 +140,33 @@ export function encodeBatch(messages: readonly Message[]): Envelope {
   return out;
 }
 
+/** Arguments go as their count, then each one. */
+function writeArgs(out: unknown[], args: readonly unknown[]): void {
+  out.push(args.length);
+  for (const arg of args) out.push(arg);
+}
+
 /** Reads the messages of an envelope, in order, into `receive`. */
 export function decodeBatch(envelope: Envelope, receive: (message: Message) => void): void {
   let at = 1;
   const next = (): any => envelope[at++];
+  const nextArgs = (): unknown[] => {
+    const count = next() as number;
+    at += count;
+    return envelope.slice(at - count, at);
+  };
   while (at < envelope.length) {
     const kind = next();
     switch (kind) {
       case CALL: {
         const id: number = next();
         const name: string = next();
-        const args = envelope.slice(at + 1, at + 1 + (envelope[at] as number));
-        at += 1 + args.length;
-        receive({ kind: "call", id, name, args });
+        receive({ kind: "call", id, name, args: nextArgs() });
         break;
       }
       case SOON: {
         const name: string = next();
-        const args = envelope.slice(at + 1, at + 1 + (envelope[at] as number));
-        at += 1 + args.length;
-        receive({ kind: "soon", name, args });
+        receive({ kind: "soon", name, args: nextArgs() });
         break;
       }
       case CANCEL:

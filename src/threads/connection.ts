@@ -4,7 +4,7 @@ import { Task } from "../futures/task.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import type { Endpoint } from "../platform/endpoint.js";
 import { gather } from "../tasks/gather.js";
-import { type Message, decodeBatch, encodeBatch, isEnvelope } from "./protocol.js";
+import { type CallMessage, type Message, decodeBatch, encodeBatch, isEnvelope } from "./protocol.js";
 import { deserializeError, serializeError } from "./serialize-error.js";
 import { type CancelChannel, RemoteCallTask } from "./remote-call-task.js";
 import { transferablesOf } from "./transfer.js";
@@ -168,7 +168,7 @@ export class Connection implements CancelChannel {
   private readonly receiveMessage = (message: Message): void => {
     switch (message.kind) {
       case "call":
-        this.serve(message.id, message.name, message.args);
+        this.serve(message);
         break;
       case "cancel":
         this.serving.get(message.id)?.cancel(message.message);
@@ -212,7 +212,8 @@ export class Connection implements CancelChannel {
     return reply;
   }
 
-  private serve(id: number, name: string, args: readonly unknown[]): void {
+  private serve(call: CallMessage): void {
+    const { id, name, args } = call;
     const fn = this.functions[name];
     if (typeof fn !== "function" || !Object.hasOwn(this.functions, name)) {
       const names = Object.keys(this.functions);
@@ -230,12 +231,14 @@ export class Connection implements CancelChannel {
       this.serveTask(id, new Task((signal: AbortSignal) => fn(...args, signal) as PromiseLike<unknown>, this.loop, { name: `${name}#${id} (served)` }));
     } else {
       // A plain function runs on the next iteration, in arrival order with the rest,
-      // without a task of its own; a promise or coroutine it returns is awaited.
-      this.loop.callSoon(() => this.servePlain(id, name, fn, args));
+      // without a task of its own (nor a handle or closure: this is the hot path of
+      // small calls); a promise or coroutine it returns is awaited.
+      this.loop._callSoon(this.servePlain, call, fn);
     }
   }
 
-  private servePlain(id: number, name: string, fn: (...args: any[]) => unknown, args: readonly unknown[]): void {
+  private readonly servePlain = (call: CallMessage, fn: (...args: any[]) => unknown): void => {
+    const { id, name, args } = call;
     let outcome: unknown;
     try {
       outcome = fn(...args);
@@ -248,7 +251,7 @@ export class Connection implements CancelChannel {
     } else {
       this.replyValue(id, outcome);
     }
-  }
+  };
 
   private serveTask(id: number, task: Task<unknown>): void {
     this.serving.set(id, task);

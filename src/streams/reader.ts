@@ -91,7 +91,19 @@ export class StreamReader extends LoopBound implements AsyncIterable<Uint8Array>
     this.source = source;
   }
 
-  /** Called by the transport: bytes arrived. */
+  /**
+   * Called by the transport: bytes arrived. The reader keeps `data` as it is, not a
+   * copy, and reads may return views of it: a transport must not write into a chunk
+   * once it has fed it (sockets, WebSockets, ports and default stream readers all
+   * hand over fresh chunks).
+   *
+   * @example
+   * ```ts
+   * const reader = new StreamReader();
+   * reader.feedData(new TextEncoder().encode("hello\n"));
+   * reader.feedEof();
+   * ```
+   */
   feedData(data: Uint8Array): void {
     if (this.eof) throw new RuntimeError("feedData after feedEof: the stream already ended");
     if (data.length === 0) return;

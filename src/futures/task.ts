@@ -61,6 +61,7 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
   /** @internal */ _nextListed: Listed | null = null;
 
   /** Prefer `createTask(body)`; this is what it calls. */
+  constructor(body: TaskBody<T>, loop?: EventLoop, options?: TaskOptions);
   constructor(body: TaskBody<T> | typeof SETTLED_FROM_OUTSIDE, loop: EventLoop = getRunningLoop(), options?: TaskOptions) {
     super(loop);
     if (body === SETTLED_FROM_OUTSIDE) {

@@ -35,7 +35,8 @@ export class RemoteCallTask<T> extends Task<T> {
     /** Its arguments, cloned when the call is sent. */
     readonly args: readonly unknown[],
   ) {
-    super(SETTLED_FROM_OUTSIDE, loop);
+    // The public constructor signature does not show the internal body marker.
+    super(SETTLED_FROM_OUTSIDE as never, loop);
   }
 
   /** `name#id` once sent, `pool name` while queued, unless renamed. */

@@ -4,10 +4,10 @@ import { Task } from "../futures/task.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import type { Endpoint } from "../platform/endpoint.js";
 import { gather } from "../tasks/gather.js";
-import { type CallMessage, type Message, decodeBatch, encodeBatch, isEnvelope } from "./protocol.js";
+import { type Envelope, type Message, type MessageSink, PROTOCOL_TAG, decodeBatch, encodeBatch, isEnvelope, readBatch, writeCall, writeMessage, writeResult } from "./protocol.js";
 import { deserializeError, serializeError } from "./serialize-error.js";
 import { type CancelChannel, RemoteCallTask } from "./remote-call-task.js";
-import { transferablesOf } from "./transfer.js";
+import { transferablesOf, transferablesOfValue } from "./transfer.js";
 
 /** Functions one side serves to the other, by name. */
 export type Exposed = Record<string, (...args: any[]) => unknown>;
@@ -30,7 +30,8 @@ export class Connection implements CancelChannel {
   private failure: Error | null = null;
   private remoteNames: readonly string[] | null = null;
   private readonly readyWaiters: Array<() => void> = [];
-  private outbox: Message[] = [];
+  /** This iteration's messages, laid out as the envelope that will carry them. */
+  private outbox: Envelope = [PROTOCOL_TAG];
   private outboxTransfers: Transferable[] = [];
   private flushScheduled = false;
   /** Called when the other side asks this one to close (see `expose`). */
@@ -93,7 +94,10 @@ export class Connection implements CancelChannel {
       throw new RuntimeError("Calls to another thread need a running event loop on this thread: make them inside run().");
     }
     const id = this.nextId++;
-    this.post({ kind: "call", id, name: call.callName, args: call.args }, call.args);
+    const refused = uncloneableIndex(call.args);
+    if (refused >= 0) throw cloneRefusal({ kind: "call", id, name: call.callName, args: call.args }, call.args[refused]);
+    writeCall(this.outbox, id, call.callName, call.args);
+    this.queued(transferablesOf(call.args));
     call._sentOn = this;
     call._id = id;
     this.replies.set(id, call);
@@ -162,13 +166,20 @@ export class Connection implements CancelChannel {
 
   private readonly onMessage = (event: { data: unknown }): void => {
     if (!isEnvelope(event.data) || this.loop.isClosed()) return;
-    decodeBatch(event.data, this.receiveMessage);
+    readBatch(event.data, this.sink);
   };
 
-  private readonly receiveMessage = (message: Message): void => {
+  /** Calls and results arrive as their fields, without a message object each. */
+  private readonly sink: MessageSink = {
+    call: (id, name, args) => this.serve(id, name, args),
+    result: (id, value) => this.settleResult(id, value),
+    other: (message) => this.receiveMessage(message),
+  };
+
+  private receiveMessage(message: Message): void {
     switch (message.kind) {
       case "call":
-        this.serve(message);
+        this.serve(message.id, message.name, message.args);
         break;
       case "cancel":
         this.serving.get(message.id)?.cancel(message.message);
@@ -177,6 +188,8 @@ export class Connection implements CancelChannel {
         this.runSoon(message.name, message.args);
         break;
       case "result":
+        this.settleResult(message.id, message.value);
+        break;
       case "error":
       case "cancelled":
         this.settle(message);
@@ -192,13 +205,17 @@ export class Connection implements CancelChannel {
         this.onClosed?.();
         break;
     }
-  };
+  }
 
-  private settle(message: Extract<Message, { kind: "result" | "error" | "cancelled" }>): void {
+  private settleResult(id: number, value: unknown): void {
+    const reply = this.takeReply(id);
+    if (reply !== undefined && !reply.done()) reply._resolve(value);
+  }
+
+  private settle(message: Extract<Message, { kind: "error" | "cancelled" }>): void {
     const reply = this.takeReply(message.id);
     if (reply === undefined || reply.done()) return;
-    if (message.kind === "result") reply._resolve(message.value);
-    else if (message.kind === "error") reply._reject(deserializeError(message.error));
+    if (message.kind === "error") reply._reject(deserializeError(message.error));
     else reply._remoteCancelled(message.message);
   }
 
@@ -212,8 +229,7 @@ export class Connection implements CancelChannel {
     return reply;
   }
 
-  private serve(call: CallMessage): void {
-    const { id, name, args } = call;
+  private serve(id: number, name: string, args: readonly unknown[]): void {
     const fn = this.functions[name];
     if (typeof fn !== "function" || !Object.hasOwn(this.functions, name)) {
       const names = Object.keys(this.functions);
@@ -233,11 +249,11 @@ export class Connection implements CancelChannel {
       // A plain function runs on the next iteration, in arrival order with the rest,
       // without a task of its own (nor a handle or closure: this is the hot path of
       // small calls); a promise or coroutine it returns is awaited.
-      this.loop._callSoon(this.servePlain, call, fn);
+      this.loop._callSoon(this.servePlain, { id, name, args }, fn);
     }
   }
 
-  private readonly servePlain = (call: CallMessage, fn: (...args: any[]) => unknown): void => {
+  private readonly servePlain = (call: { id: number; name: string; args: readonly unknown[] }, fn: (...args: any[]) => unknown): void => {
     const { id, name, args } = call;
     let outcome: unknown;
     try {
@@ -282,11 +298,12 @@ export class Connection implements CancelChannel {
   }
 
   private replyValue(id: number, value: unknown): void {
-    try {
-      this.post({ kind: "result", id, value }, [value]);
-    } catch (cloneError) {
-      this.post({ kind: "error", id, error: serializeError(cloneError) });
+    if (typeof value === "function" || typeof value === "symbol") {
+      this.post({ kind: "error", id, error: serializeError(cloneRefusal({ kind: "result", id, value }, value)) });
+      return;
     }
+    writeResult(this.outbox, id, value);
+    this.queued(transferablesOfValue(value));
   }
 
   private runSoon(name: string, args: readonly unknown[]): void {
@@ -310,13 +327,14 @@ export class Connection implements CancelChannel {
    * function, a symbol) is refused here with a `DataCloneError` naming it.
    */
   private post(message: Message, values: readonly unknown[] = NO_VALUES): void {
-    for (const value of values) {
-      if (typeof value === "function" || typeof value === "symbol") {
-        throw new DataCloneError(describeCloneFailure(message, new Error(`${describeValue(value)} could not be cloned`)));
-      }
-    }
-    this.outbox.push(message);
-    const transfers = transferablesOf(values);
+    const refused = uncloneableIndex(values);
+    if (refused >= 0) throw cloneRefusal(message, values[refused]);
+    writeMessage(this.outbox, message);
+    this.queued(transferablesOf(values));
+  }
+
+  /** A message was written to the outbox: send it with the rest of this iteration's (now, if it moves buffers). */
+  private queued(transfers: readonly Transferable[]): void {
     if (transfers.length > 0) {
       // Moved buffers must be gone from this thread when the call returns: send now.
       for (const transferable of transfers) this.outboxTransfers.push(transferable);
@@ -335,25 +353,25 @@ export class Connection implements CancelChannel {
   };
 
   private flush(): void {
-    const messages = this.outbox;
+    const envelope = this.outbox;
     const transfers = this.outboxTransfers;
-    this.outbox = [];
+    if (envelope.length === 1) return; // the tag alone: nothing to send
+    this.outbox = [PROTOCOL_TAG];
     this.outboxTransfers = [];
-    if (messages.length === 0) return;
     try {
-      this.endpoint.postMessage(encodeBatch(messages), transfers);
+      this.endpoint.postMessage(envelope, transfers);
     } catch (error) {
       if (!isCloneFailure(error)) throw error;
       // Something deep inside a value could not be cloned: find which message, and
       // fail only that one.
-      for (const message of messages) {
+      decodeBatch(envelope, (message) => {
         try {
           this.endpoint.postMessage(encodeBatch([message]), transfersOf(message));
         } catch (single) {
           if (!isCloneFailure(single)) throw single;
           this.undeliverable(message, new DataCloneError(describeCloneFailure(message, single), { cause: single }));
         }
-      }
+      });
     }
   }
 
@@ -374,6 +392,20 @@ function transfersOf(message: Message): Transferable[] {
   if (message.kind === "call" || message.kind === "soon") return [...transferablesOf(message.args)];
   if (message.kind === "result") return [...transferablesOf([message.value])];
   return [];
+}
+
+/** The index of the first value that obviously cannot be cloned (a function, a symbol), or -1. */
+function uncloneableIndex(values: readonly unknown[]): number {
+  for (let i = 0; i < values.length; i++) {
+    const type = typeof values[i];
+    if (type === "function" || type === "symbol") return i;
+  }
+  return -1;
+}
+
+/** The error for a message refused before sending because `value` cannot be cloned. */
+function cloneRefusal(message: Message, value: unknown): DataCloneError {
+  return new DataCloneError(describeCloneFailure(message, new Error(`${describeValue(value)} could not be cloned`)));
 }
 
 function isCloneFailure(error: unknown): boolean {

@@ -103,41 +103,54 @@ export function isEnvelope(data: unknown): data is Envelope {
 
 /** Lays `messages` out as one envelope. */
 export function encodeBatch(messages: readonly Message[]): Envelope {
-  const out: unknown[] = [PROTOCOL_TAG];
-  for (const message of messages) {
-    switch (message.kind) {
-      case "call":
-        out.push(CALL, message.id, message.name);
-        writeArgs(out, message.args);
-        break;
-      case "soon":
-        out.push(SOON, message.name);
-        writeArgs(out, message.args);
-        break;
-      case "cancel":
-        out.push(CANCEL, message.id, message.message);
-        break;
-      case "result":
-        out.push(RESULT, message.id, message.value);
-        break;
-      case "error":
-        out.push(ERROR, message.id, message.error);
-        break;
-      case "cancelled":
-        out.push(CANCELLED, message.id, message.message);
-        break;
-      case "ready":
-        out.push(READY, message.names);
-        break;
-      case "close":
-        out.push(CLOSE);
-        break;
-      case "closed":
-        out.push(CLOSED);
-        break;
-    }
-  }
+  const out: Envelope = [PROTOCOL_TAG];
+  for (const message of messages) writeMessage(out, message);
   return out;
+}
+
+/** Appends `message` to an envelope being filled. */
+export function writeMessage(out: Envelope, message: Message): void {
+  switch (message.kind) {
+    case "call":
+      writeCall(out, message.id, message.name, message.args);
+      break;
+    case "soon":
+      out.push(SOON, message.name);
+      writeArgs(out, message.args);
+      break;
+    case "cancel":
+      out.push(CANCEL, message.id, message.message);
+      break;
+    case "result":
+      writeResult(out, message.id, message.value);
+      break;
+    case "error":
+      out.push(ERROR, message.id, message.error);
+      break;
+    case "cancelled":
+      out.push(CANCELLED, message.id, message.message);
+      break;
+    case "ready":
+      out.push(READY, message.names);
+      break;
+    case "close":
+      out.push(CLOSE);
+      break;
+    case "closed":
+      out.push(CLOSED);
+      break;
+  }
+}
+
+/** Appends a call message without making its object first (the hot path of calls). */
+export function writeCall(out: Envelope, id: number, name: string, args: readonly unknown[]): void {
+  out.push(CALL, id, name);
+  writeArgs(out, args);
+}
+
+/** Appends a result message without making its object first (the hot path of replies). */
+export function writeResult(out: Envelope, id: number, value: unknown): void {
+  out.push(RESULT, id, value);
 }
 
 /** Arguments go as their count, then each one. */
@@ -146,8 +159,27 @@ function writeArgs(out: unknown[], args: readonly unknown[]): void {
   for (const arg of args) out.push(arg);
 }
 
-/** Reads the messages of an envelope, in order, into `receive`. */
+/**
+ * Where a read envelope's messages go: calls and results, the bulk of the traffic,
+ * as their fields; the rest as message objects.
+ */
+export interface MessageSink {
+  call(id: number, name: string, args: unknown[]): void;
+  result(id: number, value: unknown): void;
+  other(message: Message): void;
+}
+
+/** Reads the messages of an envelope, in order, into `receive` as objects. */
 export function decodeBatch(envelope: Envelope, receive: (message: Message) => void): void {
+  readBatch(envelope, {
+    call: (id, name, args) => receive({ kind: "call", id, name, args }),
+    result: (id, value) => receive({ kind: "result", id, value }),
+    other: receive,
+  });
+}
+
+/** Reads the messages of an envelope, in order, into `sink`. */
+export function readBatch(envelope: Envelope, sink: MessageSink): void {
   let at = 1;
   const next = (): any => envelope[at++];
   const nextArgs = (): unknown[] => {
@@ -161,34 +193,36 @@ export function decodeBatch(envelope: Envelope, receive: (message: Message) => v
       case CALL: {
         const id: number = next();
         const name: string = next();
-        receive({ kind: "call", id, name, args: nextArgs() });
+        sink.call(id, name, nextArgs());
+        break;
+      }
+      case RESULT: {
+        const id: number = next();
+        sink.result(id, next());
         break;
       }
       case SOON: {
         const name: string = next();
-        receive({ kind: "soon", name, args: nextArgs() });
+        sink.other({ kind: "soon", name, args: nextArgs() });
         break;
       }
       case CANCEL:
-        receive({ kind: "cancel", id: next(), message: next() });
-        break;
-      case RESULT:
-        receive({ kind: "result", id: next(), value: next() });
+        sink.other({ kind: "cancel", id: next(), message: next() });
         break;
       case ERROR:
-        receive({ kind: "error", id: next(), error: next() });
+        sink.other({ kind: "error", id: next(), error: next() });
         break;
       case CANCELLED:
-        receive({ kind: "cancelled", id: next(), message: next() });
+        sink.other({ kind: "cancelled", id: next(), message: next() });
         break;
       case READY:
-        receive({ kind: "ready", names: next() });
+        sink.other({ kind: "ready", names: next() });
         break;
       case CLOSE:
-        receive({ kind: "close" });
+        sink.other({ kind: "close" });
         break;
       case CLOSED:
-        receive({ kind: "closed" });
+        sink.other({ kind: "closed" });
         break;
       default:
         throw new Error(`asyncio-ts: unknown message kind ${String(kind)} from the other thread; do both sides load the same asyncio-ts version?`);

@@ -30,10 +30,13 @@ const NOTHING_TO_TRANSFER: readonly Transferable[] = Object.freeze([]);
 export function transferablesOf(values: readonly unknown[]): readonly Transferable[] {
   let list: Transferable[] | null = null;
   for (const value of values) {
-    if (typeof value === "object" && value !== null) {
-      const marked = transfers.get(value);
-      if (marked !== undefined) (list ??= []).push(...marked);
-    }
+    const marked = transferablesOfValue(value);
+    if (marked.length > 0) (list ??= []).push(...marked);
   }
   return list ?? NOTHING_TO_TRANSFER;
+}
+
+/** The transfer list of `value` if it was marked with `transfer()`, else a shared empty list. */
+export function transferablesOfValue(value: unknown): readonly Transferable[] {
+  return (typeof value === "object" && value !== null && transfers.get(value)) || NOTHING_TO_TRANSFER;
 }

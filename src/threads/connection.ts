@@ -332,8 +332,9 @@ export class Connection implements CancelChannel {
 
   /**
    * Queues a message for the other side; the messages of one iteration go out
-   * together at the next microtask (in batches of at most MAX_BATCH). A value that obviously cannot be cloned (a
-   * function, a symbol) is refused here with a `DataCloneError` naming it.
+   * together at the next microtask (in batches of at most MAX_BATCH). A value
+   * that obviously cannot be cloned (a function, a symbol) is refused here with a
+   * `DataCloneError` naming it.
    */
   private post(message: Message, values: readonly unknown[] = NO_VALUES): void {
     const refused = uncloneableIndex(values);

@@ -105,11 +105,13 @@ export class Connection implements CancelChannel {
     const id = this.nextId++;
     const refused = uncloneableIndex(call.args);
     if (refused >= 0) throw cloneRefusal({ kind: "call", id, name: call.callName, args: call.args }, call.args[refused]);
-    writeCall(this.outbox, id, call.callName, call.args);
-    this.queued(transferablesOf(call.args));
+    // Registered before it is queued: queueing may send at once (a full batch, moved
+    // buffers), and a clone failure found then must find the call to fail it.
     call._sentOn = this;
     call._id = id;
     this.replies.set(id, call);
+    writeCall(this.outbox, id, call.callName, call.args);
+    this.queued(transferablesOf(call.args));
   }
 
   /** @internal Asks the other side to cancel the call `id` (see RemoteCallTask). */

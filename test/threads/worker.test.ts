@@ -11,6 +11,7 @@ import {
   allTasks,
   callSoonThreadsafe,
   createChannel,
+  gather,
   run,
   runCoroutineThreadsafe,
   sleep,
@@ -186,6 +187,18 @@ describe("spawnWorker and expose", { timeout: 30_000 }, () => {
       return yield* worker.api.add(1, 2); // unaffected
     });
     expect(value).toBe(3);
+  });
+
+  it("fails only the call whose argument cannot be cloned deep inside, wherever it falls in a batch", async () => {
+    const outcomes = await withWorker(function* (worker) {
+      // 40 calls in one iteration: the 32nd fills a batch, which is sent at once.
+      const calls = Array.from({ length: 40 }, (_, i) => worker.call("add", i === 31 ? { deep: () => 1 } : i, 1));
+      const settled = yield* gather(...calls, { returnExceptions: true });
+      expect(worker.pendingCalls).toBe(0);
+      return settled;
+    });
+    expect(outcomes[31]).toBeInstanceOf(DataCloneError);
+    expect(outcomes.filter((outcome, i) => i !== 31)).toEqual(Array.from({ length: 39 }, (_, i) => (i < 31 ? i : i + 1) + 1));
   });
 
   it("lists what the worker exposes when a name is not exposed", async () => {

@@ -36,6 +36,37 @@ export class WaiterQueue<T = unknown> {
     }
   }
 
+  /**
+   * Waits until `ready()` holds, joining the queue each time it does not;
+   * `beforeWait` runs before each wait (to throw when waiting is no longer
+   * allowed). A waiter woken and then cancelled before it could act passes the
+   * wake-up on, so a freed slot or item is never left with nobody woken for it.
+   */
+  *waitUntil(this: WaiterQueue<void>, loop: EventLoop, ready: () => boolean, beforeWait?: () => void): Coro<void> {
+    while (!ready()) {
+      beforeWait?.();
+      let waiter: Future<void> | undefined;
+      try {
+        yield* this.wait(loop, (joined) => (waiter = joined));
+      } catch (error) {
+        waiter!.cancel(); // in case it is not done yet
+        if (ready() && !waiter!.cancelled()) this.wakeNext();
+        throw error;
+      }
+    }
+  }
+
+  /** Wakes the first waiter not yet woken (dropping those already done); returns whether there was one. */
+  wakeNext(this: WaiterQueue<void>): boolean {
+    for (let waiter = this.shift(); waiter !== undefined; waiter = this.shift()) {
+      if (!waiter.done()) {
+        waiter.setResult();
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Removes and returns the first waiter, or undefined. */
   shift(): Future<T> | undefined {
     if (this.head >= this.items.length) return undefined;

@@ -1,7 +1,6 @@
 import { QueueEmpty, QueueFull, QueueShutDown, ValueError, describeValue } from "../errors.js";
 import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
-import type { Future } from "../futures/future.js";
 import { LoopBound } from "../futures/loop-bound.js";
 import { WaiterQueue } from "../futures/waiter-queue.js";
 
@@ -84,7 +83,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
     if (this.full()) throw new QueueFull(`Queue is full (maxsize ${this.limit}); wait with put() or retry later.`);
     this.putItem(item);
     this.unfinished++;
-    wakeNext(this.getters);
+    this.getters.wakeNext();
   }
 
   /**
@@ -103,7 +102,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
       throw new QueueEmpty("Queue is empty; wait with get() or retry later.");
     }
     const item = this.getItem();
-    wakeNext(this.putters);
+    this.putters.wakeNext();
     return item;
   }
 
@@ -190,36 +189,26 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   }
 
   private *putCoro(item: T): Coro<void> {
-    while (this.full()) {
-      if (this.isShutdown) throw new QueueShutDown("Queue is shut down: it takes no new items.");
-      let putter: Future<void> | undefined;
-      try {
-        yield* this.putters.wait(this.loop(), (joined) => (putter = joined));
-      } catch (error) {
-        putter!.cancel(); // in case it is not done yet
-        // Woken by a get, but leaving: let the next putter have the free slot.
-        if (!this.full() && !putter!.cancelled()) wakeNext(this.putters);
-        throw error;
-      }
-    }
+    // A put woken for a free slot but cancelled passes the slot on (see waitUntil).
+    if (this.full()) yield* this.putters.waitUntil(this.loop(), this.hasRoom, this.refusePutWhenShutDown);
     this.putNowait(item);
   }
 
   private *getCoro(): Coro<T> {
-    while (this.empty()) {
-      if (this.isShutdown) throw new QueueShutDown("Queue is shut down and empty.");
-      let getter: Future<void> | undefined;
-      try {
-        yield* this.getters.wait(this.loop(), (joined) => (getter = joined));
-      } catch (error) {
-        getter!.cancel(); // in case it is not done yet
-        // Woken by a put, but leaving: the item stays; wake the next getter for it.
-        if (!this.empty() && !getter!.cancelled()) wakeNext(this.getters);
-        throw error;
-      }
-    }
+    // A get woken for an item but cancelled leaves it for the next getter.
+    if (this.empty()) yield* this.getters.waitUntil(this.loop(), this.hasItem, this.refuseGetWhenShutDown);
     return this.getNowait();
   }
+
+  // Bound once per queue, so that waiting allocates no closures.
+  private readonly hasRoom = (): boolean => !this.full();
+  private readonly hasItem = (): boolean => !this.empty();
+  private readonly refusePutWhenShutDown = (): void => {
+    if (this.isShutdown) throw new QueueShutDown("Queue is shut down: it takes no new items.");
+  };
+  private readonly refuseGetWhenShutDown = (): void => {
+    if (this.isShutdown) throw new QueueShutDown("Queue is shut down and empty.");
+  };
 
   private *joinCoro(): Coro<void> {
     if (this.unfinished === 0) return;
@@ -234,13 +223,3 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
 makeMethodAwaitable(Queue.prototype, "putCoro");
 makeMethodAwaitable(Queue.prototype, "getCoro");
 makeMethodAwaitable(Queue.prototype, "joinCoro");
-
-/** Wakes the first waiter that is not done (asyncio's `_wakeup_next`). */
-function wakeNext(waiters: WaiterQueue<void>): void {
-  for (let waiter = waiters.shift(); waiter !== undefined; waiter = waiters.shift()) {
-    if (!waiter.done()) {
-      waiter.setResult();
-      return;
-    }
-  }
-}

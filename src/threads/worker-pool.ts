@@ -149,17 +149,9 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     return shutdownPool(this, options.cancelPending === true);
   }
 
-  /** @internal Waits while the queue is full; passes a wake-up on if cancelled right after one. */
+  /** @internal Waits while the queue is full. */
   *_waitForRoom(): Coro<void> {
-    while (this.queueIsFull()) {
-      let waiter: Future<void> | null = null;
-      try {
-        yield* this.roomWaiters.wait(this.loop, (joined) => (waiter = joined));
-      } catch (error) {
-        if ((waiter as Future<void> | null)?.done() && !waiter!.cancelled()) this.wakeRoomWaiters();
-        throw error;
-      }
-    }
+    if (this.queueIsFull()) yield* this.roomWaiters.waitUntil(this.loop, this.hasRoom);
   }
 
   /** @internal */
@@ -170,7 +162,7 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
       for (const call of [...this.pending]) call.cancel("the pool is shutting down");
     }
     // Whoever waits for room finds the pool stopping.
-    for (const waiter of this.roomWaiters) if (!waiter.done()) waiter.setResult();
+    while (this.roomWaiters.wakeNext());
     // Queued calls still run (dispatch continues as slots free up); wait for them.
     if (this.inflight() > 0 || this.pending.length > 0) {
       this.drained = this.loop.createFuture<void>();
@@ -190,6 +182,8 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
   private queueIsFull(): boolean {
     return this.maxQueue > 0 && !this.stopping && this.pending.length >= this.maxQueue;
   }
+
+  private readonly hasRoom = (): boolean => !this.queueIsFull();
 
   /** Queues `call` (failing it at once when the pool cannot take it) and dispatches. */
   private enqueue(call: RemoteCallTask<unknown>): void {
@@ -234,13 +228,7 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
 
   /** Wakes as many room waiters as the queue has room for, in order. */
   private wakeRoomWaiters(): void {
-    let room = this.maxQueue - this.pending.length;
-    for (const waiter of this.roomWaiters) {
-      if (room <= 0) return;
-      if (waiter.done()) continue;
-      waiter.setResult();
-      room--;
-    }
+    for (let room = this.maxQueue - this.pending.length; room > 0 && this.roomWaiters.wakeNext(); room--);
   }
 
   private leastLoaded(): Member | null {

@@ -47,7 +47,7 @@ export class Connection implements CancelChannel {
   onCloseRequest: (() => void) | null = null;
   /** Called when the other side says it has closed. */
   onClosed: (() => void) | null = null;
-  /** Called each time a call of this side's ends (replied, failed, cancelled): a slot is free. */
+  /** @internal Called each time a call of this side's ends (replied, failed, cancelled): a slot is free (see WorkerPool). */
   onReplySettled: (() => void) | null = null;
 
   constructor(
@@ -93,7 +93,7 @@ export class Connection implements CancelChannel {
   }
 
   /**
-   * Sends a call made beforehand (a pool's queued call) and waits for its reply
+   * @internal Sends a call made beforehand (a pool's queued call) and waits for its reply
    * through `call` itself. Throws, sending nothing, when the other side is gone or
    * an argument obviously cannot be cloned.
    */
@@ -187,19 +187,14 @@ export class Connection implements CancelChannel {
     other: (message) => this.receiveMessage(message),
   };
 
+  /** Messages other than calls and results (those come to `sink` as their fields). */
   private receiveMessage(message: Message): void {
     switch (message.kind) {
-      case "call":
-        this.serve(message.id, message.name, message.args);
-        break;
       case "cancel":
         this.serving.get(message.id)?.cancel(message.message);
         break;
       case "soon":
         this.runSoon(message.name, message.args);
-        break;
-      case "result":
-        this.settleResult(message.id, message.value);
         break;
       case "error":
       case "cancelled":

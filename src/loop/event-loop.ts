@@ -69,6 +69,9 @@ const SLICE_BUDGET_MS = 8;
 /** Compact the timer heap when this many cancelled timers sit in it and they are the majority. */
 const MIN_CANCELLED_TIMERS_TO_COMPACT = 100;
 
+/** The longest delay `setTimeout` takes (2^31-1 ms); a longer one fires at once. */
+const MAX_HOST_DELAY = 2 ** 31 - 1;
+
 const hostClock: Clock = { now: () => host.now() };
 
 /**
@@ -514,8 +517,14 @@ export class EventLoop {
       if (this.hostTimerDeadline <= top._when) return; // already armed early enough
       clearTimeout(this.hostTimer);
     }
-    this.hostTimerDeadline = top._when;
-    this.hostTimer = setTimeout(this.onHostTimer, Math.max(0, Math.ceil(top._when - this.time())));
+    // Hosts take at most 2^31-1 ms (about 24.8 days); beyond it they fire at once, and
+    // re-arming at every such wake would spin. A far or infinite deadline gets the
+    // longest timer instead, and is re-armed when that one fires.
+    const now = this.time();
+    const delay = Math.min(MAX_HOST_DELAY, Math.max(0, Math.ceil(top._when - now)));
+    // What the armed timer serves: the deadline, or for a far one the moment it wakes.
+    this.hostTimerDeadline = delay < MAX_HOST_DELAY ? top._when : now + delay;
+    this.hostTimer = setTimeout(this.onHostTimer, delay);
   }
 
   private readonly onHostTimer = (): void => {
@@ -529,7 +538,8 @@ export class EventLoop {
     // Work arrived while the host settled its microtasks: time must not move yet.
     if (!this.running || this.drainScheduled || !this.ready.isEmpty) return;
     const top = this.timers.peek();
-    if (top === undefined) return;
+    // An infinite deadline is never reached: virtual time waits for other work.
+    if (top === undefined || !Number.isFinite(top._when)) return;
     this.clock.advanceTo!(top._when);
     this.scheduleDrain();
   };

@@ -126,13 +126,41 @@ export class ExceptionGroup extends AggregateError {
 /** Describes a value in an error message without dumping it whole. */
 export function describeValue(value: unknown): string {
   if (value === null) return "null";
-  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
+  if (typeof value === "function") return `function ${ownName(value) || "(anonymous)"}`;
   if (typeof value === "object") {
-    const name = (value as object).constructor?.name;
+    const name = ownName(constructorOf(value));
     return name ? `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}` : "an object";
   }
   if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
   return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * The constructor of `value` without running any of its code: a hostile getter or a
+ * proxy must not be able to throw from inside an error message.
+ */
+function constructorOf(value: object): unknown {
+  try {
+    let proto = Object.getPrototypeOf(value);
+    while (proto !== null) {
+      const own = Object.getOwnPropertyDescriptor(proto, "constructor");
+      if (own !== undefined) return "value" in own ? own.value : undefined;
+      proto = Object.getPrototypeOf(proto);
+    }
+  } catch {
+    // a proxy's trap threw
+  }
+  return undefined;
+}
+
+function ownName(fn: unknown): string {
+  if (typeof fn !== "function") return "";
+  try {
+    const own = Object.getOwnPropertyDescriptor(fn, "name");
+    return own !== undefined && typeof own.value === "string" ? own.value : "";
+  } catch {
+    return ""; // a proxy's trap threw
+  }
 }
 
 /**
@@ -218,6 +246,21 @@ export class DataCloneError extends AsyncioError {}
  * ```
  */
 export class NotExposedError extends AsyncioError {}
+
+/**
+ * A message from another thread did not follow asyncio-ts's protocol (a forged,
+ * truncated or corrupted message, or another version of the library on the other
+ * side). It is never thrown at you: the message is dropped and this error is
+ * reported to the receiving loop's exception handler, naming the peer.
+ *
+ * @example
+ * ```ts
+ * loop.setExceptionHandler((loop, context) => {
+ *   if (context.exception instanceof ProtocolError) console.warn("a worker sent garbage:", context.message);
+ * });
+ * ```
+ */
+export class ProtocolError extends AsyncioError {}
 
 /**
  * The stream ended before the expected bytes arrived (`readexactly`, `readuntil`).

@@ -19,6 +19,7 @@ export {
   InvalidStateError,
   LimitOverrunError,
   NotExposedError,
+  ProtocolError,
   QueueEmpty,
   QueueFull,
   QueueShutDown,

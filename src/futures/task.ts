@@ -243,11 +243,17 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
       return;
     }
     this.body = null;
-    (this.rare ??= {}).abortController = controller;
     if (!isPromiseLike(outcome)) {
-      this.settleAsyncBody(true, outcome, controller);
+      // asyncio refuses what is not a coroutine; a function can be told apart only by
+      // what it returns, so the task fails with what went wrong.
+      this._finishWithError(
+        new TypeError(
+          `A task's function returned ${describeValue(outcome)}, neither a promise nor a coroutine: give createTask a coroutine (worker()), an async function, or a function returning a promise`,
+        ),
+      );
       return;
     }
+    (this.rare ??= {}).abortController = controller;
     outcome.then(
       (value) => this.settleAsyncBody(true, value, controller),
       (reason) => this.settleAsyncBody(false, reason, controller),

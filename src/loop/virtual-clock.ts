@@ -1,3 +1,5 @@
+import { describeValue } from "../errors.js";
+
 /**
  * A clock a loop can run on instead of the host's: time stands still while
  * callbacks are ready and jumps straight to the next timer when nothing is —
@@ -19,7 +21,11 @@ export class VirtualClock {
   readonly virtual = true;
   private current: number;
 
+  /** `start`: the time it shows first, in milliseconds (a finite number). */
   constructor(start = 0) {
+    if (typeof start !== "number" || !Number.isFinite(start)) {
+      throw new TypeError(`VirtualClock expects a start time in milliseconds (a finite number), got ${describeValue(start)}`);
+    }
     this.current = start;
   }
 
@@ -33,7 +39,9 @@ export class VirtualClock {
    * too. Time never goes backwards.
    */
   advanceTo(time: number): void {
-    if (time > this.current) this.current = time;
+    if (typeof time !== "number" || Number.isNaN(time)) throw new TypeError(`advanceTo expects a time in milliseconds, got ${describeValue(time)}`);
+    // A deadline of Infinity (sleep(Infinity)) is never reached: time stays finite.
+    if (time > this.current && Number.isFinite(time)) this.current = time;
   }
 }
 

@@ -4,6 +4,7 @@ import type { Coro } from "../futures/coroutine.js";
 import type { Future } from "../futures/future.js";
 import { LoopBound } from "../futures/loop-bound.js";
 import { ByteBuffer } from "./byte-buffer.js";
+import { checkInteger, checkOptions } from "../validate.js";
 
 /** What a reader needs of its source for flow control. */
 export interface ReadFlowControl {
@@ -18,7 +19,9 @@ const encoder = new TextEncoder();
 const NEWLINE = encoder.encode("\n");
 
 function toBytes(separator: Uint8Array | string): Uint8Array {
-  return typeof separator === "string" ? encoder.encode(separator) : separator;
+  if (typeof separator === "string") return encoder.encode(separator);
+  if (separator instanceof Uint8Array) return separator;
+  throw new TypeError(`readuntil expects a separator as a string or a Uint8Array (or a list of them), got ${describeValue(separator)}`);
 }
 
 /**
@@ -48,9 +51,8 @@ export class StreamReader extends LoopBound implements AsyncIterable<Uint8Array>
   /** A reader whose buffering is bounded by `limit` bytes (64 KiB by default). */
   constructor(options: { limit?: number } = {}) {
     super();
-    const limit = options.limit ?? DEFAULT_LIMIT;
-    if (typeof limit !== "number" || !(limit > 0)) throw new ValueError(`StreamReader limit must be > 0, got ${describeValue(limit)}`);
-    this.bufferLimit = limit;
+    checkOptions(options, "StreamReader");
+    this.bufferLimit = checkInteger(options.limit ?? DEFAULT_LIMIT, "StreamReader option limit", 1);
   }
 
   /** The most bytes a `readline`/`readuntil` may span, and half the buffering before the source is paused. */
@@ -105,6 +107,7 @@ export class StreamReader extends LoopBound implements AsyncIterable<Uint8Array>
    * ```
    */
   feedData(data: Uint8Array): void {
+    if (!(data instanceof Uint8Array)) throw new TypeError(`feedData expects bytes (a Uint8Array), got ${describeValue(data)}; encode text with TextEncoder first`);
     if (this.eof) throw new RuntimeError("feedData after feedEof: the stream already ended");
     if (data.length === 0) return;
     this.buffer.append(data);
@@ -131,6 +134,7 @@ export class StreamReader extends LoopBound implements AsyncIterable<Uint8Array>
    * empty array at EOF.
    */
   read(n = -1): AwaitableCoro<Uint8Array> {
+    checkInteger(n, "read size (bytes; -1 for all until EOF)");
     return this.readCoro(n) as AwaitableCoro<Uint8Array>;
   }
 
@@ -141,7 +145,7 @@ export class StreamReader extends LoopBound implements AsyncIterable<Uint8Array>
 
   /** Reads exactly `n` bytes; `IncompleteReadError` if the stream ends first. */
   readexactly(n: number): AwaitableCoro<Uint8Array> {
-    if (typeof n !== "number" || n < 0) throw new ValueError(`readexactly size can not be less than zero, got ${describeValue(n)}`);
+    checkInteger(n, "readexactly size (bytes)", 0);
     return this.readexactlyCoro(n) as AwaitableCoro<Uint8Array>;
   }
 

@@ -1,8 +1,9 @@
-import { BrokenBarrierError, ValueError, describeValue } from "../errors.js";
+import { BrokenBarrierError } from "../errors.js";
 import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
 import { Condition } from "./condition.js";
 import { LoopBound } from "../futures/loop-bound.js";
+import { checkInteger } from "../validate.js";
 
 type BarrierState = "filling" | "draining" | "resetting" | "broken";
 
@@ -29,11 +30,7 @@ export class Barrier extends LoopBound {
 
   constructor(parties: number) {
     super();
-    if (typeof parties !== "number" || !Number.isInteger(parties)) {
-      throw new TypeError(`Barrier expects an integer number of parties, got ${describeValue(parties)}`);
-    }
-    if (parties < 1) throw new ValueError(`Barrier parties must be >= 1, got ${parties}`);
-    this.partyCount = parties;
+    this.partyCount = checkInteger(parties, "Barrier parties", 1);
   }
 
   /** How many tasks the barrier waits for. */

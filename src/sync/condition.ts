@@ -5,6 +5,7 @@ import { type Guard, holdGuard } from "./hold.js";
 import { Lock } from "./lock.js";
 import { LoopBound } from "../futures/loop-bound.js";
 import { WaiterQueue } from "../futures/waiter-queue.js";
+import { checkInteger } from "../validate.js";
 
 /**
  * A condition variable, as asyncio's `Condition`: tasks holding its lock `wait()`
@@ -77,6 +78,7 @@ export class Condition extends LoopBound {
 
   /** Wakes up to `n` waiters. `RuntimeError` if the lock is not held. */
   notify(n = 1): void {
+    checkInteger(n, "Condition.notify count", 0);
     if (!this.locked()) throw new RuntimeError("cannot notify on un-acquired lock: hold the condition's lock to notify.");
     this.wake(n);
   }

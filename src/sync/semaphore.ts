@@ -1,10 +1,11 @@
-import { CancelledError, ValueError, describeValue } from "../errors.js";
+import { CancelledError, ValueError } from "../errors.js";
 import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
 import type { Future } from "../futures/future.js";
 import { type Guard, holdGuard } from "./hold.js";
 import { LoopBound } from "../futures/loop-bound.js";
 import { WaiterQueue } from "../futures/waiter-queue.js";
+import { checkInteger } from "../validate.js";
 
 /**
  * A counter of permits, as asyncio's `Semaphore`: `acquire()` takes one (waiting
@@ -26,11 +27,7 @@ export class Semaphore extends LoopBound {
 
   constructor(value = 1) {
     super();
-    if (typeof value !== "number" || !Number.isInteger(value)) {
-      throw new TypeError(`Semaphore expects an integer number of permits, got ${describeValue(value)}`);
-    }
-    if (value < 0) throw new ValueError(`Semaphore initial value must be >= 0, got ${value}`);
-    this.value = value;
+    this.value = checkInteger(value, "Semaphore initial value (permits)", 0);
   }
 
   /** Whether `acquire()` would have to wait (no permit, or earlier waiters queued). */

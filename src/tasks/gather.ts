@@ -38,7 +38,8 @@ export class GatheringFuture<T> extends Future<T> {
 
 /**
  * Runs awaitables concurrently and returns their results in order, as a future
- * (so both `yield*` and `await` work). The first error is thrown (the others keep
+ * (so both `yield*` and `await` work). Each awaitable is its own argument, as in
+ * asyncio: spread a list (`gather(...tasks)`); an array argument is a `TypeError`. The first error is thrown (the others keep
  * running) unless `returnExceptions` is set, in which case errors take their place
  * in the list. Cancelling the gather cancels all children; a child cancelled on its
  * own counts as an error (`CancelledError`).
@@ -69,6 +70,11 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
       if (arg instanceof Future) {
         children.push(arg);
         continue;
+      }
+      if (Array.isArray(arg)) {
+        // asyncio's gather(*aws): a list is not an awaitable. Refused rather than read
+        // as Promise.all reads it, so the result type always matches the arguments.
+        throw new TypeError(`gather takes awaitables as separate arguments, got an array of ${arg.length}: write gather(...array)`);
       }
       taskOf ??= new Map();
       let child = taskOf.get(arg);
@@ -125,6 +131,7 @@ function isGatherOptions(value: unknown): value is GatherOptions {
   return (
     typeof value === "object" &&
     value !== null &&
+    !Array.isArray(value) &&
     !(value instanceof Future) &&
     typeof (value as PromiseLike<unknown>).then !== "function" &&
     typeof (value as Iterator<unknown>).next !== "function"

@@ -1,16 +1,18 @@
-import { DataCloneError, NotExposedError, RuntimeError, describeValue } from "../errors.js";
+import { DataCloneError, NotExposedError, ProtocolError, RuntimeError, describeValue } from "../errors.js";
 import { type Coro, isCoroutine, isPromiseLike } from "../futures/coroutine.js";
 import { Task } from "../futures/task.js";
 import type { EventLoop } from "../loop/event-loop.js";
+import type { TimerHandle } from "../loop/handles.js";
 import type { Endpoint } from "../platform/endpoint.js";
 import { gather } from "../tasks/gather.js";
-import { type Envelope, type Message, type MessageSink, PROTOCOL_TAG, decodeBatch, encodeBatch, isEnvelope, readBatch, writeCall, writeMessage, writeResult } from "./protocol.js";
+import { type Envelope, type Message, type MessageSink, PROTOCOL_TAG, decodeBatch, encodeBatch, isEnvelope, isForeignVersion, readBatch, writeCall, writeMessage, writeResult } from "./protocol.js";
+import { type Exposed, type Served, ServedFunctions } from "./served-functions.js";
 import { deserializeError, serializeError } from "./serialize-error.js";
 import { type CancelChannel, RemoteCallTask } from "./remote-call-task.js";
 import { transferablesOf, transferablesOfValue } from "./transfer.js";
+import { checkString } from "../validate.js";
 
-/** Functions one side serves to the other, by name. */
-export type Exposed = Record<string, (...args: any[]) => unknown>;
+export type { Exposed } from "./served-functions.js";
 
 const NO_VALUES: readonly unknown[] = [];
 /**
@@ -20,8 +22,6 @@ const NO_VALUES: readonly unknown[] = [];
  * throughput of one batch per iteration; 16 was slower again (a post's fixed cost).
  */
 const MAX_BATCH = 32;
-const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
-const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
 
 /**
  * One end of a two-way call channel between threads, over any `Endpoint`. It calls
@@ -33,7 +33,14 @@ export class Connection implements CancelChannel {
   private nextId = 1;
   private readonly replies = new Map<number, RemoteCallTask<unknown>>();
   private readonly serving = new Map<number, Task<unknown>>();
-  private functions: Exposed;
+  private readonly functions: ServedFunctions;
+  /** Who is on the other side, for reports. */
+  readonly peerName: string;
+  /** See `setCancelGrace`. */
+  private cancelGrace: number | null = null;
+  private onCancelOverdue: (() => void) | null = null;
+  /** The grace timers of calls whose cancellation was sent (only with a grace). */
+  private graceTimers: Map<number, TimerHandle> | null = null;
   private failure: Error | null = null;
   private remoteNames: readonly string[] | null = null;
   private readonly readyWaiters: Array<() => void> = [];
@@ -53,21 +60,28 @@ export class Connection implements CancelChannel {
   constructor(
     private readonly endpoint: Endpoint,
     readonly loop: EventLoop,
-    functions: Exposed = {},
+    functions: Exposed | ServedFunctions = {},
+    options: { peerName?: string } = {},
   ) {
-    this.functions = functions;
+    this.functions = functions instanceof ServedFunctions ? functions : new ServedFunctions(functions);
+    this.peerName = options.peerName ?? "the other thread";
     endpoint.addEventListener("message", this.onMessage);
     endpoint.start?.();
   }
 
-  /** Serves `functions` to the other side (replacing what was served). */
-  expose(functions: Exposed): void {
-    this.functions = functions;
-  }
-
   /** Tells the other side which names this side serves. */
   announce(): void {
-    this.post({ kind: "ready", names: Object.keys(this.functions) });
+    this.post({ kind: "ready", names: this.functions.names() });
+  }
+
+  /**
+   * @internal After a call's cancellation is sent, wait `ms` for the other side to
+   * finish unwinding it; past that, the call ends cancelled here and `overdue` is
+   * called (a worker handle terminates its worker). `null`: wait as long as it takes.
+   */
+  setCancelGrace(ms: number | null, overdue: () => void): void {
+    this.cancelGrace = ms;
+    this.onCancelOverdue = overdue;
   }
 
   /** The names the other side announced, once it did. */
@@ -78,33 +92,35 @@ export class Connection implements CancelChannel {
   /**
    * Calls `name` on the other side and returns a local task for its result.
    * Cancelling the task cancels the remote call; the task ends once the remote
-   * coroutine has finished unwinding. A non-cloneable argument throws
-   * `DataCloneError` here, and nothing is sent.
+   * coroutine has finished unwinding. Whatever goes wrong on the way — the other
+   * side is gone, an argument cannot be cloned — fails the task, never this call:
+   * UI code has one place to handle errors.
    */
   call<T>(name: string, args: readonly unknown[]): Task<T> {
+    checkString(name, "a call to another thread: the function name");
+    this.checkLoopRunning();
     const call = new RemoteCallTask<T>(this.loop, name, args);
-    try {
-      this.send(call as RemoteCallTask<unknown>);
-    } catch (error) {
-      call._discard(error); // the caller gets the error thrown; no task is left pending
-      throw error;
-    }
+    this.send(call as RemoteCallTask<unknown>);
     return call;
   }
 
   /**
-   * @internal Sends a call made beforehand (a pool's queued call) and waits for its reply
-   * through `call` itself. Throws, sending nothing, when the other side is gone or
-   * an argument obviously cannot be cloned.
+   * @internal Sends a call made beforehand (a pool's queued call); the reply ends it.
+   * When the other side is gone or an argument cannot be cloned, the call fails
+   * at once and nothing is sent.
    */
   send(call: RemoteCallTask<unknown>): void {
-    if (this.failure !== null) throw this.failure;
-    if (!this.loop.isRunning()) {
-      throw new RuntimeError("Calls to another thread need a running event loop on this thread: make them inside run().");
+    if (this.failure !== null) {
+      call._reject(this.failure);
+      return;
     }
+    this.checkLoopRunning();
     const id = this.nextId++;
     const refused = uncloneableIndex(call.args);
-    if (refused >= 0) throw cloneRefusal({ kind: "call", id, name: call.callName, args: call.args }, call.args[refused]);
+    if (refused >= 0) {
+      call._reject(cloneRefusal({ kind: "call", id, name: call.callName, args: call.args }, call.args[refused]));
+      return;
+    }
     // Registered before it is queued: queueing may send at once (a full batch, moved
     // buffers), and a clone failure found then must find the call to fail it.
     call._sentOn = this;
@@ -116,11 +132,31 @@ export class Connection implements CancelChannel {
 
   /** @internal Asks the other side to cancel the call `id` (see RemoteCallTask). */
   _requestCancel(id: number, message: string): void {
-    if (this.failure === null) this.post({ kind: "cancel", id, message });
+    if (this.failure !== null) return;
+    this.post({ kind: "cancel", id, message });
+    if (this.cancelGrace !== null) {
+      (this.graceTimers ??= new Map()).set(id, this.loop.callLater(this.cancelGrace, this.cancelOverdue, id, message));
+    }
+  }
+
+  /** The other side did not finish unwinding a cancelled call in time. */
+  private readonly cancelOverdue = (id: number, message: string): void => {
+    this.graceTimers?.delete(id);
+    const reply = this.takeReply(id);
+    if (reply === undefined) return;
+    if (!reply.done()) reply._remoteCancelled(message);
+    this.onCancelOverdue?.();
+  };
+
+  private checkLoopRunning(): void {
+    if (!this.loop.isRunning()) {
+      throw new RuntimeError("Calls to another thread need a running event loop on this thread: make them inside run().");
+    }
   }
 
   /** Runs `name` on the other side soon, with no reply (errors go to that side's exception handler). */
   callSoon(name: string, args: readonly unknown[]): void {
+    checkString(name, "callSoonThreadsafe: the function name");
     if (this.failure !== null) throw this.failure;
     this.post({ kind: "soon", name, args }, args);
   }
@@ -158,6 +194,8 @@ export class Connection implements CancelChannel {
     if (this.failure !== null) return;
     this.failure = error;
     this.endpoint.removeEventListener("message", this.onMessage);
+    if (this.graceTimers !== null) for (const timer of this.graceTimers.values()) timer.cancel();
+    this.graceTimers = null;
     for (const reply of this.replies.values()) if (!reply.done() && !this.loop.isClosed()) reply._reject(error);
     this.replies.clear();
     for (const task of this.serving.values()) task.cancel("the other thread is gone");
@@ -175,10 +213,33 @@ export class Connection implements CancelChannel {
     this.endpoint.removeEventListener("message", this.onMessage);
   }
 
+  /**
+   * Everything from the other side arrives here, and it is untrusted: the decoder
+   * checks each message before it is acted on, and nothing it sends — a malformed
+   * batch, an id that is not pending, a fault in this side's handling of it — is
+   * thrown out of this listener (which would crash the thread) or served.
+   */
   private readonly onMessage = (event: { data: unknown }): void => {
-    if (!isEnvelope(event.data) || this.loop.isClosed()) return;
-    readBatch(event.data, this.sink);
+    const data = event.data;
+    if (this.loop.isClosed()) return;
+    if (!isEnvelope(data)) {
+      // Not ours (a port may carry other traffic), unless it is another version of ours.
+      if (isForeignVersion(data)) this.reportViolation(new ProtocolError(`it speaks ${String((data as unknown[])[0])}, this side ${PROTOCOL_TAG}: load the same asyncio-ts version on both sides`));
+      return;
+    }
+    try {
+      const violation = readBatch(data, this.sink);
+      if (violation !== null) this.reportViolation(violation);
+    } catch (error) {
+      this.reportViolation(new ProtocolError(`handling its message failed: ${describeValue(error)}`, { cause: error }));
+    }
   };
+
+  /** A message that broke the protocol is dropped, and said once to this loop's exception handler. */
+  private reportViolation(error: ProtocolError): void {
+    error.message = `asyncio-ts dropped a malformed message from ${this.peerName}: ${error.message}`;
+    this.loop.callExceptionHandler({ message: error.message, exception: error });
+  }
 
   /** Calls and results arrive as their fields, without a message object each. */
   private readonly sink: MessageSink = {
@@ -214,15 +275,22 @@ export class Connection implements CancelChannel {
   }
 
   private settleResult(id: number, value: unknown): void {
-    const reply = this.takeReply(id);
+    const reply = this.takeAddressedReply(id);
     if (reply !== undefined && !reply.done()) reply._resolve(value);
   }
 
   private settle(message: Extract<Message, { kind: "error" | "cancelled" }>): void {
-    const reply = this.takeReply(message.id);
+    const reply = this.takeAddressedReply(message.id);
     if (reply === undefined || reply.done()) return;
     if (message.kind === "error") reply._reject(deserializeError(message.error));
     else reply._remoteCancelled(message.message);
+  }
+
+  /** The pending call a reply names; a reply for no pending call is a protocol violation. */
+  private takeAddressedReply(id: number): RemoteCallTask<unknown> | undefined {
+    const reply = this.takeReply(id);
+    if (reply === undefined) this.reportViolation(new ProtocolError(`a reply for call ${id}, which is not pending`));
+    return reply;
   }
 
   /** Removes the pending call `id` and says that a slot is free. */
@@ -230,40 +298,55 @@ export class Connection implements CancelChannel {
     const reply = this.replies.get(id);
     if (reply !== undefined) {
       this.replies.delete(id);
+      if (this.graceTimers !== null) {
+        this.graceTimers.get(id)?.cancel();
+        this.graceTimers.delete(id);
+      }
       this.onReplySettled?.();
     }
     return reply;
   }
 
+  /** The function served as `name`, or, after replying with `NotExposedError` / reporting, null. */
+  private lookUp(name: string, id: number | null): Served | null {
+    const served = this.functions.get(name);
+    if (served !== undefined) return served;
+    const names = this.functions.names();
+    const error = new NotExposedError(
+      `No function "${name}" is exposed on this thread; it exposes ${names.length ? names.map((n) => `"${n}"`).join(", ") : "nothing"}.`,
+    );
+    if (id !== null) this.post({ kind: "error", id, error: serializeError(error) });
+    else this.loop.callExceptionHandler({ message: `callSoonThreadsafe from ${this.peerName}: ${error.message}`, exception: error });
+    return null;
+  }
+
   private serve(id: number, name: string, args: readonly unknown[]): void {
-    const fn = this.functions[name];
-    if (typeof fn !== "function" || !Object.hasOwn(this.functions, name)) {
-      const names = Object.keys(this.functions);
-      const error = new NotExposedError(
-        `No function "${name}" is exposed on this thread; it exposes ${names.length ? names.map((n) => `"${n}"`).join(", ") : "nothing"}.`,
-      );
-      this.post({ kind: "error", id, error: serializeError(error) });
+    if (this.serving.has(id)) {
+      this.reportViolation(new ProtocolError(`call ${id} is already running; call ids are never reused`));
       return;
     }
-    if (fn instanceof GeneratorFunction) {
+    const served = this.lookUp(name, id);
+    if (served === null) return;
+    const { fn, self } = served;
+    if (served.kind === "coroutine") {
       // A coroutine: cancellable at every yield*.
-      this.serveTask(id, new Task(fn(...args) as Coro<unknown>, this.loop, { name: `${name}#${id} (served)` }));
-    } else if (fn instanceof AsyncFunction) {
+      this.serveTask(id, new Task(Reflect.apply(fn, self, args) as Coro<unknown>, this.loop, { name: `${name}#${id} (served)` }));
+    } else if (served.kind === "async") {
       // An async function: cancellable through the AbortSignal it gets last.
-      this.serveTask(id, new Task((signal: AbortSignal) => fn(...args, signal) as PromiseLike<unknown>, this.loop, { name: `${name}#${id} (served)` }));
+      this.serveTask(id, new Task((signal: AbortSignal) => Reflect.apply(fn, self, [...args, signal]) as PromiseLike<unknown>, this.loop, { name: `${name}#${id} (served)` }));
     } else {
       // A plain function runs on the next iteration, in arrival order with the rest,
       // without a task of its own (nor a handle or closure: this is the hot path of
       // small calls); a promise or coroutine it returns is awaited.
-      this.loop._callSoon(this.servePlain, { id, name, args }, fn);
+      this.loop._callSoon(this.servePlain, { id, name, args }, served);
     }
   }
 
-  private readonly servePlain = (call: { id: number; name: string; args: readonly unknown[] }, fn: (...args: any[]) => unknown): void => {
+  private readonly servePlain = (call: { id: number; name: string; args: readonly unknown[] }, served: Served): void => {
     const { id, name, args } = call;
     let outcome: unknown;
     try {
-      outcome = fn(...args);
+      outcome = Reflect.apply(served.fn, served.self, args);
     } catch (error) {
       this.post({ kind: "error", id, error: serializeError(error) });
       return;
@@ -313,17 +396,12 @@ export class Connection implements CancelChannel {
   }
 
   private runSoon(name: string, args: readonly unknown[]): void {
-    const fn = this.functions[name];
-    if (typeof fn !== "function") {
-      this.loop.callExceptionHandler({ message: `callSoonThreadsafe: no function "${name}" is exposed on this thread`, exception: new NotExposedError(name) });
-      return;
-    }
+    const served = this.lookUp(name, null);
+    if (served === null) return;
     this.loop.callSoon(() => {
-      const outcome = fn(...args);
+      const outcome = Reflect.apply(served.fn, served.self, args);
       // A coroutine runs as a task; its errors reach this loop's exception handler.
-      if (outcome instanceof Object && typeof (outcome as Coro<unknown>).next === "function" && typeof (outcome as Coro<unknown>).throw === "function") {
-        new Task(outcome as Coro<unknown>, this.loop, { name: `${name} (soon)` });
-      }
+      if (isCoroutine(outcome)) new Task(outcome, this.loop, { name: `${name} (soon)` });
     });
   }
 
@@ -372,15 +450,14 @@ export class Connection implements CancelChannel {
     this.outboxCount = 0;
     try {
       this.endpoint.postMessage(envelope, transfers);
-    } catch (error) {
-      if (!isCloneFailure(error)) throw error;
-      // Something deep inside a value could not be cloned: find which message, and
-      // fail only that one.
+    } catch {
+      // Something inside a value could not be cloned or moved — a DataCloneError, a
+      // getter that threw, a RangeError from a value nested too deep: find which
+      // messages, and fail only those. Nothing moved: a failed post detaches nothing.
       decodeBatch(envelope, (message) => {
         try {
           this.endpoint.postMessage(encodeBatch([message]), transfersOf(message));
         } catch (single) {
-          if (!isCloneFailure(single)) throw single;
           this.undeliverable(message, new DataCloneError(describeCloneFailure(message, single), { cause: single }));
         }
       });
@@ -420,13 +497,9 @@ function cloneRefusal(message: Message, value: unknown): DataCloneError {
   return new DataCloneError(describeCloneFailure(message, new Error(`${describeValue(value)} could not be cloned`)));
 }
 
-function isCloneFailure(error: unknown): boolean {
-  return typeof error === "object" && error !== null && ((error as Error).name === "DataCloneError" || /could not be cloned/i.test((error as Error).message));
-}
-
 /** Finds which argument (or the result) could not be cloned. */
 function describeCloneFailure(message: Message, error: unknown): string {
-  const detail = (error as Error).message;
+  const detail = error instanceof Error ? error.message : describeValue(error);
   if (message.kind === "call" || message.kind === "soon") {
     const index = message.args.findIndex((arg) => !canClone(arg));
     const which = index >= 0 ? `argument ${index + 1} (${describeValue(message.args[index])})` : "an argument";

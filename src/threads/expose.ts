@@ -43,7 +43,7 @@ export function expose<ParentApi = Record<string, never>>(functions: Exposed): P
   exposedHere = true;
 
   const loop = new EventLoop();
-  const connection = new Connection(endpoint, loop, functions);
+  const connection = new Connection(endpoint, loop, functions, { peerName: "the parent thread" });
   const closeRequested = loop.createFuture<void>();
   connection.onCloseRequest = () => {
     if (!closeRequested.done()) closeRequested.setResult();

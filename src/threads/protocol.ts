@@ -3,7 +3,8 @@
  * be cancelled across the boundary (an AbortSignal cannot be posted). Either side
  * may call the other; ids are per direction.
  */
-import type { SerializedError } from "./serialize-error.js";
+import { ProtocolError } from "../errors.js";
+import { type SerializedError, isSerializedError } from "./serialize-error.js";
 
 /** Start a call of the exposed function `name`. */
 export interface CallMessage {
@@ -101,6 +102,11 @@ export function isEnvelope(data: unknown): data is Envelope {
   return Array.isArray(data) && data[0] === PROTOCOL_TAG;
 }
 
+/** An envelope of another version of the protocol (the other side loads another asyncio-ts). */
+export function isForeignVersion(data: unknown): boolean {
+  return Array.isArray(data) && typeof data[0] === "string" && data[0] !== PROTOCOL_TAG && data[0].startsWith("asyncio-ts/");
+}
+
 /** Lays `messages` out as one envelope. */
 export function encodeBatch(messages: readonly Message[]): Envelope {
   const out: Envelope = [PROTOCOL_TAG];
@@ -169,55 +175,77 @@ export interface MessageSink {
   other(message: Message): void;
 }
 
-/** Reads the messages of an envelope, in order, into `receive` as objects. */
-export function decodeBatch(envelope: Envelope, receive: (message: Message) => void): void {
-  readBatch(envelope, {
+/** Reads the messages of an envelope, in order, into `receive` as objects; returns what `readBatch` returns. */
+export function decodeBatch(envelope: Envelope, receive: (message: Message) => void): ProtocolError | null {
+  return readBatch(envelope, {
     call: (id, name, args) => receive({ kind: "call", id, name, args }),
     result: (id, value) => receive({ kind: "result", id, value }),
     other: receive,
   });
 }
 
-/** Reads the messages of an envelope, in order, into `sink`. */
-export function readBatch(envelope: Envelope, sink: MessageSink): void {
+/**
+ * Reads the messages of an envelope, in order, into `sink`. The envelope comes
+ * from another thread, so it is untrusted: every field is checked before its
+ * message reaches `sink`. At the first field that is not what the protocol says,
+ * reading stops and the rest of the envelope is dropped (its message boundaries
+ * can no longer be trusted); the violation is returned, never thrown. Work is
+ * bounded by the envelope's length: every step consumes at least one slot.
+ */
+export function readBatch(envelope: Envelope, sink: MessageSink): ProtocolError | null {
+  const length = envelope.length;
   let at = 1;
-  const next = (): any => envelope[at++];
-  const nextArgs = (): unknown[] => {
-    const count = next() as number;
-    at += count;
-    return envelope.slice(at - count, at);
-  };
-  while (at < envelope.length) {
-    const kind = next();
+  while (at < length) {
+    const kind = envelope[at];
+    const start = at++;
+    const broken = (what: string): ProtocolError => new ProtocolError(`message ${start} of the batch (kind ${describeKind(kind)}): ${what}`);
     switch (kind) {
-      case CALL: {
-        const id: number = next();
-        const name: string = next();
-        sink.call(id, name, nextArgs());
+      case CALL:
+      case SOON: {
+        let id = 0;
+        if (kind === CALL) {
+          id = envelope[at++] as number;
+          if (!isId(id)) return broken("the call id is not a positive integer");
+        }
+        const name = envelope[at++];
+        if (typeof name !== "string") return broken("the function name is not a string");
+        const count = envelope[at++];
+        if (typeof count !== "number" || !Number.isInteger(count) || count < 0 || count > length - at) {
+          return broken("the argument count is not an integer within the batch");
+        }
+        const args = envelope.slice(at, at + count);
+        at += count;
+        if (kind === CALL) sink.call(id, name, args);
+        else sink.other({ kind: "soon", name, args });
         break;
       }
       case RESULT: {
-        const id: number = next();
-        sink.result(id, next());
-        break;
-      }
-      case SOON: {
-        const name: string = next();
-        sink.other({ kind: "soon", name, args: nextArgs() });
+        const id = envelope[at++] as number;
+        if (!isId(id) || at >= length) return broken("the call id is not a positive integer, or the value is missing");
+        sink.result(id, envelope[at++]);
         break;
       }
       case CANCEL:
-        sink.other({ kind: "cancel", id: next(), message: next() });
+      case CANCELLED: {
+        const id = envelope[at++] as number;
+        const message = envelope[at++];
+        if (!isId(id) || typeof message !== "string") return broken("the call id is not a positive integer, or the message is not a string");
+        sink.other({ kind: kind === CANCEL ? "cancel" : "cancelled", id, message });
         break;
-      case ERROR:
-        sink.other({ kind: "error", id: next(), error: next() });
+      }
+      case ERROR: {
+        const id = envelope[at++] as number;
+        const error = envelope[at++];
+        if (!isId(id) || !isSerializedError(error)) return broken("the call id is not a positive integer, or the error is not a serialized error");
+        sink.other({ kind: "error", id, error });
         break;
-      case CANCELLED:
-        sink.other({ kind: "cancelled", id: next(), message: next() });
+      }
+      case READY: {
+        const names = envelope[at++];
+        if (!Array.isArray(names) || !names.every((name) => typeof name === "string")) return broken("the exposed names are not a list of strings");
+        sink.other({ kind: "ready", names });
         break;
-      case READY:
-        sink.other({ kind: "ready", names: next() });
-        break;
+      }
       case CLOSE:
         sink.other({ kind: "close" });
         break;
@@ -225,7 +253,17 @@ export function readBatch(envelope: Envelope, sink: MessageSink): void {
         sink.other({ kind: "closed" });
         break;
       default:
-        throw new Error(`asyncio-ts: unknown message kind ${String(kind)} from the other thread; do both sides load the same asyncio-ts version?`);
+        return broken("unknown message kind; do both sides load the same asyncio-ts version?");
     }
   }
+  return null;
+}
+
+/** Call ids are positive integers, counted per direction. */
+function isId(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value > 0;
+}
+
+function describeKind(kind: unknown): string {
+  return typeof kind === "number" ? String(kind) : typeof kind;
 }

@@ -77,12 +77,6 @@ export class RemoteCallTask<T> extends Task<T> {
     this._finishWithError(error);
   }
 
-  /** @internal The call could not be sent and its error is thrown to the caller instead: end it, with nothing left to report. */
-  _discard(error: unknown): void {
-    this._finishWithError(error);
-    this.exception(); // retrieved: the caller has it
-  }
-
   /** @internal The remote call ended cancelled, after unwinding. */
   _remoteCancelled(message: string): void {
     this._finishWithError(new CancelledError(message));

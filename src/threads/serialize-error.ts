@@ -12,73 +12,149 @@ export interface SerializedError {
   readonly fields?: Record<string, unknown>;
 }
 
-// The library's own classes and the built-in ones come back as themselves.
-const knownClasses: Record<string, new (message: string, options?: ErrorOptions) => Error> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-  AsyncioError: errors.AsyncioError,
-  CancelledError: errors.CancelledError,
-  TimeoutError: errors.TimeoutError,
-  InvalidStateError: errors.InvalidStateError,
-  RuntimeError: errors.RuntimeError,
-  ValueError: errors.ValueError,
-  BrokenBarrierError: errors.BrokenBarrierError,
-  QueueEmpty: errors.QueueEmpty,
-  QueueFull: errors.QueueFull,
-  QueueShutDown: errors.QueueShutDown,
-  WorkerCrashedError: errors.WorkerCrashedError,
-  DataCloneError: errors.DataCloneError,
-  NotExposedError: errors.NotExposedError,
-};
+/** Causes and group members are followed this deep, on both sides. */
+const MAX_DEPTH = 8;
 
-/** Turns any thrown value into data that survives structured clone. */
+type ErrorClass = new (message: string, options?: ErrorOptions) => Error;
+
+/**
+ * The library's own classes and the built-in ones come back as themselves. A Map,
+ * not an object: a name that comes from the other thread must never reach
+ * `Object.prototype` (`"constructor"`, `"__proto__"`, `"toString"`).
+ */
+const knownClasses = new Map<string, ErrorClass>([
+  ["Error", Error],
+  ["TypeError", TypeError],
+  ["RangeError", RangeError],
+  ["SyntaxError", SyntaxError],
+  ["ReferenceError", ReferenceError],
+  ["EvalError", EvalError],
+  ["URIError", URIError],
+  ["AsyncioError", errors.AsyncioError],
+  ["CancelledError", errors.CancelledError],
+  ["TimeoutError", errors.TimeoutError],
+  ["InvalidStateError", errors.InvalidStateError],
+  ["RuntimeError", errors.RuntimeError],
+  ["ValueError", errors.ValueError],
+  ["BrokenBarrierError", errors.BrokenBarrierError],
+  ["QueueEmpty", errors.QueueEmpty],
+  ["QueueFull", errors.QueueFull],
+  ["QueueShutDown", errors.QueueShutDown],
+  ["WorkerCrashedError", errors.WorkerCrashedError],
+  ["DataCloneError", errors.DataCloneError],
+  ["NotExposedError", errors.NotExposedError],
+  ["ProtocolError", errors.ProtocolError],
+]);
+
+/** Properties the rebuilt error sets itself; a serialized `fields` entry never overrides them. */
+const RESERVED_FIELDS = new Set(["name", "message", "stack", "cause", "errors", "exceptions", "__proto__", "constructor"]);
+
+/**
+ * Turns any thrown value into data that survives structured clone. Reads the error
+ * defensively: a getter that throws (or a proxy) costs that property, not the reply.
+ */
 export function serializeError(error: unknown, depth = 0): SerializedError {
   if (!(error instanceof Error)) {
-    return { name: "Error", message: `non-Error value thrown: ${String(error)}`, stack: undefined, fields: { thrown: cloneable(error) } };
+    return { name: "Error", message: `non-Error value thrown: ${safeString(error)}`, stack: undefined, fields: { thrown: cloneable(error) } };
   }
   const fields: Record<string, unknown> = {};
-  for (const key of Object.keys(error)) {
-    if (key === "cause" || key === "errors" || key === "exceptions") continue;
-    const value = cloneable((error as unknown as Record<string, unknown>)[key]);
+  for (const key of safeKeys(error)) {
+    if (RESERVED_FIELDS.has(key)) continue;
+    const value = cloneable(read(error, key));
     if (value !== undefined) fields[key] = value;
   }
-  const cause = (error as { cause?: unknown }).cause;
-  const members = error instanceof AggregateError ? error.errors : undefined;
+  const name = read(error, "name");
+  const message = read(error, "message");
+  const stack = read(error, "stack");
+  const cause = read(error, "cause");
+  const members = error instanceof AggregateError ? read(error, "errors") : undefined;
   return {
-    name: error.name,
-    message: error.message,
-    stack: error.stack,
-    ...(cause !== undefined && depth < 8
+    name: typeof name === "string" ? name : "Error",
+    message: typeof message === "string" ? message : safeString(message),
+    stack: typeof stack === "string" ? stack : undefined,
+    ...(cause !== undefined && depth < MAX_DEPTH
       ? { cause: cause instanceof Error ? serializeError(cause, depth + 1) : { value: cloneable(cause) } }
       : {}),
-    ...(members && depth < 8 ? { errors: members.map((member) => serializeError(member, depth + 1)) } : {}),
+    ...(Array.isArray(members) && depth < MAX_DEPTH ? { errors: members.map((member) => serializeError(member, depth + 1)) } : {}),
     ...(Object.keys(fields).length ? { fields } : {}),
   };
 }
 
-/** Rebuilds an error: the same class when it is a known one, else an `Error` with the original name. */
+/**
+ * Whether `value` has the shape `serializeError` gives, checked all the way down
+ * (bounded by the depth `serializeError` keeps): the protocol decoder's check of an
+ * error payload from another thread.
+ */
+export function isSerializedError(value: unknown, depth = 0): value is SerializedError {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || depth > MAX_DEPTH) return false;
+  const data = value as Record<string, unknown>;
+  if (typeof data.name !== "string" || typeof data.message !== "string") return false;
+  if (data.stack !== undefined && typeof data.stack !== "string") return false;
+  if (data.fields !== undefined && (typeof data.fields !== "object" || data.fields === null || Array.isArray(data.fields))) return false;
+  if (data.errors !== undefined && !(Array.isArray(data.errors) && data.errors.every((member) => isSerializedError(member, depth + 1)))) return false;
+  const cause = data.cause;
+  if (cause !== undefined) {
+    if (typeof cause !== "object" || cause === null) return false;
+    if (!Object.hasOwn(cause, "value") && !isSerializedError(cause, depth + 1)) return false;
+  }
+  return true;
+}
+
+/**
+ * Rebuilds an error: the same class when it is a known one, else an `Error` with
+ * the original name. Always an `Error`, whatever name the other side gave.
+ */
 export function deserializeError(data: SerializedError): Error {
   const cause =
-    data.cause === undefined ? undefined : "name" in data.cause ? deserializeError(data.cause as SerializedError) : data.cause.value;
+    data.cause === undefined ? undefined : Object.hasOwn(data.cause, "value") ? (data.cause as { value: unknown }).value : deserializeError(data.cause as SerializedError);
   const options = cause === undefined ? undefined : { cause };
   let error: Error;
   if (data.errors !== undefined) {
     const members = data.errors.map(deserializeError);
-    error = data.name === "ExceptionGroup" ? new errors.ExceptionGroup(data.message, members) : new AggregateError(members, data.message, options);
+    error =
+      data.name === "ExceptionGroup" && members.length > 0
+        ? new errors.ExceptionGroup(data.message, members)
+        : new AggregateError(members, data.message, options);
     if (options) (error as { cause?: unknown }).cause = cause;
   } else {
-    const Class = knownClasses[data.name] ?? Error;
+    const Class = knownClasses.get(data.name) ?? Error;
     error = new Class(data.message, options);
   }
-  if (error.name !== data.name) Object.defineProperty(error, "name", { value: data.name, configurable: true, writable: true });
-  if (data.stack !== undefined) error.stack = data.stack;
-  if (data.fields) Object.assign(error, data.fields);
+  if (error.name !== data.name) define(error, "name", data.name);
+  if (data.stack !== undefined) define(error, "stack", data.stack);
+  if (data.fields) {
+    for (const key of Object.keys(data.fields)) if (!RESERVED_FIELDS.has(key)) define(error, key, data.fields[key]);
+  }
   return error;
+}
+
+/** Sets an own data property (never through a setter or the prototype chain). */
+function define(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, configurable: true, writable: true, enumerable: key !== "name" && key !== "stack" });
+}
+
+function read(target: object, key: string): unknown {
+  try {
+    return (target as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+function safeKeys(target: object): string[] {
+  try {
+    return Object.keys(target);
+  } catch {
+    return [];
+  }
+}
+
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return errors.describeValue(value);
+  }
 }
 
 function cloneable(value: unknown): unknown {

@@ -6,7 +6,9 @@ import type { Task } from "../futures/task.js";
 import { futureFromPromise } from "../futures/future-from-promise.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import type { HostWorker } from "../platform/host.js";
-import { Connection, type Exposed } from "./connection.js";
+import { Connection } from "./connection.js";
+import { type Exposed, ServedFunctions } from "./served-functions.js";
+import { checkDelay, checkOptions, checkString } from "../validate.js";
 import { type RemoteApi, remoteApi } from "./remote.js";
 
 /** Options of `spawnWorker`. */
@@ -15,6 +17,14 @@ export interface SpawnWorkerOptions {
   name?: string;
   /** Functions this thread serves to the worker (it calls them through `expose()`'s handle). */
   expose?: Exposed;
+  /**
+   * How long (ms) a cancelled call may take to finish unwinding in the worker. Past
+   * it the worker is terminated: the call ends cancelled (so `waitFor` and `timeout`
+   * hold even against a worker stuck in a synchronous loop), and the worker's other
+   * pending calls fail with `WorkerCrashedError`. Default: no grace — wait for the
+   * worker however long it takes, and keep it.
+   */
+  cancelGrace?: number | null;
 }
 
 /**
@@ -43,14 +53,27 @@ export class WorkerHandle<Api = Record<string, (...args: any[]) => unknown>> {
   constructor(
     private readonly worker: HostWorker,
     private readonly label: string,
-    exposed: Exposed,
+    exposed: ServedFunctions,
+    cancelGrace: number | null,
   ) {
-    this.connection = new Connection(worker.endpoint, getRunningLoop(), exposed);
+    this.connection = new Connection(worker.endpoint, getRunningLoop(), exposed, { peerName: `worker ${label}` });
     this.api = remoteApi<Api>(this.connection);
     worker.onExit((reason) => this.onExit(reason));
     // Said by a worker that ends itself (a browser worker's close() gives no event),
-    // and at the end of a graceful close.
-    this.connection.onClosed = () => this.onExit({ exitCode: 0 }, `worker ${label} closed`);
+    // and at the end of a graceful close. The worker's word is not trusted to be
+    // true: it is made true, so a live worker never passes for an exited one.
+    this.connection.onClosed = () => {
+      this.onExit({ exitCode: 0 }, `worker ${label} closed`);
+      this.worker.terminate();
+    };
+    if (cancelGrace !== null) {
+      this.connection.setCancelGrace(cancelGrace, () => {
+        if (this.exitedWith === null) {
+          this.onExit({ error: new Error("terminated") }, `worker ${this.label} was terminated: a cancelled call did not finish unwinding within cancelGrace (${cancelGrace} ms)`);
+        }
+        this.worker.terminate();
+      });
+    }
   }
 
   /** Calls `name` with `args` in the worker; returns a local task of its result. */
@@ -131,17 +154,20 @@ const waitReady = awaitable(function* waitReady(handle: WorkerHandle<unknown>): 
 });
 
 const closeWorker = awaitable(function* closeWorker(handle: WorkerHandle<unknown>): Coro<void> {
-  if (handle.exited || handle._closing) return;
-  handle._beginClose();
-  const loop = getRunningLoop();
-  const ended = loop.createFuture<void>();
+  if (handle.exited) return;
+  const ended = getRunningLoop().createFuture<void>();
   handle._onExit(() => {
     if (!ended.done()) ended.setResult();
   });
-  handle.connection.requestClose();
+  // A second close() waits for the first one's end rather than returning early.
+  if (!handle._closing) {
+    handle._beginClose();
+    handle.connection.requestClose();
+  }
   try {
     yield* ended;
   } finally {
+    // Also when this close() is cancelled: the worker never outlives a close.
     handle.terminate();
   }
 });
@@ -163,7 +189,12 @@ export function spawnWorker<Api = Record<string, (...args: any[]) => unknown>>(u
   if (typeof url !== "string" && !(url instanceof URL)) {
     throw new TypeError(`spawnWorker expects the worker module's URL, got ${describeValue(url)}`);
   }
-  getRunningLoop(); // fail before starting a thread
-  const worker = host.startWorker(url, options.name !== undefined ? { name: options.name } : {});
-  return new WorkerHandle<Api>(worker, options.name ?? String(url).split("/").pop() ?? String(url), options.expose ?? {});
+  checkOptions(options, "spawnWorker");
+  const { name, cancelGrace = null, expose = {} } = options;
+  if (name !== undefined) checkString(name, "spawnWorker option name");
+  if (cancelGrace !== null) checkDelay(cancelGrace, "spawnWorker option cancelGrace");
+  const served = new ServedFunctions(expose, "spawnWorker option expose"); // fail before starting a thread
+  getRunningLoop();
+  const worker = host.startWorker(url, name !== undefined ? { name } : {});
+  return new WorkerHandle<Api>(worker, name ?? String(url).split("/").pop() ?? String(url), served, cancelGrace);
 }

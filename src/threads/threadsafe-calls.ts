@@ -67,7 +67,7 @@ export function connectPort<Api = Record<string, (...args: any[]) => unknown>>(
   port: unknown,
   functions: Exposed = {},
 ): { readonly api: RemoteApi<Api>; readonly connection: Connection } {
-  const connection = new Connection(host.adaptPort(port), getRunningLoop(), functions);
+  const connection = new Connection(host.adaptPort(port), getRunningLoop(), functions, { peerName: "the thread across the port" });
   connection.announce();
   return { api: remoteApi<Api>(connection), connection };
 }

@@ -1,3 +1,5 @@
+import { describeValue } from "../errors.js";
+
 /**
  * Marks buffers (or ports) to be moved, not copied, when `value` crosses a thread.
  *
@@ -18,7 +20,10 @@ const transfers = new WeakMap<object, Transferable[]>();
  */
 export function transfer<T>(value: T, transferables: Transferable[]): T {
   if (typeof value !== "object" || value === null) {
-    throw new TypeError("transfer() needs an object (a typed array, an ArrayBuffer, a port, or an object holding them)");
+    throw new TypeError(`transfer() needs an object (a typed array, an ArrayBuffer, a port, or an object holding them), got ${describeValue(value)}`);
+  }
+  if (!Array.isArray(transferables)) {
+    throw new TypeError(`transfer() expects a list of what to move (e.g. [bytes.buffer]), got ${describeValue(transferables)}`);
   }
   transfers.set(value, transferables);
   return value;

@@ -10,6 +10,7 @@ import { getRunningLoop } from "../loop/running-loop.js";
 import { gather } from "../tasks/gather.js";
 import { type RemoteApi } from "./remote.js";
 import { RemoteCallTask } from "./remote-call-task.js";
+import { checkDelay, checkInteger, checkOptions, checkString } from "../validate.js";
 import { WorkerHandle, spawnWorker } from "./spawn-worker.js";
 
 /** Options of `WorkerPool`. */
@@ -24,6 +25,13 @@ export interface WorkerPoolOptions {
   idleTimeout?: number | null;
   /** A name prefix for the workers. */
   name?: string;
+  /**
+   * How long (ms) a cancelled call may take to finish unwinding in its worker; past
+   * it the worker is terminated and replaced, the call ends cancelled and the
+   * worker's other calls fail with `WorkerCrashedError` (see `spawnWorker`).
+   * Default: no grace — wait however long it takes, and keep the worker.
+   */
+  cancelGrace?: number | null;
 }
 
 interface Member {
@@ -68,6 +76,7 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
   private readonly maxQueue: number;
   private readonly inflightPerWorker: number;
   private readonly idleTimeout: number | null;
+  private readonly cancelGrace: number | null;
   private startupFailures = 0;
   private stopping = false;
   private crashed: WorkerCrashedError | null = null;
@@ -82,12 +91,21 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     private readonly url: URL | string,
     private readonly options: WorkerPoolOptions = {},
   ) {
-    this.loop = getRunningLoop();
-    this.size = positiveInteger(options.size ?? 2, "size");
-    this.inflightPerWorker = positiveInteger(options.inflightPerWorker ?? 16, "inflightPerWorker");
-    this.maxQueue = options.maxQueue === undefined ? 0 : positiveInteger(options.maxQueue, "maxQueue");
+    if (typeof url !== "string" && !(url instanceof URL)) {
+      throw new TypeError(`WorkerPool expects the worker module's URL, got ${describeValue(url)}`);
+    }
+    checkOptions(options, "WorkerPool");
+    this.size = checkInteger(options.size ?? 2, "WorkerPool option size", 1);
+    this.inflightPerWorker = checkInteger(options.inflightPerWorker ?? 16, "WorkerPool option inflightPerWorker", 1);
+    this.maxQueue = options.maxQueue === undefined ? 0 : checkInteger(options.maxQueue, "WorkerPool option maxQueue", 1);
     this.idleTimeout = options.idleTimeout ?? null;
-    if (this.idleTimeout !== null && !(this.idleTimeout > 0)) throw new ValueError(`WorkerPool idleTimeout must be > 0 ms, got ${this.idleTimeout}`);
+    if (this.idleTimeout !== null && checkDelay(this.idleTimeout, "WorkerPool option idleTimeout") === 0) {
+      throw new ValueError("WorkerPool option idleTimeout must be > 0 ms (or null: never close idle workers), got 0");
+    }
+    this.cancelGrace = options.cancelGrace ?? null;
+    if (this.cancelGrace !== null) checkDelay(this.cancelGrace, "WorkerPool option cancelGrace");
+    if (options.name !== undefined) checkString(options.name, "WorkerPool option name");
+    this.loop = getRunningLoop();
     // The first worker starts at once and the others when it is ready, so that on a
     // busy machine their start-ups do not delay the first result.
     const first = this.spawnMember();
@@ -115,6 +133,7 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
    * queue is full, the task waits for room before it queues.
    */
   call<T = unknown>(name: string, ...args: unknown[]): Task<T> {
+    checkString(name, "WorkerPool.call: the function name");
     if (this.queueIsFull()) {
       return new Task(this.callWhenRoom<T>(name, args), this.loop, { name: `pool ${name}`, eager: true });
     }
@@ -154,24 +173,28 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     if (this.queueIsFull()) yield* this.roomWaiters.waitUntil(this.loop, this.hasRoom);
   }
 
-  /** @internal */
+  /**
+   * @internal Each step is safe to repeat, so a shutdown that was cancelled (a
+   * `waitFor` around it) is finished by the next call: stop taking calls, let the
+   * queued ones end, close every worker still running.
+   */
   *_shutdown(cancelPending: boolean): Coro<void> {
-    if (this.stopping) return;
-    this.stopping = true;
+    if (!this.stopping) {
+      this.stopping = true;
+      // Whoever waits for room finds the pool stopping.
+      while (this.roomWaiters.wakeNext());
+    }
     if (cancelPending) {
       for (const call of [...this.pending]) call.cancel("the pool is shutting down");
     }
-    // Whoever waits for room finds the pool stopping.
-    while (this.roomWaiters.wakeNext());
     // Queued calls still run (dispatch continues as slots free up); wait for them.
-    if (this.inflight() > 0 || this.pending.length > 0) {
-      this.drained = this.loop.createFuture<void>();
+    while (this.inflight() > 0 || this.pending.length > 0) {
+      if (this.drained === null || this.drained.done()) this.drained = this.loop.createFuture<void>();
       yield* this.drained;
     }
-    const members = [...this.members];
-    this.members.clear();
-    for (const member of members) member.idleTimer?.cancel();
-    yield* gather(...members.map((member) => member.handle.close()), { returnExceptions: true });
+    for (const member of this.members) member.idleTimer?.cancel();
+    // A worker leaves `members` once it has exited; a cancelled close terminates it.
+    yield* gather(...[...this.members].map((member) => member.handle.close()), { returnExceptions: true });
   }
 
   private *callWhenRoom<T>(name: string, args: readonly unknown[]): Coro<T> {
@@ -199,8 +222,9 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     }
   }
 
+  /** Starts workers for queued calls (during a shutdown too: queued calls still run). */
   private ensureWorkers(): void {
-    while (!this.stopping && this.crashed === null && this.members.size < this.size && this.pending.length > 0) this.spawnMember();
+    while (this.crashed === null && this.members.size < this.size && this.pending.length > 0) this.spawnMember();
   }
 
   /** Sends queued calls to the least-loaded workers while any has a free slot. */
@@ -267,7 +291,7 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
 
   private spawnMember(): Member {
     const name = `${this.options.name ?? "pool"}-${++this.spawned}`;
-    const handle = spawnWorker<unknown>(this.url, { name });
+    const handle = spawnWorker<unknown>(this.url, { name, cancelGrace: this.cancelGrace });
     const member: Member = { handle, ready: false, idleTimer: null };
     this.members.add(member);
     handle.connection.onReplySettled = () => this.onReplySettled(member);
@@ -284,8 +308,8 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
   private onMemberExit(member: Member): void {
     member.idleTimer?.cancel();
     // Its in-flight calls have failed with WorkerCrashedError through their connection.
-    if (!this.members.delete(member) || this.stopping) {
-      this.dispatch(); // a shutdown may be waiting for this worker's calls to end
+    if (!this.members.delete(member)) {
+      this.dispatch(); // retired: nothing to replace
       return;
     }
     if (!member.ready && ++this.startupFailures >= MAX_STARTUP_FAILURES) {
@@ -297,10 +321,12 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
       }
       while (this.pending.shift() !== undefined);
       this.wakeRoomWaiters();
-      return;
+    } else if (this.stopping) {
+      this.ensureWorkers(); // queued calls still run during a shutdown
+    } else if (this.members.size < this.size && (this.idleTimeout === null || this.pending.length > 0)) {
+      this.spawnMember();
     }
-    if (this.members.size < this.size && (this.idleTimeout === null || this.pending.length > 0)) this.spawnMember();
-    this.dispatch();
+    this.dispatch(); // a shutdown may be waiting for this worker's calls to end
   }
 }
 
@@ -323,13 +349,6 @@ const mapCalls = awaitable(function* mapCalls<T>(pool: WorkerPool<unknown>, name
 const shutdownPool = awaitable(function* shutdownPool(pool: WorkerPool<unknown>, cancelPending: boolean): Coro<void> {
   yield* pool._shutdown(cancelPending);
 });
-
-function positiveInteger(value: unknown, what: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new ValueError(`WorkerPool ${what} must be a positive integer, got ${describeValue(value)}`);
-  }
-  return value;
-}
 
 /**
  * Runs the function `name` on the running loop's default executor (see

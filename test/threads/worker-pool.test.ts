@@ -187,7 +187,7 @@ describe("WorkerPool", { timeout: 30_000 }, () => {
   it("refuses bad options", async () => {
     await run(
       (function* (): Coro<void> {
-        expect(() => new WorkerPool(mathWorkerUrl, { size: 0 })).toThrow(/size must be a positive integer/);
+        expect(() => new WorkerPool(mathWorkerUrl, { size: 0 })).toThrow(/size must be >= 1/);
         expect(() => new WorkerPool(mathWorkerUrl, { inflightPerWorker: 1.5 })).toThrow(/inflightPerWorker/);
       })(),
     );

@@ -41,3 +41,17 @@ export function checkOptions(value: unknown, what: string): void {
     throw new TypeError(`${what} expects an options object, got ${describeValue(value)}`);
   }
 }
+
+/** `value` is a timeout in milliseconds, or `null`/`undefined` for none (any number but NaN; <= 0 means now). */
+export function checkTimeout(value: unknown, what: string): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== "number" || Number.isNaN(value)) throw new TypeError(`${what} expects a timeout in milliseconds or null, got ${describeValue(value)}`);
+  return value;
+}
+
+/** `value` is a message port (anything with `postMessage`): what crosses to another thread. */
+export function checkPort(value: unknown, what: string): void {
+  if (typeof value !== "object" || value === null || typeof (value as { postMessage?: unknown }).postMessage !== "function") {
+    throw new TypeError(`${what} expects a MessagePort (one end of createChannel()), got ${describeValue(value)}`);
+  }
+}

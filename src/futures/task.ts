@@ -4,6 +4,7 @@ import { getRunningLoop } from "../loop/running-loop.js";
 import { type AsyncBody, type Coro, explainCommonMistake, isCoroutine, isPromiseLike } from "./coroutine.js";
 import { Future, type FutureWaiter } from "./future.js";
 import { type Listed, taskListOf } from "./task-list.js";
+import { checkOptions } from "../validate.js";
 
 /** What a task runs: a coroutine, or an async function that receives an `AbortSignal`. */
 export type TaskBody<T> = Coro<T> | AsyncBody<T>;
@@ -74,6 +75,7 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
           `createTask expects a coroutine (call the generator function: createTask(worker())) or an async function taking an AbortSignal, got ${describeValue(body)}`,
       );
     }
+    checkOptions(options, "createTask");
     this.name = options?.name !== undefined ? String(options.name) : ++taskCounter;
     if (body === SETTLED_FROM_OUTSIDE) {
       taskListOf(loop).add(this);

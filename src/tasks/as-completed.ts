@@ -4,6 +4,7 @@ import { Future } from "../futures/future.js";
 import type { TimerHandle } from "../loop/handles.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { type FutureSource, ensureFuture } from "./create-task.js";
+import { checkTimeout } from "../validate.js";
 
 /** Options of `asCompleted`. */
 export interface AsCompletedOptions {
@@ -125,5 +126,5 @@ export function asCompleted<T>(awaitables: Iterable<FutureSource<T>>, options: A
   if (awaitables instanceof Future || isCoroutine(awaitables) || typeof (awaitables as Iterable<unknown>)?.[Symbol.iterator] !== "function") {
     throw new TypeError(`asCompleted expects an iterable of awaitables, got ${describeValue(awaitables)}`);
   }
-  return new AsCompletedIterator(awaitables, options.timeout ?? null);
+  return new AsCompletedIterator(awaitables, checkTimeout(options.timeout, "asCompleted option timeout"));
 }

@@ -5,6 +5,7 @@ import type { Task } from "../futures/task.js";
 import type { Handle } from "../loop/handles.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
+import { checkTimeout } from "../validate.js";
 
 type TimeoutState = "created" | "entered" | "expiring" | "expired" | "exited";
 
@@ -128,10 +129,8 @@ export class Timeout {
  */
 export function timeout<T>(ms: number | null, body: TimeoutBody<T>): AwaitableCoro<T> {
   checkBody(body, "timeout");
-  if (ms !== null && (typeof ms !== "number" || Number.isNaN(ms))) {
-    throw new TypeError(`timeout expects milliseconds or null, got ${describeValue(ms)}`);
-  }
-  return runTimeout(ms === null ? null : { delay: ms }, body);
+  const delay = checkTimeout(ms, "timeout");
+  return runTimeout(delay === null ? null : { delay }, body);
 }
 
 /**

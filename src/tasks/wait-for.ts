@@ -1,9 +1,10 @@
-import { CancelledError, TimeoutError, describeValue } from "../errors.js";
+import { CancelledError, TimeoutError } from "../errors.js";
 import { type Coro, isCoroutine } from "../futures/coroutine.js";
 import type { Future } from "../futures/future.js";
 import { type FutureSource, ensureFuture } from "./create-task.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 import { timeout } from "./timeout.js";
+import { checkTimeout } from "../validate.js";
 
 /**
  * Waits for `awaitable` for at most `ms` milliseconds (`null`: no limit). On
@@ -18,10 +19,7 @@ import { timeout } from "./timeout.js";
  * ```
  */
 export function waitFor<T>(aw: FutureSource<T>, ms: number | null): AwaitableCoro<T> {
-  if (ms !== null && (typeof ms !== "number" || Number.isNaN(ms))) {
-    throw new TypeError(`waitFor expects a timeout in milliseconds or null, got ${describeValue(ms)}`);
-  }
-  return waitForCoro(aw, ms) as AwaitableCoro<T>;
+  return waitForCoro(aw, checkTimeout(ms, "waitFor")) as AwaitableCoro<T>;
 }
 
 const waitForCoro = awaitable(function* waitForCoro<T>(aw: FutureSource<T>, ms: number | null): Coro<T> {

@@ -4,6 +4,7 @@ import { Future } from "../futures/future.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { ensureFuture } from "./create-task.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
+import { checkTimeout } from "../validate.js";
 
 /** `wait` returns when any future finishes. */
 export const FIRST_COMPLETED = "FIRST_COMPLETED";
@@ -34,7 +35,8 @@ export interface WaitOptions {
  * ```
  */
 export function wait<T>(futures: Iterable<Future<T> | PromiseLike<T>>, options: WaitOptions = {}): AwaitableCoro<[Set<Future<T>>, Set<Future<T>>]> {
-  const { timeout = null, returnWhen = ALL_COMPLETED } = options;
+  const { returnWhen = ALL_COMPLETED } = options;
+  const timeout = checkTimeout(options.timeout, "wait option timeout");
   if (futures instanceof Future || isCoroutine(futures) || futures === null || typeof (futures as Iterable<unknown>)?.[Symbol.iterator] !== "function") {
     throw new TypeError(`wait expects an iterable of futures or tasks, got ${describeValue(futures)}`);
   }

@@ -5,6 +5,7 @@ import { getRunningLoop } from "../loop/running-loop.js";
 import { Connection, type Exposed } from "./connection.js";
 import { type RemoteApi, remoteApi } from "./remote.js";
 import { WorkerHandle } from "./spawn-worker.js";
+import { checkPort } from "../validate.js";
 
 /** Another thread: a spawned worker, the parent (from `expose()`), or a connection over a port. */
 export type ThreadTarget = WorkerHandle<any> | { readonly connection: Connection } | Connection;
@@ -67,6 +68,7 @@ export function connectPort<Api = Record<string, (...args: any[]) => unknown>>(
   port: unknown,
   functions: Exposed = {},
 ): { readonly api: RemoteApi<Api>; readonly connection: Connection } {
+  checkPort(port, "connectPort");
   const connection = new Connection(host.adaptPort(port), getRunningLoop(), functions, { peerName: "the thread across the port" });
   connection.announce();
   return { api: remoteApi<Api>(connection), connection };

@@ -3,6 +3,7 @@ import type { Endpoint } from "../../platform/endpoint.js";
 import { StreamReader } from "../reader.js";
 import type { Transport } from "../transport.js";
 import { StreamWriter } from "../writer.js";
+import { checkPort } from "../../validate.js";
 
 /** Unacknowledged bytes in flight above which the writer's drain() waits. */
 const HIGH_WATER = 256 * 1024;
@@ -24,6 +25,7 @@ type PortMessage = { readonly data: Uint8Array } | { readonly ack: number } | { 
  * ```
  */
 export function streamsOfPort(port: unknown, options: { limit?: number } = {}): [StreamReader, StreamWriter] {
+  checkPort(port, "streamsOfPort");
   const endpoint: Endpoint = host.adaptPort(port);
   const reader = new StreamReader(options);
   let inFlight = 0;

@@ -23,12 +23,17 @@ export const host: Host = {
     pending.push(callback);
     channel.port2.postMessage(null);
   },
-  startWorker(url, options): HostWorker {
-    const worker = new Worker(url, { type: "module", ...(options.name ? { name: options.name } : {}) });
+  startWorker(source, options): HostWorker {
+    const { name, type = "module", credentials } = options;
+    const adopted = host.isWorker(source);
+    const worker = adopted
+      ? (source as Worker)
+      : new Worker(source as URL | string, { type, ...(name !== undefined ? { name } : {}), ...(credentials !== undefined ? { credentials } : {}) });
+    const described = adopted ? (name ?? "the worker") : String(source);
     const exit = new ExitListeners();
     worker.addEventListener("error", (event) => {
       event.preventDefault();
-      exit.end({ error: event.error ?? new Error(event.message || `worker ${String(url)} failed to load or threw at top level`) });
+      exit.end({ error: event.error ?? new Error(event.message || `worker ${described} failed to load or threw at top level`) });
     });
     return {
       endpoint: worker as unknown as Endpoint,
@@ -36,6 +41,7 @@ export const host: Host = {
       terminate: () => worker.terminate(),
     };
   },
+  isWorker: (value) => typeof Worker !== "undefined" && value instanceof Worker,
   parentEndpoint: () => (inWorker ? (globalThis as unknown as Endpoint) : null),
   adaptPort: (port) => {
     (port as MessagePort).start();

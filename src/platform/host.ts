@@ -17,8 +17,14 @@ export interface Host {
    * starves its host.
    */
   scheduleMacrotask(callback: () => void): void;
-  /** Starts a worker thread running the module at `url`. */
-  startWorker(url: URL | string, options: { name?: string }): HostWorker;
+  /**
+   * Starts a worker thread running the module at a URL, or adopts a worker the
+   * caller made (a browser `Worker`, a Node `worker_threads.Worker`): the form
+   * bundlers recognise. Options the host does not know are ignored.
+   */
+  startWorker(source: URL | string | object, options: HostWorkerOptions): HostWorker;
+  /** Whether `value` is this host's kind of worker object. */
+  isWorker(value: unknown): boolean;
   /** In a worker: the channel to the thread that started it; `null` on the main thread. */
   parentEndpoint(): Endpoint | null;
   /** Adapts a MessagePort (of this host) to an `Endpoint`. */
@@ -29,6 +35,30 @@ export interface Host {
   exitCurrentThread(): void;
   /** Replaces the worker's own way to end itself (`close()`), to say goodbye first. */
   onSelfClose(beforeClose: () => void): void;
+}
+
+/**
+ * How to start a worker. Each host takes its own and ignores the others': a
+ * browser `name`, `type`, `credentials`; Node `name`, `execArgv`, `env`,
+ * `workerData`, `resourceLimits`, `argv`.
+ */
+export interface HostWorkerOptions {
+  /** A name for the thread (both hosts show it in their debuggers). */
+  name?: string;
+  /** Browser: `"module"` (the default here) or `"classic"`. */
+  type?: "module" | "classic";
+  /** Browser: credentials for fetching a module worker's script. */
+  credentials?: "omit" | "same-origin" | "include";
+  /** Node: flags for the worker's Node, e.g. `["--import", "tsx"]`. */
+  execArgv?: string[];
+  /** Node: the worker's `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Node: a value cloned into the worker as `workerData`. */
+  workerData?: unknown;
+  /** Node: the worker's heap and stack limits (MB). */
+  resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; codeRangeSizeMb?: number; stackSizeMb?: number };
+  /** Node: the worker's `process.argv` after the script. */
+  argv?: unknown[];
 }
 
 /** A started worker, as the host sees it. */

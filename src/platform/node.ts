@@ -15,8 +15,19 @@ export const host: Host = {
   scheduleMacrotask: (callback) => {
     setImmediate(callback);
   },
-  startWorker(url, options): HostWorker {
-    const worker = new Worker(url, { ...(options.name ? { name: options.name } : {}) });
+  startWorker(source, options): HostWorker {
+    const { name, execArgv, env, workerData, resourceLimits, argv } = options;
+    const worker =
+      source instanceof Worker
+        ? source
+        : new Worker(source as URL | string, {
+            ...(name !== undefined ? { name } : {}),
+            ...(execArgv !== undefined ? { execArgv } : {}),
+            ...(env !== undefined ? { env } : {}),
+            ...(workerData !== undefined ? { workerData } : {}),
+            ...(resourceLimits !== undefined ? { resourceLimits } : {}),
+            ...(argv !== undefined ? { argv } : {}),
+          });
     const exit = new ExitListeners();
     // An uncaught error is followed by 'exit'. Ending at 'exit' matters: Node hands
     // over the messages the worker posted before it died first, so a call it
@@ -30,6 +41,7 @@ export const host: Host = {
       terminate: () => void worker.terminate(),
     };
   },
+  isWorker: (value) => value instanceof Worker,
   parentEndpoint: () => (isMainThread || parentPort === null ? null : adapt(parentPort)),
   adaptPort: adapt,
   createChannel: () => new MessageChannel(),

@@ -17,7 +17,9 @@ let exposedHere = false;
 
 /**
  * In a worker module: starts this thread's event loop and serves `functions` to the
- * thread that spawned it. Generator functions are coroutines, cancellable at every
+ * thread that spawned it — a plain object of functions, a module namespace, or a
+ * class instance (its methods, own and inherited, with `this` bound to it; never
+ * `Object.prototype`'s). Generator functions are coroutines, cancellable at every
  * `yield*` from the other side; async and plain functions get an `AbortSignal` as
  * their last argument. Returns a handle to call what the parent exposes.
  *

@@ -5,15 +5,32 @@ import type { Coro } from "../futures/coroutine.js";
 import type { Task } from "../futures/task.js";
 import { futureFromPromise } from "../futures/future-from-promise.js";
 import { getRunningLoop } from "../loop/running-loop.js";
-import type { HostWorker } from "../platform/host.js";
+import type { HostWorker, HostWorkerOptions } from "../platform/host.js";
 import { Connection } from "./connection.js";
 import { type Exposed, ServedFunctions } from "./served-functions.js";
 import { checkDelay, checkOptions, checkString } from "../validate.js";
 import { type RemoteApi, remoteApi } from "./remote.js";
 
+/**
+ * A worker object of either host — a browser `Worker` or a Node
+ * `worker_threads.Worker` — as made by `new Worker(new URL("./w.js", import.meta.url), { type: "module" })`,
+ * the line every bundler recognises and bundles the worker for.
+ */
+export interface WorkerObject {
+  postMessage(message: unknown, ...rest: any[]): void;
+  terminate(): unknown;
+}
+
+/**
+ * Where a worker comes from: its module's URL, a worker made beforehand, or a
+ * function that makes one (what a `WorkerPool` needs, since it starts workers
+ * again).
+ */
+export type WorkerSource = URL | string | WorkerObject | (() => WorkerObject);
+
 /** Options of `spawnWorker`. */
-export interface SpawnWorkerOptions {
-  /** A name for the worker (debugging, error messages). */
+export interface SpawnWorkerOptions extends HostWorkerOptions {
+  /** A name for the worker (debugging, error messages; also the thread's name when it is started from a URL). */
   name?: string;
   /** Functions this thread serves to the worker (it calls them through `expose()`'s handle). */
   expose?: Exposed;
@@ -55,6 +72,8 @@ export class WorkerHandle<Api = Record<string, (...args: any[]) => unknown>> {
     private readonly label: string,
     exposed: ServedFunctions,
     cancelGrace: number | null,
+    /** Where it came from, for messages: the module's URL. */
+    private readonly origin: string,
   ) {
     this.connection = new Connection(worker.endpoint, getRunningLoop(), exposed, { peerName: `worker ${label}` });
     this.api = remoteApi<Api>(this.connection);
@@ -86,7 +105,13 @@ export class WorkerHandle<Api = Record<string, (...args: any[]) => unknown>> {
     this.connection.callSoon(name, args);
   }
 
-  /** Waits until the worker has loaded its module and called `expose()`. */
+  /**
+   * Waits until the worker has loaded its module and called `expose()`. Fails with
+   * `WorkerCrashedError` (its `cause` the host's error, e.g. Node's module-not-found)
+   * when the worker dies first: its module failed to load, threw at top level, or
+   * (in Node) ended without calling `expose()`. A browser worker that loads but never
+   * calls `expose()` stays alive: bound the wait with `waitFor(worker.ready(), ms)`.
+   */
   ready(): AwaitableCoro<void> {
     return waitReady(this);
   }
@@ -121,6 +146,15 @@ export class WorkerHandle<Api = Record<string, (...args: any[]) => unknown>> {
     else this.exitListeners.push(listener);
   }
 
+  /** @internal Why `ready()` fails: the worker ended before it called `expose()`. */
+  _neverReady(): WorkerCrashedError {
+    const ended = this.exitedWith!;
+    return new WorkerCrashedError(
+      `worker ${this.label} (${this.origin}) ended before it called expose() — did its module load, and does it call expose()? ${ended.message}`,
+      { cause: ended, ...(ended.exitCode !== undefined ? { exitCode: ended.exitCode } : {}) },
+    );
+  }
+
   /** @internal */
   get _closing(): boolean {
     return this.closing;
@@ -149,8 +183,8 @@ export class WorkerHandle<Api = Record<string, (...args: any[]) => unknown>> {
 }
 
 const waitReady = awaitable(function* waitReady(handle: WorkerHandle<unknown>): Coro<void> {
-  if (handle.connection.exposedByPeer !== null) return;
-  yield* futureFromPromise(handle.connection.whenReady(), getRunningLoop());
+  if (handle.connection.exposedByPeer === null) yield* futureFromPromise(handle.connection.whenReady(), getRunningLoop());
+  if (handle.connection.exposedByPeer === null) throw handle._neverReady();
 });
 
 const closeWorker = awaitable(function* closeWorker(handle: WorkerHandle<unknown>): Coro<void> {
@@ -173,28 +207,37 @@ const closeWorker = awaitable(function* closeWorker(handle: WorkerHandle<unknown
 });
 
 /**
- * Starts a worker thread running the module at `url` (a module that calls
- * `expose()`), with the same code in browsers (module Workers) and Node
- * (`worker_threads`). Needs a running loop: the worker's replies land on it.
+ * Starts a worker thread running a module that calls `expose()`, with the same code
+ * in browsers (module Workers) and Node (`worker_threads`), and returns its handle.
+ * Give it the `Worker` you made — the form every bundler (Vite, webpack, esbuild)
+ * recognises and bundles — or a function making one, or the module's URL (fine
+ * in Node and unbundled pages). Host options (`execArgv`, `env`, `workerData`,
+ * `resourceLimits`, `argv` in Node; `type`, `credentials` in browsers) apply when it
+ * starts the worker from a URL. Needs a running loop: the worker's replies land on it.
  *
  * @example
  * ```ts
  * import type { api } from "./math-worker.js";
- * const worker = spawnWorker<typeof api>(new URL("./math-worker.js", import.meta.url));
+ * const worker = spawnWorker<typeof api>(new Worker(new URL("./math-worker.ts", import.meta.url), { type: "module" }));
  * const task = worker.api.fib(35);
  * task.cancel(); // the worker's fib gets CancelledError at its yield*
  * ```
  */
-export function spawnWorker<Api = Record<string, (...args: any[]) => unknown>>(url: URL | string, options: SpawnWorkerOptions = {}): WorkerHandle<Api> {
-  if (typeof url !== "string" && !(url instanceof URL)) {
-    throw new TypeError(`spawnWorker expects the worker module's URL, got ${describeValue(url)}`);
-  }
+export function spawnWorker<Api = Record<string, (...args: any[]) => unknown>>(source: WorkerSource, options: SpawnWorkerOptions = {}): WorkerHandle<Api> {
   checkOptions(options, "spawnWorker");
-  const { name, cancelGrace = null, expose = {} } = options;
+  const { name, cancelGrace = null, expose = {}, ...hostOptions } = options;
   if (name !== undefined) checkString(name, "spawnWorker option name");
   if (cancelGrace !== null) checkDelay(cancelGrace, "spawnWorker option cancelGrace");
   const served = new ServedFunctions(expose, "spawnWorker option expose"); // fail before starting a thread
   getRunningLoop();
-  const worker = host.startWorker(url, name !== undefined ? { name } : {});
-  return new WorkerHandle<Api>(worker, name ?? String(url).split("/").pop() ?? String(url), served, cancelGrace);
+  const made = typeof source === "function" ? source() : source;
+  if (typeof made !== "string" && !(made instanceof URL) && !host.isWorker(made)) {
+    throw new TypeError(
+      `spawnWorker expects the worker module's URL, a Worker, or a function returning a Worker; ${typeof source === "function" ? "the function returned" : "got"} ${describeValue(made)}`,
+    );
+  }
+  const worker = host.startWorker(made, name !== undefined ? { ...hostOptions, name } : hostOptions);
+  const fromUrl = typeof made === "string" || made instanceof URL;
+  const origin = fromUrl ? String(made) : "a Worker object";
+  return new WorkerHandle<Api>(worker, name ?? (fromUrl ? origin.split("/").pop() || origin : "worker"), served, cancelGrace, origin);
 }

@@ -11,7 +11,8 @@ import { gather } from "../tasks/gather.js";
 import { type RemoteApi } from "./remote.js";
 import { RemoteCallTask } from "./remote-call-task.js";
 import { checkDelay, checkInteger, checkOptions, checkString } from "../validate.js";
-import { WorkerHandle, spawnWorker } from "./spawn-worker.js";
+import { WorkerHandle, type WorkerObject, spawnWorker } from "./spawn-worker.js";
+import type { HostWorkerOptions } from "../platform/host.js";
 
 /** Options of `WorkerPool`. */
 export interface WorkerPoolOptions {
@@ -32,6 +33,8 @@ export interface WorkerPoolOptions {
    * Default: no grace — wait however long it takes, and keep the worker.
    */
   cancelGrace?: number | null;
+  /** How each worker is started (host options such as Node's `execArgv` or a browser's `credentials`), as for `spawnWorker`. */
+  worker?: HostWorkerOptions;
 }
 
 interface Member {
@@ -54,7 +57,7 @@ const MAX_STARTUP_FAILURES = 3;
  *
  * @example
  * ```ts
- * const pool = new WorkerPool<typeof api>(new URL("./hash-worker.js", import.meta.url), { size: 4 });
+ * const pool = new WorkerPool<typeof api>(() => new Worker(new URL("./hash-worker.ts", import.meta.url), { type: "module" }), { size: 4 });
  * const digest = yield* pool.api.sha256(bytes);
  * const digests = yield* pool.map("sha256", files);
  * yield* pool.shutdown();
@@ -88,11 +91,13 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
   };
 
   constructor(
-    private readonly url: URL | string,
+    private readonly source: URL | string | (() => WorkerObject),
     private readonly options: WorkerPoolOptions = {},
   ) {
-    if (typeof url !== "string" && !(url instanceof URL)) {
-      throw new TypeError(`WorkerPool expects the worker module's URL, got ${describeValue(url)}`);
+    if (typeof source !== "string" && !(source instanceof URL) && typeof source !== "function") {
+      throw new TypeError(
+        `WorkerPool expects the worker module's URL or a function that makes a Worker (a pool starts workers again), got ${describeValue(source)}`,
+      );
     }
     checkOptions(options, "WorkerPool");
     this.size = checkInteger(options.size ?? 2, "WorkerPool option size", 1);
@@ -105,6 +110,7 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     this.cancelGrace = options.cancelGrace ?? null;
     if (this.cancelGrace !== null) checkDelay(this.cancelGrace, "WorkerPool option cancelGrace");
     if (options.name !== undefined) checkString(options.name, "WorkerPool option name");
+    checkOptions(options.worker, "WorkerPool option worker");
     this.loop = getRunningLoop();
     // The first worker starts at once and the others when it is ready, so that on a
     // busy machine their start-ups do not delay the first result.
@@ -291,7 +297,7 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
 
   private spawnMember(): Member {
     const name = `${this.options.name ?? "pool"}-${++this.spawned}`;
-    const handle = spawnWorker<unknown>(this.url, { name, cancelGrace: this.cancelGrace });
+    const handle = spawnWorker<unknown>(this.source, { ...this.options.worker, name, cancelGrace: this.cancelGrace });
     const member: Member = { handle, ready: false, idleTimer: null };
     this.members.add(member);
     handle.connection.onReplySettled = () => this.onReplySettled(member);
@@ -314,7 +320,7 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     }
     if (!member.ready && ++this.startupFailures >= MAX_STARTUP_FAILURES) {
       // The module cannot start: fail what waits instead of respawning forever.
-      this.crashed = new WorkerCrashedError(`WorkerPool: ${MAX_STARTUP_FAILURES} workers of ${String(this.url)} died before they were ready; not respawning.`);
+      this.crashed = new WorkerCrashedError(`WorkerPool: ${MAX_STARTUP_FAILURES} workers of ${typeof this.source === "function" ? "its worker factory" : String(this.source)} died before they were ready; not respawning.`);
       for (const call of [...this.pending] as RemoteCallTask<unknown>[]) {
         call._onDropped = null;
         if (!call.done()) call._reject(this.crashed);

@@ -35,6 +35,7 @@ export type { EventLoopOptions, ExceptionContext, ExceptionHandler, Logger, Task
 export { Handle, TimerHandle } from "./loop/handles.js";
 export { getRunningLoop } from "./loop/running-loop.js";
 export { VirtualClock } from "./loop/virtual-clock.js";
+export { startLoop } from "./loop/start-loop.js";
 export type { Clock } from "./loop/virtual-clock.js";
 
 export { Future, isFuture } from "./futures/future.js";
@@ -47,7 +48,8 @@ export { isCoroutine } from "./futures/coroutine.js";
 export type { AsyncBody, Awaitable, Coro, ResultOf } from "./futures/coroutine.js";
 
 export { run } from "./tasks/run.js";
-export type { RunOptions } from "./tasks/run.js";
+export { Runner } from "./tasks/runner.js";
+export type { RunOptions } from "./tasks/runner.js";
 export { createTask, ensureFuture } from "./tasks/create-task.js";
 export type { FutureSource } from "./tasks/create-task.js";
 export { sleep } from "./tasks/sleep.js";

@@ -77,6 +77,8 @@ interface RareState<T> {
   mustCancel?: boolean;
   /** A running async-function task's controller: its signal aborts on `cancel()`. */
   abortController?: AbortController | undefined;
+  /** Behind a task's `signal`, made when first asked for: aborts on `cancel()`. */
+  signalController?: AbortController;
   /** The CancelledError a task's coroutine raised, re-raised by `result()`. */
   cancelledError?: CancelledError;
   /** The error set on the future while nobody has retrieved it. */

@@ -19,6 +19,12 @@ export interface TaskOptions {
    * when `createTask` returns and never touches the loop's queue.
    */
   eager?: boolean;
+  /**
+   * Cancel the task when this signal aborts (a component unmounting, a page
+   * navigating away, a user's Cancel button). The cancel message is the abort
+   * reason's message.
+   */
+  signal?: AbortSignal;
 }
 
 let taskCounter = 0;
@@ -76,7 +82,12 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
       );
     }
     checkOptions(options, "createTask");
+    const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new TypeError(`createTask option signal expects an AbortSignal, got ${describeValue(signal)}`);
+    }
     this.name = options?.name !== undefined ? String(options.name) : ++taskCounter;
+    if (signal !== undefined) cancelOnAbort(this, signal); // before an eager first step
     if (body === SETTLED_FROM_OUTSIDE) {
       taskListOf(loop).add(this);
     } else if (options?.eager && loop.isRunning()) {
@@ -110,8 +121,7 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
    */
   override cancel(message?: string): boolean {
     if (this.done()) return false;
-    const rare = (this.rare ??= {});
-    rare.cancelsRequested = (rare.cancelsRequested ?? 0) + 1;
+    const rare = this._countCancelRequest(message);
     const controller = rare.abortController;
     if (controller !== undefined) {
       // An async function is running: the signal is the only way in.
@@ -127,6 +137,35 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
     rare.mustCancel = true;
     this._cancelMessage = message;
     return true;
+  }
+
+  /**
+   * An `AbortSignal` that aborts as soon as the task is asked to cancel (its reason
+   * a `CancelledError`): hand it to what takes one — `fetch`, a stream, an event
+   * listener — so that work stops with the task.
+   *
+   * @example
+   * ```ts
+   * function* load(url: string): Coro<Response> {
+   *   return yield* ensureFuture(fetch(url, { signal: currentTask()!.signal }));
+   * }
+   * ```
+   */
+  get signal(): AbortSignal {
+    const rare = (this.rare ??= {});
+    if (rare.signalController === undefined) {
+      rare.signalController = new AbortController();
+      if (this.cancelled() || (rare.cancelsRequested ?? 0) > 0) rare.signalController.abort(new CancelledError(this._cancelMessage ?? ""));
+    }
+    return rare.signalController.signal;
+  }
+
+  /** @internal Counts one cancellation request and aborts the task's `signal`, if one was asked for. */
+  protected _countCancelRequest(message: string | undefined): NonNullable<typeof this.rare> {
+    const rare = (this.rare ??= {});
+    rare.cancelsRequested = (rare.cancelsRequested ?? 0) + 1;
+    rare.signalController?.abort(new CancelledError(message ?? ""));
+    return rare;
   }
 
   /** How many cancellation requests are pending (asyncio's `cancelling()`). */
@@ -317,6 +356,21 @@ function stepTask(task: Task<unknown>, error: unknown): void {
 }
 
 /** Whether a rejection is the abort the task asked for. */
+/** `createTask(body, { signal })`: the task is cancelled when the signal aborts. */
+function cancelOnAbort(task: Task<unknown>, signal: AbortSignal): void {
+  const cancel = (): void => {
+    const reason: unknown = signal.reason;
+    task.cancel(reason instanceof Error ? reason.message : String(reason ?? "aborted"));
+  };
+  if (signal.aborted) {
+    cancel();
+    return;
+  }
+  signal.addEventListener("abort", cancel, { once: true });
+  // A long-lived signal must not keep every task it ever started.
+  task.addDoneCallback(() => signal.removeEventListener("abort", cancel));
+}
+
 function isAbortOf(reason: unknown, signal: AbortSignal): boolean {
   return (
     reason === signal.reason ||

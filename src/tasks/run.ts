@@ -1,18 +1,14 @@
-import { RuntimeError } from "../errors.js";
 import type { TaskBody } from "../futures/task.js";
-import { EventLoop, type EventLoopOptions } from "../loop/event-loop.js";
-import { findRunningLoop } from "../loop/running-loop.js";
-import { allTasks } from "../futures/current-task.js";
-import { gather } from "./gather.js";
+import { type RunOptions, Runner } from "./runner.js";
 
-/** Options of `run`. */
-export interface RunOptions extends EventLoopOptions {}
+export type { RunOptions } from "./runner.js";
 
 /**
  * Runs `main` on a new event loop and resolves with its result, as `asyncio.run`:
  * when `main` ends, every task still running is cancelled and awaited, then the loop
  * closes. Errors nobody retrieved are reported to the loop's exception handler.
- * Refused inside a running loop: there, use `createTask`.
+ * Refused inside a running loop: there, use `createTask`. For several runs on one
+ * loop, use a `Runner`; for a loop that lives as long as a page, `startLoop()`.
  *
  * @example
  * ```ts
@@ -24,33 +20,10 @@ export interface RunOptions extends EventLoopOptions {}
  * ```
  */
 export async function run<T>(main: TaskBody<T>, options: RunOptions = {}): Promise<T> {
-  if (findRunningLoop() !== null) {
-    throw new RuntimeError("run() cannot be called while an event loop is running in this thread; use createTask() or yield* instead.");
-  }
-  const loop = new EventLoop(options);
+  const runner = new Runner(options);
   try {
-    const task = loop.createTask(main, { name: "main" });
-    try {
-      return await loop.runUntilComplete(task);
-    } finally {
-      await cancelAllTasks(loop);
-    }
+    return await runner.run(main);
   } finally {
-    loop.close();
-  }
-}
-
-/** asyncio's `_cancel_all_tasks`: cancel what is left, wait for it, report its errors. */
-async function cancelAllTasks(loop: EventLoop): Promise<void> {
-  const left = allTasks(loop);
-  if (left.size === 0) return;
-  for (const task of left) task.cancel();
-  await loop.runUntilComplete(gather(...left, { returnExceptions: true }));
-  for (const task of left) {
-    if (task.cancelled()) continue;
-    const error = task.exception();
-    if (error !== undefined) {
-      loop.callExceptionHandler({ message: "unhandled exception during run() shutdown", exception: error, task });
-    }
+    await runner.close();
   }
 }

@@ -52,8 +52,7 @@ export class RemoteCallTask<T> extends Task<T> {
 
   override cancel(message?: string): boolean {
     if (this.done()) return false;
-    const rare = (this.rare ??= {});
-    rare.cancelsRequested = (rare.cancelsRequested ?? 0) + 1;
+    this._countCancelRequest(message);
     const channel = this._sentOn;
     if (channel === null) {
       this._finishWithError(new CancelledError(message ?? ""));

@@ -49,7 +49,8 @@ export type TaskFactory = <T>(loop: EventLoop, body: TaskBody<T>, options?: Task
  * `WorkerPool`. The loop only hands calls to it (`runInExecutor`).
  */
 export interface Executor {
-  call<T = unknown>(name: string, ...args: unknown[]): Future<T>;
+  /** Runs the function `name` with `args` and returns a future of its result. */
+  execute(name: string, args: readonly unknown[]): Future<unknown>;
 }
 
 /** @internal How the futures layer plugs its classes into the loop without the loop importing them. */
@@ -248,12 +249,12 @@ export class EventLoop {
     if (target === null) {
       throw new RuntimeError("No executor given and no default executor set: call setDefaultExecutor(new WorkerPool(url)) first.");
     }
-    return target.call<T>(name, ...args);
+    return target.execute(name, args) as Future<T>;
   }
 
   /** Sets the executor `runInExecutor(null, ...)` and `toThread` use. */
   setDefaultExecutor(executor: Executor | null): void {
-    if (executor !== null && typeof executor?.call !== "function") {
+    if (executor !== null && typeof executor?.execute !== "function") {
       throw new TypeError(`setDefaultExecutor expects an executor such as a WorkerPool, got ${describeValue(executor)}`);
     }
     this.defaultExecutor = executor;

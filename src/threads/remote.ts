@@ -18,6 +18,15 @@ export type RemoteApi<T> = {
 /** The parameters a caller passes: a trailing `AbortSignal` is supplied by the serving side. */
 type WithoutSignal<A extends unknown[]> = A extends [...infer Rest, AbortSignal] ? Rest : A;
 
+/** The names of `Api`'s functions: what a by-name call (`call`, `map`) accepts. */
+export type ExposedName<Api> = Extract<{ [K in keyof Api]: Api[K] extends (...args: any[]) => unknown ? K : never }[keyof Api], string>;
+
+/** The arguments a by-name call of `Api[K]` takes (without the `AbortSignal` the other side supplies). */
+export type CallArgs<Api, K extends keyof Api> = Api[K] extends (...args: infer A) => unknown ? WithoutSignal<A> : never;
+
+/** What a by-name call of `Api[K]` gives: the function's result, unwrapped from its coroutine or promise. */
+export type CallResult<Api, K extends keyof Api> = Api[K] extends (...args: any[]) => infer R ? RemoteResult<R> : never;
+
 /** A proxy turning `api.name(...args)` into `connection.call(name, args)`. */
 export function remoteApi<T>(connection: Connection): RemoteApi<T> {
   return new Proxy({} as RemoteApi<T>, {

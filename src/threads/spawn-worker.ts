@@ -9,7 +9,7 @@ import type { HostWorker, HostWorkerOptions } from "../platform/host.js";
 import { Connection } from "./connection.js";
 import { type Exposed, ServedFunctions } from "./served-functions.js";
 import { checkDelay, checkOptions, checkString } from "../validate.js";
-import { type RemoteApi, remoteApi } from "./remote.js";
+import { type CallArgs, type CallResult, type ExposedName, type RemoteApi, remoteApi } from "./remote.js";
 
 /**
  * A worker object of either host — a browser `Worker` or a Node
@@ -95,9 +95,17 @@ export class WorkerHandle<Api = Record<string, (...args: any[]) => unknown>> {
     }
   }
 
-  /** Calls `name` with `args` in the worker; returns a local task of its result. */
-  call<T = unknown>(name: string, ...args: unknown[]): Task<T> {
-    return this.connection.call<T>(name, args);
+  /**
+   * Calls `name` with `args` in the worker and returns a local task of its result;
+   * the name and arguments are checked against the worker's `Api` type.
+   *
+   * @example
+   * ```ts
+   * const n = yield* worker.call("fib", 30);
+   * ```
+   */
+  call<K extends ExposedName<Api>>(name: K, ...args: CallArgs<Api, K>): Task<CallResult<Api, K>> {
+    return this.connection.call<CallResult<Api, K>>(name, args);
   }
 
   /** Runs `name` in the worker soon, without a reply. */

@@ -8,7 +8,8 @@ import type { EventLoop, Executor } from "../loop/event-loop.js";
 import type { TimerHandle } from "../loop/handles.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { gather } from "../tasks/gather.js";
-import { type RemoteApi } from "./remote.js";
+import { type CallArgs, type CallResult, type ExposedName, type RemoteApi } from "./remote.js";
+import { AsCompletedIterator, asCompleted } from "../tasks/as-completed.js";
 import { RemoteCallTask } from "./remote-call-task.js";
 import { checkDelay, checkInteger, checkOptions, checkString } from "../validate.js";
 import { WorkerHandle, type WorkerObject, spawnWorker } from "./spawn-worker.js";
@@ -120,7 +121,7 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
       this.dispatch();
     });
     this.api = new Proxy({} as RemoteApi<Api>, {
-      get: (_target, name) => (typeof name !== "string" || name === "then" ? undefined : (...args: unknown[]) => this.call(name, ...args)),
+      get: (_target, name) => (typeof name !== "string" || name === "then" ? undefined : (...args: unknown[]) => this.callNamed(name, args)),
     });
   }
 
@@ -136,16 +137,21 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
 
   /**
    * Calls `name` on a worker and returns a local task of its result. When the
-   * queue is full, the task waits for room before it queues.
+   * queue is full, the task waits for room before it queues. The name and the
+   * arguments are checked against the worker's `Api` type.
+   *
+   * @example
+   * ```ts
+   * const digest = yield* pool.call("sha256", bytes);
+   * ```
    */
-  call<T = unknown>(name: string, ...args: unknown[]): Task<T> {
-    checkString(name, "WorkerPool.call: the function name");
-    if (this.queueIsFull()) {
-      return new Task(this.callWhenRoom<T>(name, args), this.loop, { name: `pool ${name}`, eager: true });
-    }
-    const call = new RemoteCallTask<T>(this.loop, name, args);
-    this.enqueue(call as RemoteCallTask<unknown>);
-    return call;
+  call<K extends ExposedName<Api>>(name: K, ...args: CallArgs<Api, K>): Task<CallResult<Api, K>> {
+    return this.callNamed(name, args) as Task<CallResult<Api, K>>;
+  }
+
+  /** The `Executor` side, for `runInExecutor` and `toThread`: a call by name. */
+  execute(name: string, args: readonly unknown[]): Task<unknown> {
+    return this.callNamed(name, args);
   }
 
   /**
@@ -157,13 +163,61 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
    * for (const file of files) results.push(yield* pool.submit("compress", file));
    * ```
    */
-  submit<T = unknown>(name: string, ...args: unknown[]): AwaitableCoro<Task<T>> {
-    return submitCall<T>(this, name, args);
+  submit<K extends ExposedName<Api>>(name: K, ...args: CallArgs<Api, K>): AwaitableCoro<Task<CallResult<Api, K>>> {
+    return submitCall(this, name, args) as AwaitableCoro<Task<CallResult<Api, K>>>;
   }
 
-  /** Calls `name` once per item, concurrently, and returns the results in order. */
-  map<T = unknown>(name: string, items: Iterable<unknown>): AwaitableCoro<T[]> {
-    return mapCalls<T>(this, name, items);
+  /**
+   * Calls `name` once per item (the item its one argument), concurrently within
+   * the pool's limits, and returns the results in order. If one fails, the rest are
+   * cancelled and its error is thrown.
+   *
+   * @example
+   * ```ts
+   * const sizes = yield* pool.map("measure", files);
+   * ```
+   */
+  map<K extends ExposedName<Api>>(name: K, items: Iterable<CallArgs<Api, K>[0]>): AwaitableCoro<CallResult<Api, K>[]> {
+    return mapCalls(this, name, eachAsArguments(items)) as AwaitableCoro<CallResult<Api, K>[]>;
+  }
+
+  /**
+   * Like `map`, with each item the whole argument list of one call (Python's
+   * `starmap`).
+   *
+   * @example
+   * ```ts
+   * const sums = yield* pool.starmap("add", [[1, 2], [3, 4]]); // [3, 7]
+   * ```
+   */
+  starmap<K extends ExposedName<Api>>(name: K, argumentLists: Iterable<CallArgs<Api, K>>): AwaitableCoro<CallResult<Api, K>[]> {
+    return mapCalls(this, name, argumentLists as Iterable<readonly unknown[]>) as AwaitableCoro<CallResult<Api, K>[]>;
+  }
+
+  /**
+   * Calls `name` once per item and yields the results as they finish, in the order
+   * they finish (`asCompleted` over the calls): each step gives an awaitable of the
+   * next result to finish.
+   *
+   * @example
+   * ```ts
+   * for (const next of pool.mapUnordered("render", tiles)) draw(yield* next);
+   * for await (const task of pool.mapUnordered("render", tiles)) draw(task.result());
+   * ```
+   */
+  mapUnordered<K extends ExposedName<Api>>(name: K, items: Iterable<CallArgs<Api, K>[0]>): AsCompletedIterator<CallResult<Api, K>> {
+    const calls = [...eachAsArguments(items)].map((args) => this.callNamed(name, args));
+    return asCompleted(calls) as AsCompletedIterator<CallResult<Api, K>>;
+  }
+
+  private callNamed(name: string, args: readonly unknown[]): Task<unknown> {
+    checkString(name, "WorkerPool.call: the function name");
+    if (this.queueIsFull()) {
+      return new Task(this.callWhenRoom(name, args), this.loop, { name: `pool ${name}`, eager: true });
+    }
+    const call = new RemoteCallTask<unknown>(this.loop, name, args);
+    this.enqueue(call);
+    return call;
   }
 
   /**
@@ -203,9 +257,9 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     yield* gather(...[...this.members].map((member) => member.handle.close()), { returnExceptions: true });
   }
 
-  private *callWhenRoom<T>(name: string, args: readonly unknown[]): Coro<T> {
+  private *callWhenRoom(name: string, args: readonly unknown[]): Coro<unknown> {
     yield* this._waitForRoom();
-    return yield* this.call<T>(name, ...args);
+    return yield* this.callNamed(name, args);
   }
 
   private queueIsFull(): boolean {
@@ -336,21 +390,25 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
   }
 }
 
-const submitCall = awaitable(function* submitCall<T>(pool: WorkerPool<unknown>, name: string, args: readonly unknown[]): Coro<Task<T>> {
+const submitCall = awaitable(function* submitCall(pool: WorkerPool<unknown>, name: string, args: readonly unknown[]): Coro<Task<unknown>> {
   yield* pool._waitForRoom();
-  return pool.call<T>(name, ...args);
+  return pool.execute(name, args);
 });
 
-const mapCalls = awaitable(function* mapCalls<T>(pool: WorkerPool<unknown>, name: string, items: Iterable<unknown>): Coro<T[]> {
-  const tasks: Task<T>[] = [];
+const mapCalls = awaitable(function* mapCalls(pool: WorkerPool<unknown>, name: string, argumentLists: Iterable<readonly unknown[]>): Coro<unknown[]> {
+  const tasks: Task<unknown>[] = [];
   try {
-    for (const item of items) tasks.push(yield* submitCall<T>(pool, name, [item]));
-    return (yield* gather(...tasks)) as T[];
+    for (const args of argumentLists) tasks.push(yield* submitCall(pool, name, args));
+    return yield* gather(...tasks);
   } catch (error) {
     for (const task of tasks) task.cancel();
     throw error;
   }
 });
+
+function* eachAsArguments(items: Iterable<unknown>): Iterable<readonly unknown[]> {
+  for (const item of items) yield [item];
+}
 
 const shutdownPool = awaitable(function* shutdownPool(pool: WorkerPool<unknown>, cancelPending: boolean): Coro<void> {
   yield* pool._shutdown(cancelPending);

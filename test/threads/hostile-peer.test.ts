@@ -106,13 +106,13 @@ describe("the thread bridge against a hostile or broken peer", { timeout: 30_000
       // One iteration: the bad ones fall between good ones, one of them with a transfer list.
       const calls = [
         worker.call("add", 1, 1),
-        worker.call("add", transfer({ bytes, getter }, [bytes.buffer]), 1),
+        worker.call("add", transfer({ bytes, getter }, [bytes.buffer]) as never, 1),
         worker.call("add", 2, 2),
-        worker.call("add", deep, 1),
+        worker.call("add", deep as never, 1),
         worker.call("add", 3, 3),
       ];
       expect(bytes.byteLength).toBe(8); // a failed send moved nothing
-      return yield* gather(...calls, { returnExceptions: true });
+      return (yield* gather(...calls, { returnExceptions: true })) as unknown[];
     });
     expect([outcomes[0], outcomes[2], outcomes[4]]).toEqual([2, 4, 6]);
     expect(outcomes[1]).toBeInstanceOf(DataCloneError);
@@ -151,7 +151,7 @@ describe("the thread bridge against a hostile or broken peer", { timeout: 30_000
       const hostile = ["toString", "constructor", "__proto__", "hasOwnProperty"];
       for (const name of hostile) callSoonThreadsafe(worker, name);
       const callErrors: unknown[] = [];
-      for (const name of hostile) callErrors.push(yield* caught(worker.call(name)));
+      for (const name of hostile) callErrors.push(yield* caught(worker.call(name as never)));
       return [callErrors, yield* worker.api.reports()] as const;
     });
     for (const error of callErrors) expect(error).toBeInstanceOf(NotExposedError);

@@ -41,10 +41,51 @@ describe("WorkerPool", { timeout: 30_000 }, () => {
     await run(
       (function* (): Coro<void> {
         const pool = new WorkerPool<Api>(mathWorkerUrl, { size: 2 });
-        expect(yield* pool.map<number>("plain", [1, 2, 3, 4, 5])).toEqual([3, 6, 9, 12, 15]);
+        expect(yield* pool.map("plain", [1, 2, 3, 4, 5])).toEqual([3, 6, 9, 12, 15]);
         yield* pool.shutdown();
       })(),
     );
+  });
+
+  it("calls by name with types from the Api: starmap over argument lists, mapUnordered in finishing order", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const pool = new WorkerPool<Api>(mathWorkerUrl, { size: 2 });
+        try {
+          const sums: number[] = yield* pool.starmap("add", [
+            [1, 2],
+            [3, 4],
+          ]);
+          expect(sums).toEqual([3, 7]);
+          const one: number = yield* pool.call("plain", 2);
+          expect(one).toBe(6);
+          // @ts-expect-error a misspelt name does not typecheck
+          expect(yield* caught(pool.map("sqaure", [1]))).toBeInstanceOf(Error);
+          // @ts-expect-error nor does an argument of the wrong type
+          pool.map("plain", ["x"]).then(() => {}, () => {});
+          // Each result once, as it finishes (the order itself is asCompleted's, tested there).
+          const finished: number[] = [];
+          for (const next of pool.mapUnordered("plain", [1, 2, 3])) finished.push(yield* next);
+          expect(finished.sort((a, b) => a - b)).toEqual([3, 6, 9]);
+        } finally {
+          yield* pool.shutdown();
+        }
+      })(),
+    );
+  });
+
+  it("yields mapUnordered results to for await in async code", async () => {
+    const results = await run(async () => {
+      const pool = new WorkerPool<Api>(mathWorkerUrl, { size: 1 });
+      const seen: number[] = [];
+      try {
+        for await (const task of pool.mapUnordered("plain", [5, 6])) seen.push(task.result());
+      } finally {
+        await pool.shutdown();
+      }
+      return seen;
+    });
+    expect(results.sort((a, b) => a - b)).toEqual([15, 18]);
   });
 
   it("makes submit wait while the queue is full", async () => {

@@ -27,26 +27,51 @@ const typescriptOptions = { tsconfig: "./tsconfig.json", noEmit: false, declarat
 const external = (id) => id.startsWith("node:") || (id === "comlink");
 const inlineComlinkAdapter = nodeResolve({ resolveOnly: ["comlink"] });
 
+/**
+ * ES modules keep one file per source module, so that with `"sideEffects"` in
+ * package.json a bundler drops every module an app does not reach: the package
+ * tree-shakes by file, not only by what a minifier can prove pure inside one big
+ * file. (The CJS build is one file: require() does not tree-shake.)
+ */
+const perModule = (dir) => ({
+  dir,
+  format: "es",
+  sourcemap: true,
+  preserveModules: true,
+  preserveModulesRoot: "src",
+  // Inlined code from other packages (comlink's Node adapter, tslib's helpers) would
+  // land under node_modules/, which npm leaves out of a package.
+  entryFileNames: (chunk) => {
+    const vendored = chunk.facadeModuleId?.match(/node_modules\/([^/]+)\/(?:.*\/)?([^/]+?)(?:\.es6)?\.m?js$/);
+    return vendored ? `vendor/${vendored[1]}-${vendored[2]}.mjs` : "[name].mjs";
+  },
+});
+
 export default [
   {
     input: "src/index.ts",
     external,
     plugins: [platform("node"), inlineComlinkAdapter, typescript(typescriptOptions)],
-    output: [
-      { file: "dist/node/index.mjs", format: "es", sourcemap: true },
-      { file: "dist/node/index.cjs", format: "cjs", sourcemap: true, exports: "named" },
-    ],
+    output: [perModule("dist/node"), { file: "dist/node/index.cjs", format: "cjs", sourcemap: true, exports: "named" }],
   },
   {
     input: "src/index.ts",
     external,
     plugins: [platform("browser"), typescript(typescriptOptions)],
-    output: { file: "dist/browser/index.mjs", format: "es", sourcemap: true },
+    output: perModule("dist/browser"),
   },
+  // Declarations per platform: Node's name node:tls types (and need no DOM library),
+  // the browser's need no @types/node.
   {
     input: "src/index.ts",
     external,
     plugins: [platform("node"), dts({ tsconfig: "./tsconfig.json" })],
-    output: [{ file: "dist/index.d.mts", format: "es" }, { file: "dist/index.d.cts", format: "es" }],
+    output: [{ file: "dist/node/index.d.mts", format: "es" }, { file: "dist/node/index.d.cts", format: "es" }],
+  },
+  {
+    input: "src/index.ts",
+    external,
+    plugins: [platform("browser"), dts({ tsconfig: "./tsconfig.json" })],
+    output: { file: "dist/browser/index.d.mts", format: "es" },
   },
 ];

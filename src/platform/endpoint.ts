@@ -3,8 +3,15 @@
  * The shape is comlink's `Endpoint`; Node's `worker_threads` objects are adapted to
  * it with comlink's `nodeEndpoint` (see platform/node.ts).
  */
+/**
+ * What a host can move to another thread instead of copying it: an `ArrayBuffer`, a
+ * `MessagePort`, an `ImageBitmap`… The DOM's `Transferable`, named here so that
+ * Node projects need not load the DOM library for our types.
+ */
+export type TransferableObject = object;
+
 export interface Endpoint {
-  postMessage(message: unknown, transfer?: Transferable[]): void;
+  postMessage(message: unknown, transfer?: TransferableObject[]): void;
   addEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
   removeEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
   start?(): void;

@@ -11,6 +11,7 @@ import { deserializeError, serializeError } from "./serialize-error.js";
 import { type CancelChannel, RemoteCallTask } from "./remote-call-task.js";
 import { transferablesOf, transferablesOfValue } from "./transfer.js";
 import { checkString } from "../validate.js";
+import type { TransferableObject } from "../platform/endpoint.js";
 
 export type { Exposed } from "./served-functions.js";
 
@@ -46,7 +47,7 @@ export class Connection implements CancelChannel {
   private readonly readyWaiters: Array<() => void> = [];
   /** This iteration's messages, laid out as the envelope that will carry them. */
   private outbox: Envelope = [PROTOCOL_TAG];
-  private outboxTransfers: Transferable[] = [];
+  private outboxTransfers: TransferableObject[] = [];
   /** How many messages the outbox holds. */
   private outboxCount = 0;
   private flushScheduled = false;
@@ -419,7 +420,7 @@ export class Connection implements CancelChannel {
   }
 
   /** A message was written to the outbox: send it with the rest of this iteration's (now, if it moves buffers). */
-  private queued(transfers: readonly Transferable[]): void {
+  private queued(transfers: readonly TransferableObject[]): void {
     if (transfers.length > 0) {
       // Moved buffers must be gone from this thread when the call returns: send now.
       for (const transferable of transfers) this.outboxTransfers.push(transferable);
@@ -477,7 +478,7 @@ export class Connection implements CancelChannel {
   }
 }
 
-function transfersOf(message: Message): Transferable[] {
+function transfersOf(message: Message): TransferableObject[] {
   if (message.kind === "call" || message.kind === "soon") return [...transferablesOf(message.args)];
   if (message.kind === "result") return [...transferablesOf([message.value])];
   return [];

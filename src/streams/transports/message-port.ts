@@ -1,9 +1,9 @@
 import { host } from "#platform";
-import type { Endpoint } from "../../platform/endpoint.js";
 import { StreamReader } from "../reader.js";
 import type { Transport } from "../transport.js";
 import { StreamWriter } from "../writer.js";
 import { checkPort } from "../../validate.js";
+import type { Endpoint, TransferableObject } from "../../platform/endpoint.js";
 
 /** Unacknowledged bytes in flight above which the writer's drain() waits. */
 const HIGH_WATER = 256 * 1024;
@@ -34,7 +34,7 @@ export function streamsOfPort(port: unknown, options: { limit?: number } = {}): 
   let closing = false;
   let ended = false;
   let readerEnded = false; // the other end sent EOF or closed
-  const send = (message: PortMessage, transfer: Transferable[] = []): void => endpoint.postMessage(message, transfer);
+  const send = (message: PortMessage, transfer: TransferableObject[] = []): void => endpoint.postMessage(message, transfer);
   const transport: Transport = {
     write: (data) => {
       const copy = data.slice(); // the caller may reuse its buffer: move a copy

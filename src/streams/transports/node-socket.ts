@@ -17,6 +17,7 @@ import type { EventLoop } from "../../loop/event-loop.js";
 import { getRunningLoop } from "../../loop/running-loop.js";
 import { StreamReader } from "../reader.js";
 import type { Transport } from "../transport.js";
+import type { ClientConnected, ConnectionOptionsOf, ServerApi, ServerOptionsOf, UnixConnectionOptions, UnixServerOptions } from "./socket-api.js";
 import { StreamWriter } from "../writer.js";
 
 // node:net and node:tls are loaded on first use: every worker thread imports this
@@ -28,23 +29,13 @@ let tlsModule: typeof tls | undefined;
 const nodeNet = (): typeof net => (netModule ??= requireBuiltin("node:net") as typeof net);
 const nodeTls = (): typeof tls => (tlsModule ??= requireBuiltin("node:tls") as typeof tls);
 
-/** Options of `openConnection`. */
-export interface ConnectionOptions {
-  /** TLS: `true` or Node `tls.connect` options (`ca`, `servername`, `rejectUnauthorized`…). */
-  ssl?: boolean | tls.ConnectionOptions;
-  /** The reader's buffer limit (64 KiB by default). */
-  limit?: number;
-}
+/** Options of `openConnection`: TLS options are Node's `tls.connect` ones. */
+export type ConnectionOptions = ConnectionOptionsOf<tls.ConnectionOptions>;
 
-/** Options of `startServer`. */
-export interface ServerOptions {
-  /** TLS: Node `tls.createServer` options (`key`, `cert`…). */
-  ssl?: tls.TlsOptions;
-  /** The listen backlog. */
-  backlog?: number;
-  /** Each client reader's buffer limit. */
-  limit?: number;
-}
+/** Options of `startServer`: TLS options are Node's `tls.createServer` ones. */
+export type ServerOptions = ServerOptionsOf<tls.TlsOptions>;
+
+export type { ClientConnected, UnixConnectionOptions, UnixServerOptions } from "./socket-api.js";
 
 /** Names a Node socket error the way asyncio would, with the address in the message. */
 export function connectionError(error: unknown, address: string): Error {
@@ -165,7 +156,7 @@ export function openConnection(host: string, port: number, options: ConnectionOp
  * const [reader, writer] = yield* openUnixConnection("/tmp/app.sock");
  * ```
  */
-export function openUnixConnection(path: string, options: { limit?: number } = {}): AwaitableCoro<[StreamReader, StreamWriter]> {
+export function openUnixConnection(path: string, options: UnixConnectionOptions = {}): AwaitableCoro<[StreamReader, StreamWriter]> {
   return connect(`unix:${path}`, options, () => nodeNet().connect({ path }));
 }
 
@@ -192,14 +183,12 @@ const connect = awaitable(function* connect(address: string, options: { limit?: 
 });
 
 /** What `startServer` calls for each client: a generator function, an async function, or a plain one. */
-export type ClientConnected = (reader: StreamReader, writer: StreamWriter) => Coro<unknown> | PromiseLike<unknown> | void;
-
 /**
  * A listening server, as asyncio's `Server`: `close()` stops accepting,
  * `waitClosed()` waits until it has, `serveForever()` waits until it is closed
  * (cancelling it closes the server), and `sockets` lists the listening addresses.
  */
-export class Server implements AsyncDisposable {
+export class Server implements ServerApi {
   private closedWaiters: Array<() => void> = [];
   private isClosedFlag = false;
   private readonly clients = new Set<Task<unknown>>();
@@ -322,7 +311,7 @@ export function startServer(clientConnected: ClientConnected, host: string, port
  * const server = yield* startUnixServer(handler, "/tmp/app.sock");
  * ```
  */
-export function startUnixServer(clientConnected: ClientConnected, path: string, options: { limit?: number; backlog?: number } = {}): AwaitableCoro<Server> {
+export function startUnixServer(clientConnected: ClientConnected, path: string, options: UnixServerOptions = {}): AwaitableCoro<Server> {
   return listen(clientConnected, `unix:${path}`, options, (server) => server.listen({ path, ...(options.backlog !== undefined ? { backlog: options.backlog } : {}) }));
 }
 

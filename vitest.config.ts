@@ -1,22 +1,10 @@
 import { playwright } from "@vitest/browser-playwright";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
-
 // Registers tsx in the test process so worker_threads Workers can load .ts modules.
 const tsxPreload = fileURLToPath(new URL("./test/support/tsx-register.mjs", import.meta.url));
 
-// Debian's chromium binary (the /usr/bin/chromium wrapper is a shell script).
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/lib/chromium/chromium";
-const chromiumArgs = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-quic",
-  "--no-first-run",
-];
+import { chromiumArgs, chromiumPath } from "./test/support/chromium.js";
 // Cross-origin isolation gives pages and workers SharedArrayBuffer.
 const isolation = {
   "Cross-Origin-Opener-Policy": "same-origin",

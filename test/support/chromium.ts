@@ -1,0 +1,19 @@
+import { type Browser, chromium } from "playwright";
+
+/** Debian's chromium binary (the /usr/bin/chromium wrapper is a shell script); the same flags as vitest.config.ts. */
+export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/lib/chromium/chromium";
+export const chromiumArgs = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-quic",
+  "--no-first-run",
+];
+
+/** A headless Chromium, driven by Playwright outside vitest's browser mode. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
+}

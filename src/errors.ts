@@ -274,7 +274,9 @@ export class ProtocolError extends AsyncioError {}
  */
 export class IncompleteReadError extends AsyncioError {
   constructor(
+    /** The bytes read before the stream ended. */
     readonly partial: Uint8Array,
+    /** How many bytes were asked for (`null` for `readuntil`). */
     readonly expected: number | null,
   ) {
     super(`${partial.length} bytes read on a total of ${expected === null ? "undefined" : expected} expected bytes: the stream ended first`);
@@ -293,6 +295,7 @@ export class IncompleteReadError extends AsyncioError {
 export class LimitOverrunError extends AsyncioError {
   constructor(
     message: string,
+    /** How many bytes were searched without finding the separator (they stay buffered). */
     readonly consumed: number,
   ) {
     super(message);

@@ -146,6 +146,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.rare?.cancelMessage;
   }
 
+  /** @internal */
   set _cancelMessage(message: string | undefined) {
     if (message !== undefined || this.rare !== null) (this.rare ??= {}).cancelMessage = message;
   }

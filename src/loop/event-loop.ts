@@ -16,6 +16,7 @@ export interface ExceptionContext {
   exception?: unknown;
   /** The future or task concerned. */
   future?: unknown;
+  /** The task concerned. */
   task?: unknown;
   /** The callback handle that threw. */
   handle?: Handle;
@@ -27,7 +28,9 @@ export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => v
 
 /** Where the loop writes warnings and unhandled errors; `console` by default. */
 export interface Logger {
+  /** A warning (slow callbacks in debug mode). */
   warn(message: string): void;
+  /** An error the default exception handler reports, with the error itself. */
   error(message: string, error?: unknown): void;
 }
 

@@ -47,7 +47,10 @@ export class VirtualClock {
 
 /** What a loop needs of a clock. */
 export interface Clock {
+  /** The time in milliseconds. */
   now(): number;
+  /** `true` for a clock the loop moves itself, jumping to the next timer when idle. */
   readonly virtual?: boolean;
+  /** Moves a virtual clock forward to `time`. */
   advanceTo?(time: number): void;
 }

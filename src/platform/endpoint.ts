@@ -10,9 +10,14 @@
  */
 export type TransferableObject = object;
 
+/** What carries messages between threads: a `Worker`, a `MessagePort`, a worker's `self`. */
 export interface Endpoint {
+  /** Sends `message`, moving `transfer`'s objects. */
   postMessage(message: unknown, transfer?: TransferableObject[]): void;
+  /** Listens for messages. */
   addEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
+  /** Stops listening. */
   removeEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
+  /** Starts delivery (a `MessagePort` needs it when listened to with `addEventListener`). */
   start?(): void;
 }

@@ -56,9 +56,21 @@ export interface HostWorkerOptions {
   /** Node: a value cloned into the worker as `workerData`. */
   workerData?: unknown;
   /** Node: the worker's heap and stack limits (MB). */
-  resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; codeRangeSizeMb?: number; stackSizeMb?: number };
+  resourceLimits?: WorkerResourceLimits;
   /** Node: the worker's `process.argv` after the script. */
   argv?: unknown[];
+}
+
+/** Node's `resourceLimits` of a worker, in MB. */
+export interface WorkerResourceLimits {
+  /** The main heap's limit. */
+  maxOldGenerationSizeMb?: number;
+  /** The young generation's limit (new objects). */
+  maxYoungGenerationSizeMb?: number;
+  /** Memory for compiled code. */
+  codeRangeSizeMb?: number;
+  /** The thread's stack. */
+  stackSizeMb?: number;
 }
 
 /** A started worker, as the host sees it. */

@@ -8,7 +8,9 @@ import { checkInteger, checkOptions } from "../validate.js";
 
 /** What a reader needs of its source for flow control. */
 export interface ReadFlowControl {
+  /** Stop delivering data: the reader holds more than twice its limit. */
   pauseReading(): void;
+  /** Deliver again: reads made room. */
   resumeReading(): void;
 }
 

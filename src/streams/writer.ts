@@ -33,6 +33,7 @@ export class StreamWriter extends LoopBound implements TransportEvents {
 
   /** @internal Made by `openConnection`, `startServer` and the other transports' openers. */
   constructor(
+    /** The transport it writes to. */
     readonly transport: Transport,
     private readonly reader: StreamReader | null,
   ) {

@@ -6,7 +6,9 @@ import { getRunningLoop } from "../loop/running-loop.js";
 
 /** What `withLock` and guards work with: `Lock`, `Semaphore`, `BoundedSemaphore`, `Condition`. */
 export interface Acquirable {
+  /** Waits until it is held. */
   acquire(): AwaitableCoro<boolean>;
+  /** Lets it go. */
   release(): void;
 }
 
@@ -40,6 +42,7 @@ export class Guard implements Disposable {
     return this.held;
   }
 
+  /** `using`: releases at the end of the block. */
   [Symbol.dispose](): void {
     this.release();
   }

@@ -38,6 +38,7 @@ export class AsCompletedIterator<T> implements Iterable<Coro<T>>, AsyncIterable<
     if (this.todo.size > 0 && timeout !== null) this.timer = loop.callLater(timeout, this.onTimeout);
   }
 
+  /** `for (const next of asCompleted(...))`: each step an awaitable of the next result to finish. */
   *[Symbol.iterator](): Iterator<Coro<T>> {
     while (this.left > 0) {
       this.left--;
@@ -45,6 +46,7 @@ export class AsCompletedIterator<T> implements Iterable<Coro<T>>, AsyncIterable<
     }
   }
 
+  /** `for await (const task of asCompleted(...))`: each step the next future to finish. */
   [Symbol.asyncIterator](): AsyncIterator<Future<T>> {
     return {
       next: async (): Promise<IteratorResult<Future<T>>> => {

@@ -70,6 +70,7 @@ export class TaskGroup {
     return task;
   }
 
+  /** A short description for logs. */
   toString(): string {
     const state = this.aborting ? " cancelling" : this.entered ? " entered" : "";
     return `<TaskGroup tasks=${this.tasks.size}${state}>`;

@@ -79,6 +79,7 @@ export class Timeout {
     return result;
   }
 
+  /** A short description for logs. */
   toString(): string {
     return `<Timeout ${this.state} when=${this.deadline}>`;
   }

@@ -12,6 +12,7 @@ export const FIRST_COMPLETED = "FIRST_COMPLETED";
 export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
 /** `wait` returns when all futures finish (the default). */
 export const ALL_COMPLETED = "ALL_COMPLETED";
+/** When `wait()` returns: `FIRST_COMPLETED`, `FIRST_EXCEPTION` or `ALL_COMPLETED`. */
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
 
 /** Options of `wait`. */

@@ -60,6 +60,7 @@ export class Connection implements CancelChannel {
 
   constructor(
     private readonly endpoint: Endpoint,
+    /** The loop this side's calls and served tasks run on. */
     readonly loop: EventLoop,
     functions: Exposed | ServedFunctions = {},
     options: { peerName?: string } = {},

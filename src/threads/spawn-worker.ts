@@ -17,7 +17,9 @@ import { type CallArgs, type CallResult, type ExposedName, type RemoteApi, remot
  * the line every bundler recognises and bundles the worker for.
  */
 export interface WorkerObject {
+  /** Sends a message to the worker. */
   postMessage(message: unknown, ...rest: any[]): void;
+  /** Ends the worker at once. */
   terminate(): unknown;
 }
 
@@ -50,6 +52,7 @@ export interface SpawnWorkerOptions extends HostWorkerOptions {
  * remote coroutine. If the worker dies, every pending call fails at once with
  * `WorkerCrashedError`.
  *
+ * @typeParam Api - the worker's exposed functions (`typeof api` of its module): names, arguments and results of calls are checked against it.
  * @example
  * ```ts
  * const worker = spawnWorker<typeof import("./worker.js").api>(new URL("./worker.js", import.meta.url));
@@ -223,6 +226,7 @@ const closeWorker = awaitable(function* closeWorker(handle: WorkerHandle<unknown
  * `resourceLimits`, `argv` in Node; `type`, `credentials` in browsers) apply when it
  * starts the worker from a URL. Needs a running loop: the worker's replies land on it.
  *
+ * @typeParam Api - the worker's exposed functions (`typeof api` of its module): names, arguments and results of calls are checked against it.
  * @example
  * ```ts
  * import type { api } from "./math-worker.js";

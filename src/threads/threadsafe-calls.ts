@@ -8,7 +8,23 @@ import { WorkerHandle } from "./spawn-worker.js";
 import { checkPort } from "../validate.js";
 
 /** Another thread: a spawned worker, the parent (from `expose()`), or a connection over a port. */
-export type ThreadTarget = WorkerHandle<any> | { readonly connection: Connection } | Connection;
+export type ThreadTarget = WorkerHandle<any> | ConnectedThread<unknown> | Connection;
+
+/** A thread reached over a connection: the parent (from `expose()`) or a port's peer (from `connectPort()`). */
+export interface ConnectedThread<Api> {
+  /** Typed calls of what the other thread exposes. */
+  readonly api: RemoteApi<Api>;
+  /** The call channel. */
+  readonly connection: Connection;
+}
+
+/** Both ends of a channel between threads (`MessagePort`s of the host). */
+export interface Channel {
+  /** One end: hand it to one thread. */
+  readonly port1: unknown;
+  /** The other end: hand it to the other thread. */
+  readonly port2: unknown;
+}
 
 function connectionOf(target: ThreadTarget): Connection {
   if (target instanceof Connection) return target;
@@ -48,7 +64,7 @@ export function callSoonThreadsafe(target: ThreadTarget, name: string, ...args: 
 }
 
 /** Both ends of a new channel between two threads, to hand one end to each. */
-export function createChannel(): { port1: unknown; port2: unknown } {
+export function createChannel(): Channel {
   return host.createChannel();
 }
 
@@ -57,6 +73,7 @@ export function createChannel(): { port1: unknown; port2: unknown } {
  * to each worker (move it with `transfer(port, [port])`), and each wraps its end
  * with `connectPort`, serving `functions` to the other.
  *
+ * @typeParam Api - what the other side exposes (`typeof` its api object).
  * @example
  * ```ts
  * // in worker A, given a port from the main thread:
@@ -64,10 +81,7 @@ export function createChannel(): { port1: unknown; port2: unknown } {
  * const answer = yield* sibling.api.compute(1);
  * ```
  */
-export function connectPort<Api = Record<string, (...args: any[]) => unknown>>(
-  port: unknown,
-  functions: Exposed = {},
-): { readonly api: RemoteApi<Api>; readonly connection: Connection } {
+export function connectPort<Api = Record<string, (...args: any[]) => unknown>>(port: unknown, functions: Exposed = {}): ConnectedThread<Api> {
   checkPort(port, "connectPort");
   const connection = new Connection(host.adaptPort(port), getRunningLoop(), functions, { peerName: "the thread across the port" });
   connection.announce();

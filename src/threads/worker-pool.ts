@@ -56,6 +56,7 @@ const MAX_STARTUP_FAILURES = 3;
  * `WorkerCrashedError`); a full queue makes `submit` wait. Every call is a local
  * task; cancelling it cancels the call, queued or running.
  *
+ * @typeParam Api - the worker's exposed functions (`typeof api` of its module): names, arguments and results of calls are checked against it.
  * @example
  * ```ts
  * const pool = new WorkerPool<typeof api>(() => new Worker(new URL("./hash-worker.ts", import.meta.url), { type: "module" }), { size: 4 });

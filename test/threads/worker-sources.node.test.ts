@@ -42,6 +42,21 @@ describe("Node workers from a Worker object, a factory, and host options", { tim
     expect(seen).toEqual({ workerData: { job: 7 }, env: "yes", argv: ["--flag"] });
   });
 
+  it("passes execArgv through: the tsx preload starts a .ts worker, none leaves it unable to load one", async () => {
+    const tsxPreload = new URL("../support/tsx-register.mjs", import.meta.url).href;
+    const [withTsx, without] = await run(
+      (function* (): Coro<[number, unknown]> {
+        const worker = spawnWorker<typeof MathApi>(mathWorkerUrl, { execArgv: ["--import", tsxPreload] });
+        const sum = yield* worker.api.add(1, 2);
+        yield* worker.close();
+        return [sum, yield* caught(spawnWorker(mathWorkerUrl, { execArgv: [] }).ready())];
+      })(),
+    );
+    expect(withTsx).toBe(3);
+    expect(without).toBeInstanceOf(WorkerCrashedError);
+    expect(String((without as Error).cause)).toMatch(/Unknown file extension "\.ts"/);
+  });
+
   it("runs a pool from a factory, starting a new worker from it when one dies", async () => {
     let made = 0;
     await run(

@@ -39,10 +39,16 @@ export function startUnixServer(_clientConnected: ClientConnected, _path: string
 }
 /** Node only: a listening server (made by `startServer`). */
 export abstract class Server implements ServerApi {
+  /** The listening addresses. */
   abstract readonly sockets: Array<[string, number] | string>;
+  /** Whether it accepts connections. */
   abstract isServing(): boolean;
+  /** Stops accepting connections. */
   abstract close(): void;
+  /** Waits until it has closed. */
   abstract waitClosed(): AwaitableCoro<void>;
+  /** Waits until it is closed. */
   abstract serveForever(): AwaitableCoro<void>;
+  /** `await using`: closes it and waits until it has closed. */
   abstract [Symbol.asyncDispose](): Promise<void>;
 }

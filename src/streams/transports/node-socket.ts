@@ -231,6 +231,7 @@ export class Server implements ServerApi {
     return serveForeverCoro(this);
   }
 
+  /** `await using server = ...`: closes it and waits until it has closed. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
     await this.waitClosed();

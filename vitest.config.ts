@@ -27,6 +27,7 @@ export default defineConfig({
         server: { headers: isolation },
         test: {
           name: "browser",
+          provide: { crossOriginIsolated: true },
           include: ["test/**/*.test.ts", "test/**/*.browser.test.ts"],
           exclude: ["test/**/*.node.test.ts"],
           globalSetup: ["test/support/websocket-server.ts"],
@@ -36,6 +37,23 @@ export default defineConfig({
             screenshotFailures: false,
             provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
             instances: [{ browser: "chromium" }],
+          },
+        },
+      },
+      {
+        // A page that is not cross-origin isolated (no SharedArrayBuffer): the
+        // thread-safe layer must work there too, on its message backend.
+        test: {
+          name: "browser-not-isolated",
+          provide: { crossOriginIsolated: false },
+          include: ["test/threadsafe/**/*.test.ts", "test/threadsafe/**/*.browser.test.ts"],
+          exclude: ["test/**/*.node.test.ts"],
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
+            instances: [{ browser: "chromium", name: "chromium-not-isolated" }],
           },
         },
       },

@@ -94,6 +94,13 @@ export type { CallArgs, CallResult, ExposedName, RemoteApi } from "./threads/rem
 export { transfer } from "./threads/transfer.js";
 export type { Endpoint, TransferableObject } from "./platform/endpoint.js";
 export { WorkerPool, toThread, setDefaultExecutor } from "./threads/worker-pool.js";
+export { registerTransferHandler } from "./threads/transfer-handlers.js";
+export type { TransferHandler } from "./threads/transfer-handlers.js";
+
+export { ThreadSafeQueue, ThreadSafeLifoQueue, ThreadSafePriorityQueue } from "./threadsafe/queue.js";
+export type { ThreadSafeQueueOptions, ThreadSafePriorityQueueOptions } from "./threadsafe/queue.js";
+export type { ThreadSafeBackend } from "./threadsafe/thread-safe-object.js";
+export type { CodecName } from "./threadsafe/codec.js";
 export type { WorkerPoolOptions } from "./threads/worker-pool.js";
 export type { Executor } from "./loop/event-loop.js";
 

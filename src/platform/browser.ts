@@ -48,6 +48,12 @@ export const host: Host = {
     return port as Endpoint;
   },
   createChannel: () => new MessageChannel(),
+  onPortClose: () => {
+    // Chromium's MessagePort has no close event: only a worker's spawner sees it die.
+  },
+  keepAlive: () => {
+    // A page or worker lives as long as it is open.
+  },
   exitCurrentThread: () => originalClose?.(),
   onSelfClose: (beforeClose) => {
     if (!inWorker) return;

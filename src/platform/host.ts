@@ -31,6 +31,14 @@ export interface Host {
   adaptPort(port: unknown): Endpoint;
   /** A connected pair of ports. */
   createChannel(): { port1: unknown; port2: unknown };
+  /**
+   * Calls `listener` once when the other end of `port` is gone (its thread ended or
+   * it was closed). Node tells; Chromium's MessagePort has no such event, so there
+   * this never fires and death must reach the thread another way.
+   */
+  onPortClose(port: unknown, listener: () => void): void;
+  /** Whether an idle `port` keeps this thread alive (Node; browsers have no such notion). */
+  keepAlive(port: unknown, alive: boolean): void;
   /** Ends the current worker thread (after a graceful close). */
   exitCurrentThread(): void;
   /** Replaces the worker's own way to end itself (`close()`), to say goodbye first. */

@@ -1,5 +1,5 @@
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
-import { MessageChannel, Worker, isMainThread, parentPort } from "node:worker_threads";
+import { MessageChannel, type MessagePort as NodeMessagePort, Worker, isMainThread, parentPort } from "node:worker_threads";
 import type { Endpoint } from "./endpoint.js";
 import { ExitListeners } from "./exit-listeners.js";
 import type { Host, HostWorker } from "./host.js";
@@ -45,6 +45,13 @@ export const host: Host = {
   parentEndpoint: () => (isMainThread || parentPort === null ? null : adapt(parentPort)),
   adaptPort: adapt,
   createChannel: () => new MessageChannel(),
+  onPortClose: (port, listener) => {
+    (port as NodeMessagePort).once("close", listener);
+  },
+  keepAlive: (port, alive) => {
+    if (alive) (port as NodeMessagePort).ref();
+    else (port as NodeMessagePort).unref();
+  },
   exitCurrentThread: () => {
     // In a worker, process.exit ends only this thread.
     process.exit(0);

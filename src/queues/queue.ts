@@ -54,6 +54,11 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
     return this.limit;
   }
 
+  /** @internal Items put and not yet marked done (what `join` waits for). */
+  get _unfinishedCount(): number {
+    return this.unfinished;
+  }
+
   /** How many items are in the queue. */
   qsize(): number {
     return this.storedCount();

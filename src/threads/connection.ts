@@ -12,6 +12,7 @@ import { type CancelChannel, RemoteCallTask } from "./remote-call-task.js";
 import { transferablesOf, transferablesOfValue } from "./transfer.js";
 import { checkString } from "../validate.js";
 import type { TransferableObject } from "../platform/endpoint.js";
+import { deserializeHandled, deserializeHandledValue, nestedHandled, serializeHandled, serializeHandledValue } from "./transfer-handlers.js";
 
 export type { Exposed } from "./served-functions.js";
 
@@ -125,11 +126,19 @@ export class Connection implements CancelChannel {
     }
     // Registered before it is queued: queueing may send at once (a full batch, moved
     // buffers), and a clone failure found then must find the call to fail it.
+    // Thread-safe primitives among the arguments travel as ports (transfer-handlers.ts).
+    let args: readonly unknown[];
+    try {
+      args = serializeHandled(call.args);
+    } catch (error) {
+      call._reject(error);
+      return;
+    }
     call._sentOn = this;
     call._id = id;
     this.replies.set(id, call);
-    writeCall(this.outbox, id, call.callName, call.args);
-    this.queued(transferablesOf(call.args));
+    writeCall(this.outbox, id, call.callName, args);
+    this.queued(transferablesOf(args));
   }
 
   /** @internal Asks the other side to cancel the call `id` (see RemoteCallTask). */
@@ -160,7 +169,8 @@ export class Connection implements CancelChannel {
   callSoon(name: string, args: readonly unknown[]): void {
     checkString(name, "callSoonThreadsafe: the function name");
     if (this.failure !== null) throw this.failure;
-    this.post({ kind: "soon", name, args }, args);
+    const sent = serializeHandled(args);
+    this.post({ kind: "soon", name, args: sent }, sent);
   }
 
   /** Asks the other side to close gracefully. */
@@ -278,7 +288,15 @@ export class Connection implements CancelChannel {
 
   private settleResult(id: number, value: unknown): void {
     const reply = this.takeAddressedReply(id);
-    if (reply !== undefined && !reply.done()) reply._resolve(value);
+    if (reply === undefined || reply.done()) return;
+    let result: unknown;
+    try {
+      result = deserializeHandledValue(value);
+    } catch (error) {
+      reply._reject(error);
+      return;
+    }
+    reply._resolve(result);
   }
 
   private settle(message: Extract<Message, { kind: "error" | "cancelled" }>): void {
@@ -329,6 +347,12 @@ export class Connection implements CancelChannel {
     }
     const served = this.lookUp(name, id);
     if (served === null) return;
+    try {
+      deserializeHandled(args as unknown[]);
+    } catch (error) {
+      this.post({ kind: "error", id, error: serializeError(error) });
+      return;
+    }
     const { fn, self } = served;
     if (served.kind === "coroutine") {
       // A coroutine: cancellable at every yield*.
@@ -393,13 +417,26 @@ export class Connection implements CancelChannel {
       this.post({ kind: "error", id, error: serializeError(cloneRefusal({ kind: "result", id, value }, value)) });
       return;
     }
-    writeResult(this.outbox, id, value);
-    this.queued(transferablesOfValue(value));
+    let sent: unknown;
+    try {
+      sent = serializeHandledValue(value);
+    } catch (error) {
+      this.post({ kind: "error", id, error: serializeError(error) });
+      return;
+    }
+    writeResult(this.outbox, id, sent);
+    this.queued(transferablesOfValue(sent));
   }
 
   private runSoon(name: string, args: readonly unknown[]): void {
     const served = this.lookUp(name, null);
     if (served === null) return;
+    try {
+      deserializeHandled(args as unknown[]);
+    } catch (error) {
+      this.loop.callExceptionHandler({ message: `callSoonThreadsafe from ${this.peerName}: ${describeValue(error)}`, exception: error });
+      return;
+    }
     this.loop.callSoon(() => {
       const outcome = Reflect.apply(served.fn, served.self, args);
       // A coroutine runs as a task; its errors reach this loop's exception handler.
@@ -505,6 +542,9 @@ function describeCloneFailure(message: Message, error: unknown): string {
   if (message.kind === "call" || message.kind === "soon") {
     const index = message.args.findIndex((arg) => !canClone(arg));
     const which = index >= 0 ? `argument ${index + 1} (${describeValue(message.args[index])})` : "an argument";
+    if (index >= 0 && nestedHandled(message.args[index])) {
+      return `Cannot send ${which} of ${message.name}() to the other thread: it holds a thread-safe primitive, which crosses threads only as a top-level argument or result. Pass it as an argument of its own.`;
+    }
     return `Cannot send ${which} of ${message.name}() to the other thread: ${detail}. Only structured-cloneable values cross threads.`;
   }
   return `Cannot send the result to the other thread: ${detail}. Return a structured-cloneable value.`;

@@ -1,0 +1,122 @@
+import { DataCloneError, describeValue } from "../errors.js";
+import type { TransferableObject } from "../platform/endpoint.js";
+import { transfer } from "./transfer.js";
+
+/**
+ * How an object that cannot be structured-cloned as itself (a thread-safe queue,
+ * lock, …) crosses a thread as a top-level argument or result of a bridge call:
+ * comlink's transfer-handler shape. `serialize` runs on the sending thread and
+ * gives plain data plus what to move; `deserialize` runs on the receiving thread
+ * and rebuilds a working object from that data.
+ *
+ * The data comes from another thread: `deserialize` must check it and throw on
+ * anything it does not expect (the call then fails with `DataCloneError`).
+ */
+export interface TransferHandler<T extends object = object> {
+  /** Whether `value` is handled here. */
+  canHandle(value: unknown): value is T;
+  /** `[data, transferables]`: structured-cloneable data, and what to move with it. */
+  serialize(value: T): [unknown, TransferableObject[]];
+  /** Rebuilds the object on the receiving thread. */
+  deserialize(data: unknown): T;
+}
+
+/** The key a serialized object travels under: `{ [HANDLED]: handlerName, data }`. */
+const HANDLED = "asyncio-ts/handled";
+
+const handlers = new Map<string, TransferHandler>();
+
+/**
+ * Teaches the bridge to pass objects `handler` recognises as top-level call
+ * arguments and results (the thread-safe primitives register themselves). Every
+ * thread that receives such objects must have registered the same `name`.
+ *
+ * @example
+ * ```ts
+ * registerTransferHandler("point", {
+ *   canHandle: (v): v is Point => v instanceof Point,
+ *   serialize: (p) => [[p.x, p.y], []],
+ *   deserialize: (data) => new Point(...(data as [number, number])),
+ * });
+ * ```
+ */
+export function registerTransferHandler(name: string, handler: TransferHandler<any>): void {
+  if (typeof name !== "string" || name.length === 0) throw new TypeError(`registerTransferHandler expects a name, got ${describeValue(name)}`);
+  for (const method of ["canHandle", "serialize", "deserialize"] as const) {
+    if (typeof handler?.[method] !== "function") throw new TypeError(`registerTransferHandler("${name}") needs a ${method} function`);
+  }
+  handlers.set(name, handler);
+}
+
+/** The handler of `value`, if one claims it (none registered: the common case costs one size check). */
+function handlerOf(value: unknown): [string, TransferHandler] | null {
+  if (handlers.size === 0 || typeof value !== "object" || value === null) return null;
+  for (const entry of handlers) if (entry[1].canHandle(value)) return entry;
+  return null;
+}
+
+/**
+ * @internal Replaces handled objects among `values` (top level only) by their
+ * serialized form, marked with `transfer()` for what they move, so the sender finds
+ * it as for any marked value. Returns `values` itself when none is handled.
+ */
+export function serializeHandled(values: readonly unknown[]): readonly unknown[] {
+  if (handlers.size === 0) return values;
+  let out: unknown[] | null = null;
+  for (let i = 0; i < values.length; i++) {
+    const entry = handlerOf(values[i]);
+    if (entry === null) continue;
+    const [data, moved] = entry[1].serialize(values[i] as object);
+    (out ??= [...values])[i] = transfer({ [HANDLED]: entry[0], data }, moved);
+  }
+  return out ?? values;
+}
+
+/** @internal One value: its serialized form if handled, else itself. */
+export function serializeHandledValue(value: unknown): unknown {
+  return handlers.size === 0 || handlerOf(value) === null ? value : serializeHandled([value])[0];
+}
+
+/**
+ * @internal Rebuilds the handled objects among values that arrived from another
+ * thread. Throws `DataCloneError` for a serialized object no handler here knows, or
+ * whose data its handler refuses.
+ */
+export function deserializeHandled(values: unknown[]): unknown[] {
+  for (let i = 0; i < values.length; i++) values[i] = deserializeHandledValue(values[i]);
+  return values;
+}
+
+/** @internal One value that arrived: rebuilt if it is a serialized handled object. */
+export function deserializeHandledValue(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || !Object.hasOwn(value, HANDLED)) return value;
+  const name = (value as Record<string, unknown>)[HANDLED];
+  const handler = typeof name === "string" ? handlers.get(name) : undefined;
+  if (handler === undefined) {
+    throw new DataCloneError(`Received a ${describeValue(name)} object from another thread, but no transfer handler of that name is registered on this thread: import the module that defines it here too.`);
+  }
+  try {
+    return handler.deserialize((value as { data: unknown }).data);
+  } catch (error) {
+    throw new DataCloneError(`Could not rebuild the ${String(name)} object received from another thread: ${describeValue(error)}`, { cause: error });
+  }
+}
+
+/**
+ * @internal Whether `value` holds a handled object below its top level (which
+ * structured clone would copy as a plain object, or refuse): a sender's check
+ * after a clone failure, to say what to do. Looks two levels deep.
+ */
+export function nestedHandled(value: unknown, depth = 0): boolean {
+  if (handlers.size === 0 || typeof value !== "object" || value === null || depth > 2) return false;
+  if (depth > 0 && handlerOf(value) !== null) return true;
+  // The value failed to clone and may be hostile: read data properties only (a getter
+  // is never run), and a bounded number of them.
+  let descriptors: PropertyDescriptor[];
+  try {
+    descriptors = Object.values(Object.getOwnPropertyDescriptors(value)).slice(0, 64);
+  } catch {
+    return false; // a proxy's trap threw
+  }
+  return descriptors.some((descriptor) => "value" in descriptor && nestedHandled(descriptor.value, depth + 1));
+}

@@ -1,0 +1,101 @@
+/**
+ * The message backend of the thread-safe primitives: the thread that created one
+ * owns its state, in the ordinary single-thread class; every other thread that
+ * holds it reaches it over a MessagePort of its own, with the bridge's call and
+ * cancel protocol (threads/connection.ts) — so a wait there is an ordinary remote
+ * call, cancellable from either side, and the owner's asyncio rules (FIFO, no
+ * barging, cancellation safety) hold for all threads at once.
+ */
+import { host } from "#platform";
+import { WorkerCrashedError } from "../errors.js";
+import type { Task } from "../futures/task.js";
+import type { EventLoop } from "../loop/event-loop.js";
+import { Connection } from "../threads/connection.js";
+import { transfer } from "../threads/transfer.js";
+import { checkPort } from "../validate.js";
+
+/** One other thread's hold on an owned primitive: what it has taken, for when it dies. */
+export interface Holder {
+  readonly id: number;
+  /** Set when its port closed (Node): its thread ended. */
+  dead: boolean;
+}
+
+/** The owning thread's side: serves the primitive's operations to each port it adopts. */
+export class MessageOwner {
+  private nextHolder = 1;
+
+  constructor(
+    private readonly what: string,
+    private readonly loop: EventLoop,
+    /** The operations served to one holder (closures that know who calls). */
+    private readonly operationsFor: (holder: Holder) => object,
+    /** A holder's thread ended while holding something (Node only: see `host.onPortClose`). */
+    private readonly onHolderDeath: (holder: Holder) => void,
+  ) {}
+
+  /** A port for another thread: its other end is served here. */
+  portForAnotherThread(): unknown {
+    const { port1, port2 } = host.createChannel();
+    this.adopt(port1);
+    return port2;
+  }
+
+  /** Serves the operations on `port` to whichever thread holds its other end. */
+  adopt(port: unknown): void {
+    checkPort(port, `${this.what}: adopt`);
+    const holder: Holder = { id: this.nextHolder++, dead: false };
+    const operations = {
+      ...this.operationsFor(holder),
+      // A holder passing the primitive onward hands the new thread's port to us.
+      adopt: (next: unknown) => this.adopt(next),
+    };
+    const connection = new Connection(host.adaptPort(port), this.loop, operations, { peerName: `a thread sharing ${this.what}` });
+    host.keepAlive(port, false); // the owner is kept alive by its own work, not by holders
+    host.onPortClose(port, () => {
+      holder.dead = true;
+      connection.fail(new WorkerCrashedError(`a thread sharing ${this.what} ended`));
+      this.onHolderDeath(holder);
+    });
+  }
+}
+
+/** Another thread's side: calls the owner's operations over its own port. */
+export class MessageClient {
+  private readonly connection: Connection;
+  private pending = 0;
+
+  constructor(
+    what: string,
+    private readonly port: unknown,
+    loop: EventLoop,
+  ) {
+    checkPort(port, what);
+    this.connection = new Connection(host.adaptPort(port), loop, {}, { peerName: `the thread that owns ${what}` });
+    host.keepAlive(port, false);
+    host.onPortClose(port, () => this.connection.fail(new WorkerCrashedError(`the thread that owns ${what} ended: it can no longer be used`)));
+  }
+
+  /**
+   * Runs the owner's operation `name`; the task ends with its result. While a call
+   * is pending the port keeps this thread alive (a Node worker waiting on a remote
+   * get must not exit), and not otherwise.
+   */
+  call<T>(name: string, args: readonly unknown[] = []): Task<T> {
+    const task = this.connection.call<T>(name, args);
+    if (this.pending++ === 0) host.keepAlive(this.port, true);
+    task.addDoneCallback(this.settled);
+    return task;
+  }
+
+  private readonly settled = (): void => {
+    if (--this.pending === 0) host.keepAlive(this.port, false);
+  };
+
+  /** A port for another thread: the owner adopts its other end. */
+  portForAnotherThread(): unknown {
+    const { port1, port2 } = host.createChannel();
+    this.connection.callSoon("adopt", [transfer(port1 as object, [port1 as object])]);
+    return port2;
+  }
+}

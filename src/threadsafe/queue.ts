@@ -1,0 +1,364 @@
+import { QueueShutDown, RuntimeError, ValueError, WorkerCrashedError } from "../errors.js";
+import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
+import type { Coro } from "../futures/coroutine.js";
+import type { Future } from "../futures/future.js";
+import { getRunningLoop } from "../loop/running-loop.js";
+import { type Comparator, PriorityQueue } from "../queues/priority-queue.js";
+import { LifoQueue } from "../queues/lifo-queue.js";
+import { Queue } from "../queues/queue.js";
+import { FIRST_COMPLETED, wait } from "../tasks/wait.js";
+import { checkOptions } from "../validate.js";
+import { type Codec, type CodecName, codecNamed } from "./codec.js";
+import type { Holder } from "./message-backend.js";
+import { ATTACHING, type Client, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
+import type { Task } from "../futures/task.js";
+
+/** Options of `ThreadSafeQueue` (and its LIFO and priority forms). */
+export interface ThreadSafeQueueOptions {
+  /** The most items it holds (0, the default: no limit); a full queue makes `put` wait, on every thread. */
+  maxsize?: number;
+  /** Where the state lives (see `ThreadSafeBackend`). */
+  backend?: ThreadSafeBackend;
+  /** How items are copied between threads (see `CodecName`). */
+  codec?: CodecName;
+}
+
+/** What another thread knows of the queue: a snapshot taken at its last operation. */
+interface QueueState {
+  size: number;
+  unfinished: number;
+  shutDown: boolean;
+}
+
+type Kind = "Queue" | "LifoQueue" | "PriorityQueue";
+
+/**
+ * A queue shared by threads, as asyncio's `Queue` is by tasks: created on one thread
+ * and handed to workers as an ordinary call argument (`worker.api.consume(queue)`),
+ * each thread puts and gets through its own loop, with waits that are cancellable,
+ * time out and join TaskGroups as usual. FIFO per producer, no item lost or
+ * duplicated — a cancelled `get` takes nothing, a cancelled `put` adds nothing —
+ * `maxsize` bounds it for every thread (backpressure across threads), `taskDone` and
+ * `join` count what was put, and `shutdown` wakes waiting `put`s and `get`s on every
+ * thread with `QueueShutDown`. Every item is a copy (see `codec`).
+ *
+ * On the message backend the creating thread owns the state. There `qsize`,
+ * `empty`, `full`, `putNowait` and `getNowait` are exact; on other threads the first
+ * three are a snapshot as of that thread's last operation on the queue, and the
+ * `Nowait` forms are refused (use `put`/`get`, or `waitFor(queue.get(), 0)`). If
+ * the owner's thread ends, the queue fails on every other thread with
+ * `WorkerCrashedError`; in Node, if another thread ends holding items it got but
+ * did not mark done, `join()` fails with `WorkerCrashedError` instead of waiting
+ * forever.
+ *
+ * @example
+ * ```ts
+ * const jobs = new ThreadSafeQueue<Job>({ maxsize: 100 });
+ * const pool = new WorkerPool<typeof api>(makeWorker, { size: 4 });
+ * const consumers = [1, 2, 3, 4].map(() => pool.api.consume(jobs)); // each worker: for (;;) handle(yield* jobs.get())
+ * for (const job of allJobs) yield* jobs.put(job); // waits while 100 are queued
+ * yield* jobs.join();
+ * jobs.shutdown();
+ * ```
+ */
+export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterable<T> {
+  protected get kind(): Kind {
+    return "Queue";
+  }
+  /** On the owner: the queue itself (items are stored as copies). */
+  private local: Queue<unknown> | null = null;
+  /** On the others: the state as of this thread's last operation. */
+  private snapshot: QueueState = { size: 0, unfinished: 0, shutDown: false };
+  private codec!: Codec;
+  private limit!: number;
+  /** On the owner: items other threads got and did not mark done yet, per thread. */
+  private takenBy: Map<Holder, number> | null = null;
+  /** On the owner: set when a thread died holding items; `join()` then fails. */
+  private lost: WorkerCrashedError | null = null;
+  private lostWaiters: Future<void>[] = [];
+
+  constructor(options: ThreadSafeQueueOptions = {}) {
+    super();
+    if ((options as unknown) === ATTACHING) return; // a holder on another thread: see _attach
+    checkOptions(options, this.constructor.name);
+    checkBackend(options.backend, this.constructor.name);
+    this.codec = codecNamed(options.codec);
+    this.local = this.makeQueue(options.maxsize ?? 0, options);
+    this.limit = this.local.maxsize;
+    this.takenBy = new Map();
+    this.own(
+      (holder) => this.operationsFor(holder),
+      (holder) => this.holderDied(holder),
+    );
+  }
+
+  /** @internal The owner's queue (the LIFO and priority forms make theirs). */
+  protected makeQueue(maxsize: number, _options: ThreadSafeQueueOptions): Queue<unknown> {
+    return new Queue(maxsize);
+  }
+
+  /** The most items the queue holds (0: no limit). */
+  get maxsize(): number {
+    return this.limit;
+  }
+
+  /** How many items are in the queue (off the owner: a snapshot, see the class). */
+  qsize(): number {
+    return this.local !== null ? this.local.qsize() : this.snapshot.size;
+  }
+
+  /** Whether the queue is empty (off the owner: a snapshot). */
+  empty(): boolean {
+    return this.qsize() === 0;
+  }
+
+  /** Whether the queue is full (off the owner: a snapshot). */
+  full(): boolean {
+    return this.limit > 0 && this.qsize() >= this.limit;
+  }
+
+  /** Puts `item` (a copy of it), waiting while the queue is full. `QueueShutDown` once it is shut down. */
+  put(item: T): AwaitableCoro<void> {
+    return putItem(this, item);
+  }
+
+  /** Takes the first item, waiting while the queue is empty. `QueueShutDown` once it is shut down and drained. */
+  get(): AwaitableCoro<T> {
+    return getItem(this) as AwaitableCoro<T>;
+  }
+
+  /** Puts `item` at once or raises `QueueFull` (on the owning thread; see the class). */
+  putNowait(item: T): void {
+    this.ownerOnly("putNowait", "put").putNowait(this.codec.copy(item));
+  }
+
+  /** Takes an item at once or raises `QueueEmpty` (on the owning thread; see the class). */
+  getNowait(): T {
+    return this.ownerOnly("getNowait", "get").getNowait() as T;
+  }
+
+  /**
+   * Marks an item got from the queue as handled (`join` waits for every one). Off the
+   * owner the mark is sent, and a refusal there reaches this loop's exception handler.
+   */
+  taskDone(): void {
+    if (this.local !== null) {
+      this.local.taskDone();
+      return;
+    }
+    if (this.snapshot.unfinished <= 0) throw new ValueError("taskDone() called too many times: call it once per item taken with get().");
+    this.snapshot.unfinished--;
+    this.reportFailure(this.client!.call<QueueState>("taskDone"));
+  }
+
+  /** Waits until every item put has been marked done, on whichever thread. */
+  join(): AwaitableCoro<void> {
+    return joinQueue(this);
+  }
+
+  /**
+   * Shuts the queue down for every thread (asyncio 3.13): puts fail with
+   * `QueueShutDown`, gets drain what is left and then fail; with `immediate`, what is
+   * left is dropped and marked done.
+   */
+  shutdown(immediate = false): void {
+    if (this.local !== null) {
+      this.local.shutdown(immediate);
+      return;
+    }
+    this.snapshot.shutDown = true;
+    this.reportFailure(this.client!.call<QueueState>("shutdown", [immediate === true]));
+  }
+
+  /** `for await (const item of queue)`: items until the queue is shut down and drained. */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      try {
+        yield await this.get();
+      } catch (error) {
+        if (error instanceof QueueShutDown) return;
+        throw error;
+      }
+    }
+  }
+
+  /** @internal */
+  *_put(item: T): Coro<void> {
+    if (this.local !== null) {
+      yield* this.local.put(this.codec.copy(item));
+      return;
+    }
+    this.snapshot = yield* this.client!.call<QueueState>("put", [this.codec.toWire(item)]);
+  }
+
+  /** @internal */
+  *_get(): Coro<unknown> {
+    if (this.local !== null) return yield* this.local.get(); // stored as a copy already
+    const [wire, state] = yield* this.client!.call<[unknown, QueueState]>("get");
+    this.snapshot = state;
+    return this.codec.fromWire(wire);
+  }
+
+  /** @internal */
+  *_join(): Coro<void> {
+    if (this.local === null) {
+      this.snapshot = yield* this.client!.call<QueueState>("join");
+      return;
+    }
+    yield* this.joinOrLost();
+  }
+
+  protected wireFields(): Record<string, unknown> {
+    return { maxsize: this.limit, codec: this.codec.name, state: this.state() };
+  }
+
+  /** @internal Rebuilds a holder on another thread. */
+  _attach(client: Client, fields: Record<string, unknown>): this {
+    this.client = client;
+    this.codec = codecNamed(fields.codec);
+    this.limit = typeof fields.maxsize === "number" ? fields.maxsize : 0;
+    const state = fields.state as Partial<QueueState> | undefined;
+    this.snapshot = { size: Number(state?.size) || 0, unfinished: Number(state?.unfinished) || 0, shutDown: state?.shutDown === true };
+    return this;
+  }
+
+  private state(): QueueState {
+    const queue = this.local;
+    if (queue === null) return { ...this.snapshot };
+    return { size: queue.qsize(), unfinished: queue._unfinishedCount, shutDown: queue.isShutDown };
+  }
+
+  /** What the owner serves to `holder`'s thread. */
+  private operationsFor(holder: Holder): object {
+    const queue = this.local!;
+    const codec = this.codec;
+    const taken = this.takenBy!;
+    const self = this;
+    return {
+      *put(wire: unknown): Coro<QueueState> {
+        yield* queue.put(codec.fromWire(wire));
+        return self.state();
+      },
+      *get(): Coro<[unknown, QueueState]> {
+        const item = yield* queue.get();
+        taken.set(holder, (taken.get(holder) ?? 0) + 1);
+        return [codec.toWire(item), self.state()];
+      },
+      taskDone(): QueueState {
+        queue.taskDone();
+        const count = taken.get(holder) ?? 0;
+        if (count > 1) taken.set(holder, count - 1);
+        else taken.delete(holder);
+        return self.state();
+      },
+      *join(): Coro<QueueState> {
+        yield* self.joinOrLost();
+        return self.state();
+      },
+      shutdown(immediate: unknown): QueueState {
+        queue.shutdown(immediate === true);
+        return self.state();
+      },
+    };
+  }
+
+  /** A thread died: items it got and never marked done can never be; `join()` must not wait for them. */
+  private holderDied(holder: Holder): void {
+    const count = this.takenBy!.get(holder) ?? 0;
+    this.takenBy!.delete(holder);
+    if (count === 0 || this.lost !== null) return;
+    this.lost = new WorkerCrashedError(`A thread ended holding ${count} item(s) of a ThreadSafe${this.kind} it got but never marked done: join() cannot complete.`);
+    for (const waiter of this.lostWaiters.splice(0)) if (!waiter.done()) waiter.setResult();
+  }
+
+  private *joinOrLost(): Coro<void> {
+    if (this.lost !== null) throw this.lost;
+    const queue = this.local!;
+    if (queue._unfinishedCount === 0) return;
+    const loop = getRunningLoop();
+    const lost = loop.createFuture<void>();
+    this.lostWaiters.push(lost);
+    const joined = loop.createTask(queue.join());
+    try {
+      yield* wait([joined, lost], { returnWhen: FIRST_COMPLETED });
+    } finally {
+      joined.cancel();
+      lost.cancel();
+      this.lostWaiters = this.lostWaiters.filter((waiter) => waiter !== lost);
+    }
+    if (this.lost !== null && !joined.done()) throw this.lost;
+  }
+
+  private ownerOnly(method: string, instead: string): Queue<unknown> {
+    if (this.local === null) {
+      throw new RuntimeError(
+        `${method}() needs the queue's state at hand: it is on the thread that created this ThreadSafe${this.kind}. Here, use ${instead}() (with waitFor(queue.${instead}(...), 0) for "now or never").`,
+      );
+    }
+    return this.local;
+  }
+
+  /** A fire-and-forget operation: its failure is reported to this loop's exception handler. */
+  private reportFailure(task: Task<unknown>): void {
+    task.addDoneCallback(() => {
+      if (task.cancelled()) return;
+      const error = task.exception();
+      if (error !== undefined) task.getLoop().callExceptionHandler({ message: `ThreadSafe${this.kind}: the owner refused an operation`, exception: error });
+    });
+  }
+}
+
+const putItem = awaitable(function* putItem<T>(queue: ThreadSafeQueue<T>, item: T): Coro<void> {
+  yield* queue._put(item);
+});
+
+const getItem = awaitable(function* getItem(queue: ThreadSafeQueue<unknown>): Coro<unknown> {
+  return yield* queue._get();
+});
+
+const joinQueue = awaitable(function* joinQueue(queue: ThreadSafeQueue<unknown>): Coro<void> {
+  yield* queue._join();
+});
+
+/** A thread-safe `LifoQueue`: the last item put is got first. Otherwise as `ThreadSafeQueue`. */
+export class ThreadSafeLifoQueue<T> extends ThreadSafeQueue<T> {
+  protected override get kind(): Kind {
+    return "LifoQueue";
+  }
+
+  protected override makeQueue(maxsize: number): Queue<unknown> {
+    return new LifoQueue(maxsize);
+  }
+}
+
+/** Options of `ThreadSafePriorityQueue`. */
+export interface ThreadSafePriorityQueueOptions<T> extends ThreadSafeQueueOptions {
+  /** The order (as `PriorityQueue`'s); it runs on the owning thread only. */
+  compare?: Comparator<T>;
+}
+
+/**
+ * A thread-safe `PriorityQueue`: the smallest item (by `compare`, on the owning
+ * thread) is got first. Otherwise as `ThreadSafeQueue`.
+ */
+export class ThreadSafePriorityQueue<T> extends ThreadSafeQueue<T> {
+  protected override get kind(): Kind {
+    return "PriorityQueue";
+  }
+
+  constructor(options: ThreadSafePriorityQueueOptions<T> = {}) {
+    super(options);
+  }
+
+  protected override makeQueue(maxsize: number, options: ThreadSafePriorityQueueOptions<T>): Queue<unknown> {
+    return new PriorityQueue<unknown>({ maxsize, ...(options.compare !== undefined ? { compare: options.compare as Comparator<unknown> } : {}) });
+  }
+}
+
+for (const [kind, Class] of [
+  ["Queue", ThreadSafeQueue],
+  ["LifoQueue", ThreadSafeLifoQueue],
+  ["PriorityQueue", ThreadSafePriorityQueue],
+] as const) {
+  ThreadSafeObject._registerKind(kind, (client, fields) => new Class(ATTACHING as never)._attach(client, fields));
+}

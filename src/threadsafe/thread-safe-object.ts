@@ -1,0 +1,134 @@
+/**
+ * What every thread-safe primitive shares: it is owned by the thread that made it
+ * (which holds the real state) and held by any number of others (which reach it
+ * through `MessageClient`); it crosses threads as a top-level argument or result of
+ * a bridge call, through one transfer handler registered here.
+ */
+import { DataCloneError, RuntimeError, describeValue } from "../errors.js";
+import type { EventLoop } from "../loop/event-loop.js";
+import { getRunningLoop } from "../loop/running-loop.js";
+import type { TransferableObject } from "../platform/endpoint.js";
+import { registerTransferHandler } from "../threads/transfer-handlers.js";
+import { type Holder, MessageClient, MessageOwner } from "./message-backend.js";
+
+/**
+ * Where a thread-safe primitive keeps its state. `"message"`: the creating thread
+ * owns it, the others reach it by messages (works everywhere, including pages that
+ * are not cross-origin isolated). `"auto"` (the default) picks the best backend
+ * this context has; today that is `"message"`.
+ */
+export type ThreadSafeBackend = "auto" | "message";
+
+/** @internal What a primitive sends so that another thread can rebuild a holder of it. */
+interface Wire {
+  readonly kind: string;
+  /** Which primitive: its owner thread's token and a number there. */
+  readonly id: string;
+  readonly port: unknown;
+  /** The kind's own fields (its options, a snapshot of its state). */
+  readonly fields: Record<string, unknown>;
+}
+
+/** @internal How each kind rebuilds a holder on the receiving thread. */
+const kinds = new Map<string, (client: MessageClient, fields: Record<string, unknown>) => ThreadSafeObject>();
+
+/** @internal A holder of a primitive owned by another thread. */
+export type Client = MessageClient;
+
+// This thread's primitives by id, so that one coming back to its owner is the
+// original again, not a holder talking to itself over a port. Each thread has its
+// own module instance, so a module variable is per thread.
+const threadToken = Math.random().toString(36).slice(2) + Date.now().toString(36);
+let ownedCount = 0;
+const ownedHere = new Map<string, WeakRef<ThreadSafeObject>>();
+const forgetOwned = new FinalizationRegistry<string>((id) => ownedHere.delete(id));
+
+/** Structured clone refuses an object with a function in it: a primitive buried in a value is never silently copied. */
+function notCloneable(): never {
+  throw new DataCloneError("A thread-safe primitive crosses threads only as a top-level argument or result of a call: pass it as an argument of its own.");
+}
+
+/** @internal Passed to a constructor instead of options: make an empty holder, to be attached. */
+export const ATTACHING: unique symbol = Symbol("attaching a holder");
+
+/** @internal */
+export abstract class ThreadSafeObject {
+  /** @internal Set on the owning thread. */
+  protected owner: MessageOwner | null = null;
+  /** @internal Set on every other thread. */
+  protected client: MessageClient | null = null;
+  /** @internal The same on every thread that holds it. */
+  _id = "";
+  /** @internal A function-valued own property, so structured clone refuses a nested holder. */
+  readonly _threadBoundary = notCloneable;
+
+  /** The name of the kind in messages: `Queue`, `Lock`, … */
+  protected abstract readonly kind: string;
+
+  /** @internal On the creating thread: serve `operationsFor(holder)` to the threads it is passed to. */
+  protected own(operationsFor: (holder: Holder) => object, onHolderDeath: (holder: Holder) => void = () => {}): void {
+    this.owner = new MessageOwner(`a ThreadSafe${this.kind}`, this.ownerLoop(), operationsFor, onHolderDeath);
+    this._id = `${threadToken}:${++ownedCount}`;
+    ownedHere.set(this._id, new WeakRef(this));
+    forgetOwned.register(this, this._id);
+  }
+
+  /** @internal The fields another thread needs to rebuild a holder (options, a snapshot). */
+  protected abstract wireFields(): Record<string, unknown>;
+
+  /** @internal */
+  _serialize(): [Wire, TransferableObject[]] {
+    const port = this.owner !== null ? this.owner.portForAnotherThread() : this.client!.portForAnotherThread();
+    return [{ kind: this.kind, id: this._id, port, fields: this.wireFields() }, [port as object]];
+  }
+
+  /** Whether this thread owns the state (the others hold it through messages). */
+  get isOwner(): boolean {
+    return this.owner !== null;
+  }
+
+  private ownerLoop(): EventLoop {
+    try {
+      return getRunningLoop();
+    } catch {
+      throw new RuntimeError(`A ThreadSafe${this.kind} is served by the loop of the thread that makes it: make it inside run(), a started loop, or a worker that called expose().`);
+    }
+  }
+
+  /** @internal Registers how the receiving thread rebuilds a holder of `kind`. */
+  static _registerKind(kind: string, rebuild: (client: MessageClient, fields: Record<string, unknown>) => ThreadSafeObject): void {
+    kinds.set(kind, rebuild);
+  }
+}
+
+/** Checks a wire form that came from another thread and rebuilds its holder here. */
+function rebuild(data: unknown): ThreadSafeObject {
+  const wire = data as Wire;
+  if (typeof data !== "object" || data === null || typeof wire.kind !== "string" || typeof wire.fields !== "object" || wire.fields === null) {
+    throw new TypeError(`not a thread-safe primitive's wire form: ${describeValue(data)}`);
+  }
+  const make = kinds.get(wire.kind);
+  if (make === undefined) throw new TypeError(`unknown thread-safe kind ${JSON.stringify(wire.kind)}: import ThreadSafe${wire.kind} in this thread's code`);
+  const original = typeof wire.id === "string" ? ownedHere.get(wire.id)?.deref() : undefined;
+  if (original !== undefined) {
+    // Back at its owner: the port the sender made is not needed.
+    (wire.port as { close?: () => void } | null)?.close?.();
+    return original;
+  }
+  const held = make(new MessageClient(`a ThreadSafe${wire.kind}`, wire.port, getRunningLoop()), wire.fields);
+  held._id = typeof wire.id === "string" ? wire.id : "";
+  return held;
+}
+
+registerTransferHandler("asyncio-ts/threadsafe", {
+  canHandle: (value: unknown): value is ThreadSafeObject => value instanceof ThreadSafeObject,
+  serialize: (value: ThreadSafeObject) => value._serialize(),
+  deserialize: rebuild,
+});
+
+/** @internal Validates the backend option of a thread-safe primitive. */
+export function checkBackend(backend: unknown, what: string): ThreadSafeBackend {
+  if (backend === undefined || backend === "auto" || backend === "message") return (backend ?? "auto") as ThreadSafeBackend;
+  if (backend === "shared") throw new TypeError(`${what}: the shared-memory backend is not available in this version; use "auto" or "message"`);
+  throw new TypeError(`${what} option backend is "auto" or "message", got ${describeValue(backend)}`);
+}

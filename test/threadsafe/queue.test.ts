@@ -1,0 +1,190 @@
+import { describe, expect, it } from "vitest";
+import {
+  CancelledError,
+  type Coro,
+  DataCloneError,
+  QueueShutDown,
+  RuntimeError,
+  ThreadSafeLifoQueue,
+  ThreadSafePriorityQueue,
+  ThreadSafeQueue,
+  type WorkerHandle,
+  createChannel,
+  gather,
+  run,
+  sleep,
+  spawnWorker,
+  transfer,
+} from "../../src/index.js";
+import type { api as WorkerApi } from "./fixtures/threadsafe-worker.js";
+import { caught } from "../support/harness.js";
+import { threadsafeWorkerUrl } from "./fixtures/worker-url.js";
+
+type Worker = WorkerHandle<typeof WorkerApi>;
+
+/** Runs `body` with `count` fresh workers, closing them afterwards. Real threads: real time. */
+function withWorkers<T>(count: number, body: (...workers: Worker[]) => Coro<T>): Promise<T> {
+  return run(
+    (function* (): Coro<T> {
+      const workers = Array.from({ length: count }, () => spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl));
+      try {
+        for (const worker of workers) yield* worker.ready();
+        return yield* body(...workers);
+      } finally {
+        for (const worker of workers) yield* worker.close();
+      }
+    })(),
+  );
+}
+
+describe("ThreadSafeQueue across threads (message backend)", { timeout: 30_000 }, () => {
+  it("hands items to a worker in order, counts them for join(), and copies each one", async () => {
+    await withWorkers(1, function* (worker) {
+      const queue = new ThreadSafeQueue<{ n: number }>();
+      const item = { n: 0 };
+      for (let n = 0; n < 20; n++) yield* queue.put(n === 0 ? item : { n });
+      item.n = 99; // the queue holds a copy
+      const got = yield* worker.api.consume(queue, 20);
+      expect(got).toEqual(Array.from({ length: 20 }, (_, n) => ({ n })));
+      yield* queue.join(); // every item was marked done in the worker
+      expect(queue.qsize()).toBe(0);
+    });
+  });
+
+  it("bounds what is buffered for every thread: a full queue makes a put wait (backpressure across threads)", async () => {
+    await withWorkers(1, function* (worker) {
+      const queue = new ThreadSafeQueue<number>({ maxsize: 2 });
+      const consumer = worker.api.consume(queue, 10);
+      let most = 0;
+      for (let n = 0; n < 10; n++) {
+        yield* queue.put(n);
+        most = Math.max(most, queue.qsize());
+      }
+      expect(yield* consumer).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(most).toBeLessThanOrEqual(2);
+    });
+  });
+
+  it("loses and duplicates nothing with two producer threads, and keeps each producer's order", async () => {
+    await withWorkers(2, function* (a, b) {
+      const queue = new ThreadSafeQueue<string>({ maxsize: 5 });
+      const producers = [a.api.produce(queue, "a", 50), b.api.produce(queue, "b", 50)];
+      const got: string[] = [];
+      for (let i = 0; i < 100; i++) got.push(yield* queue.get());
+      yield* gather(...producers);
+      expect([...got].sort()).toEqual([...Array.from({ length: 50 }, (_, i) => `a${i}`), ...Array.from({ length: 50 }, (_, i) => `b${i}`)].sort());
+      for (const prefix of ["a", "b"]) {
+        const order = got.filter((item) => item.startsWith(prefix)).map((item) => Number(item.slice(1)));
+        expect(order).toEqual([...order].sort((x, y) => x - y));
+      }
+    });
+  });
+
+  it("takes nothing for a get cancelled in another thread: the next item goes to the next getter", async () => {
+    await withWorkers(1, function* (worker) {
+      const queue = new ThreadSafeQueue<number>();
+      const remoteGet = worker.api.getOne(queue);
+      yield* worker.api.later(20); // the worker's get is waiting at the owner
+      remoteGet.cancel("changed my mind");
+      expect(yield* caught(remoteGet)).toBeInstanceOf(CancelledError);
+      queue.putNowait(1);
+      expect(queue.getNowait()).toBe(1);
+    });
+  });
+
+  it("adds nothing for a put cancelled while the queue was full", async () => {
+    await withWorkers(1, function* (worker) {
+      const queue = new ThreadSafeQueue<string>({ maxsize: 1 });
+      queue.putNowait("first");
+      const blocked = worker.api.produce(queue, "w", 1);
+      yield* worker.api.later(20);
+      blocked.cancel();
+      expect(yield* caught(blocked)).toBeInstanceOf(CancelledError);
+      expect(queue.getNowait()).toBe("first");
+      yield* sleep(20);
+      expect(queue.qsize()).toBe(0);
+    });
+  });
+
+  it("wakes getters waiting in other threads with QueueShutDown once the queue is shut down and drained", async () => {
+    await withWorkers(2, function* (a, b) {
+      const queue = new ThreadSafeQueue<number>();
+      const drains = [a.api.drain(queue), b.api.drain(queue)];
+      for (let n = 0; n < 6; n++) yield* queue.put(n);
+      yield* queue.join();
+      queue.shutdown();
+      const results = yield* gather(...drains);
+      expect(results.flatMap((r) => r.items).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(yield* caught(queue.put(7))).toBeInstanceOf(QueueShutDown);
+    });
+  });
+
+  it("crosses onward from a worker to its sibling, still served by the owner", async () => {
+    await withWorkers(2, function* (a, b) {
+      const { port1, port2 } = createChannel();
+      yield* a.api.connectSibling(transfer(port1 as object, [port1 as object]));
+      yield* b.api.connectSibling(transfer(port2 as object, [port2 as object]));
+      const queue = new ThreadSafeQueue<number>();
+      for (let n = 0; n < 3; n++) queue.putNowait(n);
+      expect(yield* a.api.passToSibling(queue, 3)).toEqual([0, 1, 2]);
+      yield* queue.join();
+    });
+  });
+
+  it("is owned by the thread that makes it: a worker's queue is reached by messages here, with snapshots and no Nowait", async () => {
+    await withWorkers(1, function* (worker) {
+      const queue = yield* worker.api.makeQueue(0);
+      expect(queue.isOwner).toBe(false);
+      yield* queue.put("x");
+      expect(queue.qsize()).toBe(1); // the snapshot of the last operation
+      expect(() => queue.getNowait()).toThrow(RuntimeError);
+      expect(() => queue.getNowait()).toThrow(/use get\(\)/);
+      expect(yield* worker.api.snapshot(queue)).toEqual({ qsize: 1, empty: false, isOwner: true });
+      expect(yield* worker.api.getNowaitHere(queue)).toBe("x");
+    });
+  });
+
+  it("refuses a queue buried in another value with DataCloneError saying to pass it as an argument", async () => {
+    await withWorkers(1, function* (worker) {
+      const queue = new ThreadSafeQueue<number>();
+      const error = yield* caught(worker.call("consume", { queue } as never, 1));
+      expect(error).toBeInstanceOf(DataCloneError);
+      expect((error as Error).message).toMatch(/thread-safe primitive.*top-level argument/);
+    });
+  });
+
+  it("refuses what the codec cannot encode, enqueuing nothing", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const json = new ThreadSafeQueue<unknown>({ codec: "json" });
+        expect(yield* caught(json.put({ big: 1n }))).toBeInstanceOf(DataCloneError);
+        const clone = new ThreadSafeQueue<unknown>();
+        expect(() => clone.putNowait(() => 1)).toThrow(DataCloneError);
+        expect([json.qsize(), clone.qsize()]).toEqual([0, 0]);
+      })(),
+    );
+  });
+
+  it("orders a LIFO and a priority queue on the owner for every thread", async () => {
+    await withWorkers(1, function* (worker) {
+      const lifo = new ThreadSafeLifoQueue<number>();
+      const priority = new ThreadSafePriorityQueue<number>({ compare: (a, b) => b - a });
+      for (const n of [1, 2, 3]) {
+        lifo.putNowait(n);
+        priority.putNowait(n * 10);
+      }
+      expect(yield* worker.api.consume(lifo, 3)).toEqual([3, 2, 1]);
+      expect(yield* worker.api.consume(priority, 3)).toEqual([30, 20, 10]);
+    });
+  });
+
+  it("validates its options as Queue does", async () => {
+    await run(
+      (function* (): Coro<void> {
+        expect(() => new ThreadSafeQueue({ maxsize: -1 })).toThrow(/maxsize must be >= 0/);
+        expect(() => new ThreadSafeQueue({ codec: "xml" as never })).toThrow(/codec is "clone" or "json"/);
+        expect(() => new ThreadSafeQueue({ backend: "shared" as never })).toThrow(/shared-memory backend is not available/);
+      })(),
+    );
+  });
+});

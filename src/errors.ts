@@ -226,6 +226,21 @@ export class WorkerCrashedError extends AsyncioError {
 }
 
 /**
+ * A thread ended while it held a `ThreadSafeLock` (like a robust mutex's
+ * `EOWNERDEAD`): what the lock guarded may be half-updated. Every `acquire()`, on
+ * every thread, fails with this until some thread checks the guarded state and
+ * calls `lock.recover()`. (A lock made with `onOwnerDeath: "release"` is simply
+ * released instead.)
+ *
+ * @example
+ * ```ts
+ * try { yield* lock.acquire(); }
+ * catch (e) { if (e instanceof LockOwnerDiedError) { repair(); lock.recover(); } }
+ * ```
+ */
+export class LockOwnerDiedError extends AsyncioError {}
+
+/**
  * A value could not be sent to another thread (structured clone refused it). The
  * message names the argument; the call never left.
  *

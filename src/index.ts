@@ -18,6 +18,7 @@ export {
   IncompleteReadError,
   InvalidStateError,
   LimitOverrunError,
+  LockOwnerDiedError,
   NotExposedError,
   ProtocolError,
   QueueEmpty,
@@ -99,6 +100,14 @@ export type { TransferHandler } from "./threads/transfer-handlers.js";
 
 export { ThreadSafeQueue, ThreadSafeLifoQueue, ThreadSafePriorityQueue } from "./threadsafe/queue.js";
 export type { ThreadSafeQueueOptions, ThreadSafePriorityQueueOptions } from "./threadsafe/queue.js";
+export { ThreadSafeLock } from "./threadsafe/lock.js";
+export type { ThreadSafeLockOptions } from "./threadsafe/lock.js";
+export { ThreadSafeSemaphore, ThreadSafeBoundedSemaphore } from "./threadsafe/semaphore.js";
+export type { ThreadSafeSemaphoreOptions } from "./threadsafe/semaphore.js";
+export { ThreadSafeEvent } from "./threadsafe/event.js";
+export type { ThreadSafeEventOptions } from "./threadsafe/event.js";
+export { ThreadSafeBarrier } from "./threadsafe/barrier.js";
+export type { ThreadSafeBarrierOptions } from "./threadsafe/barrier.js";
 export type { ThreadSafeBackend } from "./threadsafe/thread-safe-object.js";
 export type { CodecName } from "./threadsafe/codec.js";
 export type { WorkerPoolOptions } from "./threads/worker-pool.js";

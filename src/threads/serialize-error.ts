@@ -44,6 +44,7 @@ const knownClasses = new Map<string, ErrorClass>([
   ["DataCloneError", errors.DataCloneError],
   ["NotExposedError", errors.NotExposedError],
   ["ProtocolError", errors.ProtocolError],
+  ["LockOwnerDiedError", errors.LockOwnerDiedError],
 ]);
 
 /** Properties the rebuilt error sets itself; a serialized `fields` entry never overrides them. */

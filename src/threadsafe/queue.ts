@@ -1,17 +1,14 @@
 import { QueueShutDown, RuntimeError, ValueError, WorkerCrashedError } from "../errors.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
-import type { Future } from "../futures/future.js";
-import { getRunningLoop } from "../loop/running-loop.js";
 import { type Comparator, PriorityQueue } from "../queues/priority-queue.js";
 import { LifoQueue } from "../queues/lifo-queue.js";
 import { Queue } from "../queues/queue.js";
-import { FIRST_COMPLETED, wait } from "../tasks/wait.js";
 import { checkOptions } from "../validate.js";
+import { Breaker } from "./breaker.js";
 import { type Codec, type CodecName, codecNamed } from "./codec.js";
 import type { Holder } from "./message-backend.js";
 import { ATTACHING, type Client, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
-import type { Task } from "../futures/task.js";
 
 /** Options of `ThreadSafeQueue` (and its LIFO and priority forms). */
 export interface ThreadSafeQueueOptions {
@@ -73,9 +70,8 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
   private limit!: number;
   /** On the owner: items other threads got and did not mark done yet, per thread. */
   private takenBy: Map<Holder, number> | null = null;
-  /** On the owner: set when a thread died holding items; `join()` then fails. */
-  private lost: WorkerCrashedError | null = null;
-  private lostWaiters: Future<void>[] = [];
+  /** On the owner: broken when a thread died holding items; `join()` then fails. */
+  private readonly lost = new Breaker();
 
   constructor(options: ThreadSafeQueueOptions = {}) {
     super();
@@ -148,7 +144,7 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     }
     if (this.snapshot.unfinished <= 0) throw new ValueError("taskDone() called too many times: call it once per item taken with get().");
     this.snapshot.unfinished--;
-    this.reportFailure(this.client!.call<QueueState>("taskDone"));
+    this.sendAndReport("taskDone");
   }
 
   /** Waits until every item put has been marked done, on whichever thread. */
@@ -167,7 +163,7 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
       return;
     }
     this.snapshot.shutDown = true;
-    this.reportFailure(this.client!.call<QueueState>("shutdown", [immediate === true]));
+    this.sendAndReport("shutdown", [immediate === true]);
   }
 
   /** `for await (const item of queue)`: items until the queue is shut down and drained. */
@@ -266,27 +262,12 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
   private holderDied(holder: Holder): void {
     const count = this.takenBy!.get(holder) ?? 0;
     this.takenBy!.delete(holder);
-    if (count === 0 || this.lost !== null) return;
-    this.lost = new WorkerCrashedError(`A thread ended holding ${count} item(s) of a ThreadSafe${this.kind} it got but never marked done: join() cannot complete.`);
-    for (const waiter of this.lostWaiters.splice(0)) if (!waiter.done()) waiter.setResult();
+    if (count === 0 || this.lost.error !== null) return;
+    this.lost.break(new WorkerCrashedError(`A thread ended holding ${count} item(s) of a ThreadSafe${this.kind} it got but never marked done: join() cannot complete.`));
   }
 
   private *joinOrLost(): Coro<void> {
-    if (this.lost !== null) throw this.lost;
-    const queue = this.local!;
-    if (queue._unfinishedCount === 0) return;
-    const loop = getRunningLoop();
-    const lost = loop.createFuture<void>();
-    this.lostWaiters.push(lost);
-    const joined = loop.createTask(queue.join());
-    try {
-      yield* wait([joined, lost], { returnWhen: FIRST_COMPLETED });
-    } finally {
-      joined.cancel();
-      lost.cancel();
-      this.lostWaiters = this.lostWaiters.filter((waiter) => waiter !== lost);
-    }
-    if (this.lost !== null && !joined.done()) throw this.lost;
+    yield* this.lost.guard(this.local!.join());
   }
 
   private ownerOnly(method: string, instead: string): Queue<unknown> {
@@ -298,14 +279,6 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     return this.local;
   }
 
-  /** A fire-and-forget operation: its failure is reported to this loop's exception handler. */
-  private reportFailure(task: Task<unknown>): void {
-    task.addDoneCallback(() => {
-      if (task.cancelled()) return;
-      const error = task.exception();
-      if (error !== undefined) task.getLoop().callExceptionHandler({ message: `ThreadSafe${this.kind}: the owner refused an operation`, exception: error });
-    });
-  }
 }
 
 const putItem = awaitable(function* putItem<T>(queue: ThreadSafeQueue<T>, item: T): Coro<void> {

@@ -82,6 +82,20 @@ export abstract class ThreadSafeObject {
     return [{ kind: this.kind, id: this._id, port, fields: this.wireFields() }, [port as object]];
   }
 
+  /**
+   * @internal On a holder: runs the owner's operation `name` without waiting for it
+   * (a `release()`, a `set()`, which asyncio does not make wait); if the owner refuses
+   * it, the error reaches this loop's exception handler.
+   */
+  protected sendAndReport(name: string, args: readonly unknown[] = []): void {
+    const task = this.client!.call<unknown>(name, args);
+    task.addDoneCallback(() => {
+      if (task.cancelled()) return;
+      const error = task.exception();
+      if (error !== undefined) task.getLoop().callExceptionHandler({ message: `ThreadSafe${this.kind}.${name}(): the owning thread refused it`, exception: error });
+    });
+  }
+
   /** Whether this thread owns the state (the others hold it through messages). */
   get isOwner(): boolean {
     return this.owner !== null;

@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { type Coro, ThreadSafeQueue, WorkerCrashedError, run, sleep, spawnWorker } from "../../src/index.js";
+import {
+  BrokenBarrierError,
+  type Coro,
+  LockOwnerDiedError,
+  ThreadSafeBarrier,
+  ThreadSafeLock,
+  ThreadSafeQueue,
+  ThreadSafeSemaphore,
+  WorkerCrashedError,
+  run,
+  sleep,
+  spawnWorker,
+} from "../../src/index.js";
 import type { api as WorkerApi } from "./fixtures/threadsafe-worker.js";
 import { caught } from "../support/harness.js";
 import { threadsafeWorkerUrl } from "./fixtures/worker-url.js";
@@ -40,6 +52,75 @@ describe("a thread that dies while it shares a ThreadSafeQueue (Node)", { timeou
         expect(error).toBeInstanceOf(WorkerCrashedError);
         expect((error as Error).message).toMatch(/ended holding 1 item/);
         expect(yield* caught(queue.join())).toBeInstanceOf(WorkerCrashedError);
+      })(),
+    );
+  });
+});
+
+describe("a thread that dies holding a thread-safe lock, permits or a barrier place (Node)", { timeout: 30_000 }, () => {
+  it("poisons a ThreadSafeLock: acquire() fails with LockOwnerDiedError everywhere until recover()", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const holder = spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl);
+        const other = spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl);
+        yield* holder.ready();
+        const lock = new ThreadSafeLock();
+        expect(yield* holder.api.acquireAndKeep(lock)).toBe(true);
+        const waiting = lock.acquire();
+        yield* sleep(10);
+        holder.terminate();
+        expect(yield* caught(waiting)).toBeInstanceOf(LockOwnerDiedError);
+        expect(yield* other.api.acquireWithin(lock, 1000)).toBe("LockOwnerDiedError");
+        lock.recover();
+        expect(yield* other.api.acquireWithin(lock, 1000)).toBe("acquired");
+        yield* lock.acquire();
+        lock.release();
+        yield* other.close();
+      })(),
+    );
+  });
+
+  it("releases a ThreadSafeLock made with onOwnerDeath: 'release'", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const holder = spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl);
+        const lock = new ThreadSafeLock({ onOwnerDeath: "release" });
+        yield* holder.api.acquireAndKeep(lock);
+        const waiting = lock.acquire();
+        holder.terminate();
+        expect(yield* waiting).toBe(true);
+        lock.release();
+      })(),
+    );
+  });
+
+  it("gives a dead thread's ThreadSafeSemaphore permits back", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const holder = spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl);
+        const semaphore = new ThreadSafeSemaphore(1);
+        yield* holder.api.acquireAndKeep(semaphore);
+        expect(semaphore.locked()).toBe(true);
+        const waiting = semaphore.acquire();
+        holder.terminate();
+        expect(yield* waiting).toBe(true);
+        semaphore.release();
+      })(),
+    );
+  });
+
+  it("breaks a ThreadSafeBarrier a dead thread was waiting at", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const party = spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl);
+        yield* party.ready();
+        const barrier = new ThreadSafeBarrier(3);
+        const theirs = party.api.meet(barrier);
+        const mine = barrier.wait();
+        yield* sleep(20);
+        party.terminate();
+        expect(yield* caught(mine)).toBeInstanceOf(BrokenBarrierError);
+        expect(yield* caught(theirs)).toBeInstanceOf(WorkerCrashedError);
       })(),
     );
   });

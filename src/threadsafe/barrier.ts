@@ -1,0 +1,149 @@
+import { BrokenBarrierError } from "../errors.js";
+import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
+import type { Coro } from "../futures/coroutine.js";
+import { getRunningLoop } from "../loop/running-loop.js";
+import { Barrier } from "../sync/barrier.js";
+import { checkInteger, checkOptions } from "../validate.js";
+import type { Holder } from "./message-backend.js";
+import { ATTACHING, type Client, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
+
+/** Options of `ThreadSafeBarrier`. */
+export interface ThreadSafeBarrierOptions {
+  /** Where the state lives (see `ThreadSafeBackend`). */
+  backend?: ThreadSafeBackend;
+}
+
+/** What another thread knows of the barrier: a snapshot taken at its last operation. */
+interface BarrierState {
+  nWaiting: number;
+  broken: boolean;
+}
+
+/**
+ * A meeting point for `parties` tasks on any threads, as asyncio's `Barrier`:
+ * `wait()` returns once `parties` of them wait, each with its arrival index;
+ * `reset()` and `abort()` break the waits with `BrokenBarrierError` everywhere.
+ * If a thread that has waited on it ends (detected in Node), the barrier breaks.
+ * `nWaiting` and `broken` off the owning thread are a snapshot.
+ *
+ * @example
+ * ```ts
+ * const phase = new ThreadSafeBarrier(4);
+ * yield* gather(...workers.map((w) => w.api.simulate(phase))); // each: yield* phase.wait() between steps
+ * ```
+ */
+export class ThreadSafeBarrier extends ThreadSafeObject {
+  private local: Barrier | null = null;
+  private partyCount = 0;
+  /** On the owner: the threads that have waited on it (their death breaks it). */
+  private readonly parts = new Set<Holder>();
+  private snapshot: BarrierState = { nWaiting: 0, broken: false };
+
+  protected get kind(): string {
+    return "Barrier";
+  }
+
+  constructor(parties: number, options: ThreadSafeBarrierOptions = {}) {
+    super();
+    if ((parties as unknown) === ATTACHING) return;
+    this.partyCount = checkInteger(parties, "ThreadSafeBarrier parties", 1);
+    checkOptions(options, "ThreadSafeBarrier");
+    checkBackend(options.backend, "ThreadSafeBarrier");
+    const barrier = new Barrier(parties);
+    this.local = barrier;
+    const parts = this.parts;
+    const state = (): BarrierState => this.state();
+    this.own(
+      (holder) => ({
+        *wait(): Coro<[number, BarrierState]> {
+          parts.add(holder);
+          return [yield* barrier.wait(), state()];
+        },
+        *reset(): Coro<BarrierState> {
+          yield* barrier.reset();
+          return state();
+        },
+        *abort(): Coro<BarrierState> {
+          yield* barrier.abort();
+          return state();
+        },
+      }),
+      (holder) => {
+        // abort() is a coroutine (it takes the barrier's condition): run it as a task.
+        if (parts.delete(holder) && !barrier.broken) getRunningLoop().createTask(barrier.abort()); // its waiters get BrokenBarrierError
+      },
+    );
+  }
+
+  /** How many parties it waits for. */
+  get parties(): number {
+    return this.partyCount;
+  }
+
+  /** How many wait now (off the owning thread: a snapshot). */
+  get nWaiting(): number {
+    return this.local !== null ? this.local.nWaiting : this.snapshot.nWaiting;
+  }
+
+  /** Whether it is broken (off the owning thread: a snapshot). */
+  get broken(): boolean {
+    return this.local !== null ? this.local.broken : this.snapshot.broken;
+  }
+
+  /** Waits until `parties` tasks wait, on whichever threads; this one's arrival index. */
+  wait(): AwaitableCoro<number> {
+    return waitBarrier(this);
+  }
+
+  /** Returns it to its empty state; waiting tasks, on every thread, get `BrokenBarrierError`. */
+  reset(): AwaitableCoro<void> {
+    return changeBarrier(this, "reset");
+  }
+
+  /** Breaks it: every `wait()`, now and later, on every thread, fails with `BrokenBarrierError`. */
+  abort(): AwaitableCoro<void> {
+    return changeBarrier(this, "abort");
+  }
+
+  /** @internal */
+  *_wait(): Coro<number> {
+    if (this.local !== null) return yield* this.local.wait();
+    if (this.snapshot.broken) throw new BrokenBarrierError("The barrier is broken: reset() it before waiting again.");
+    const [index, state] = yield* this.client!.call<[number, BarrierState]>("wait");
+    this.snapshot = state;
+    return index;
+  }
+
+  /** @internal */
+  *_change(how: "reset" | "abort"): Coro<void> {
+    if (this.local !== null) yield* this.local[how]();
+    else this.snapshot = yield* this.client!.call<BarrierState>(how);
+  }
+
+  protected wireFields(): Record<string, unknown> {
+    return { parties: this.partyCount, state: this.state() };
+  }
+
+  /** @internal */
+  _attach(client: Client, fields: Record<string, unknown>): this {
+    this.client = client;
+    this.partyCount = typeof fields.parties === "number" ? fields.parties : 1;
+    const state = fields.state as Partial<BarrierState> | undefined;
+    this.snapshot = { nWaiting: Number(state?.nWaiting) || 0, broken: state?.broken === true };
+    return this;
+  }
+
+  private state(): BarrierState {
+    return this.local !== null ? { nWaiting: this.local.nWaiting, broken: this.local.broken } : { ...this.snapshot };
+  }
+}
+
+const waitBarrier = awaitable(function* waitBarrier(barrier: ThreadSafeBarrier): Coro<number> {
+  return yield* barrier._wait();
+});
+
+const changeBarrier = awaitable(function* changeBarrier(barrier: ThreadSafeBarrier, how: "reset" | "abort"): Coro<void> {
+  yield* barrier._change(how);
+});
+
+ThreadSafeObject._registerKind("Barrier", (client, fields) => new ThreadSafeBarrier(ATTACHING as never)._attach(client, fields));

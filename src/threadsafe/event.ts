@@ -1,0 +1,101 @@
+import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
+import type { Coro } from "../futures/coroutine.js";
+import { Event } from "../sync/event.js";
+import { checkOptions } from "../validate.js";
+import { ATTACHING, type Client, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
+
+/** Options of `ThreadSafeEvent`. */
+export interface ThreadSafeEventOptions {
+  /** Where the state lives (see `ThreadSafeBackend`). */
+  backend?: ThreadSafeBackend;
+}
+
+/**
+ * A flag shared by threads, as asyncio's `Event` is by tasks: `set()` on any thread
+ * wakes every waiter on every thread. `isSet()` off the owning thread is a snapshot
+ * as of that thread's last operation on it (a `wait()` that returned means it was set).
+ *
+ * @example
+ * ```ts
+ * const stop = new ThreadSafeEvent();
+ * const workers = [pool.api.crawl(stop), pool.api.crawl(stop)];
+ * yield* sleep(60_000);
+ * stop.set(); // every worker's wait() returns
+ * ```
+ */
+export class ThreadSafeEvent extends ThreadSafeObject {
+  private local: Event | null = null;
+  private setSnapshot = false;
+
+  protected get kind(): string {
+    return "Event";
+  }
+
+  constructor(options: ThreadSafeEventOptions = {}) {
+    super();
+    if ((options as unknown) === ATTACHING) return;
+    checkOptions(options, "ThreadSafeEvent");
+    checkBackend(options.backend, "ThreadSafeEvent");
+    const event = new Event();
+    this.local = event;
+    this.own(() => ({
+      *wait(): Coro<boolean> {
+        return yield* event.wait();
+      },
+      set: (): void => event.set(),
+      clear: (): void => event.clear(),
+    }));
+  }
+
+  /** Whether it is set (off the owning thread: a snapshot). */
+  isSet(): boolean {
+    return this.local !== null ? this.local.isSet() : this.setSnapshot;
+  }
+
+  /** Sets it and wakes every waiter, on every thread. */
+  set(): void {
+    if (this.local !== null) this.local.set();
+    else {
+      this.setSnapshot = true;
+      this.sendAndReport("set");
+    }
+  }
+
+  /** Clears it: later `wait()`s, on every thread, block until the next `set()`. */
+  clear(): void {
+    if (this.local !== null) this.local.clear();
+    else {
+      this.setSnapshot = false;
+      this.sendAndReport("clear");
+    }
+  }
+
+  /** Waits until it is set; `true`. Cancellable while it waits. */
+  wait(): AwaitableCoro<boolean> {
+    return waitEvent(this);
+  }
+
+  /** @internal */
+  *_wait(): Coro<boolean> {
+    if (this.local !== null) return yield* this.local.wait();
+    this.setSnapshot = yield* this.client!.call<boolean>("wait");
+    return true;
+  }
+
+  protected wireFields(): Record<string, unknown> {
+    return { set: this.isSet() };
+  }
+
+  /** @internal */
+  _attach(client: Client, fields: Record<string, unknown>): this {
+    this.client = client;
+    this.setSnapshot = fields.set === true;
+    return this;
+  }
+}
+
+const waitEvent = awaitable(function* waitEvent(event: ThreadSafeEvent): Coro<boolean> {
+  return yield* event._wait();
+});
+
+ThreadSafeObject._registerKind("Event", (client, fields) => new ThreadSafeEvent(ATTACHING as never)._attach(client, fields));

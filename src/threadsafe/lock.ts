@@ -1,0 +1,187 @@
+import { LockOwnerDiedError, RuntimeError, describeValue } from "../errors.js";
+import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
+import type { Coro } from "../futures/coroutine.js";
+import { type Guard, holdGuard } from "../sync/hold.js";
+import { Lock } from "../sync/lock.js";
+import { checkOptions } from "../validate.js";
+import { Breaker } from "./breaker.js";
+import type { Holder } from "./message-backend.js";
+import { ATTACHING, type Client, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
+
+/** Options of `ThreadSafeLock`. */
+export interface ThreadSafeLockOptions {
+  /** Where the state lives (see `ThreadSafeBackend`). */
+  backend?: ThreadSafeBackend;
+  /**
+   * What happens when a thread ends while it holds the lock: `"poison"` (the
+   * default) makes every `acquire()` fail with `LockOwnerDiedError` until some thread
+   * calls `recover()`, as a robust mutex does; `"release"` just releases it.
+   */
+  onOwnerDeath?: "poison" | "release";
+}
+
+/** Who holds the lock, as the owner knows it: a holder thread, the owner's own, or nobody. */
+type HeldBy = Holder | "owner" | null;
+
+/**
+ * A lock shared by threads, as asyncio's `Lock` is by tasks: handed to workers as an
+ * ordinary call argument, acquired through each thread's own loop with waits that
+ * are cancellable and time out; FIFO across threads (no barging), and a waiter
+ * cancelled after it was granted the lock passes it on. Works with `withLock`,
+ * `hold()` and `using`.
+ *
+ * If a thread ends while it holds the lock (detected in Node, where a port tells
+ * that its other end is gone), the lock is poisoned: `acquire()` fails with
+ * `LockOwnerDiedError` on every thread until one calls `recover()` — or, with
+ * `onOwnerDeath: "release"`, it is released. On the message backend `locked()` off
+ * the owning thread is a snapshot as of that thread's last operation on it.
+ *
+ * @example
+ * ```ts
+ * const lock = new ThreadSafeLock();
+ * yield* Promise.all([a.api.appendTo(file, lock), b.api.appendTo(file, lock)]);
+ * // in each worker:
+ * function* appendTo(file: FileHandle, lock: ThreadSafeLock): Coro<void> {
+ *   using _held = yield* lock.hold();
+ *   yield* ensureFuture(file.appendFile("line\n"));
+ * }
+ * ```
+ */
+export class ThreadSafeLock extends ThreadSafeObject {
+  /** On the owner: the lock itself. */
+  private local: Lock | null = null;
+  private heldBy: HeldBy = null;
+  private onOwnerDeath: "poison" | "release" = "poison";
+  private readonly poisoned = new Breaker();
+  /** On a holder: the state as of its last operation. */
+  private lockedSnapshot = false;
+
+  protected get kind(): string {
+    return "Lock";
+  }
+
+  constructor(options: ThreadSafeLockOptions = {}) {
+    super();
+    if ((options as unknown) === ATTACHING) return;
+    checkOptions(options, "ThreadSafeLock");
+    checkBackend(options.backend, "ThreadSafeLock");
+    const onOwnerDeath = options.onOwnerDeath ?? "poison";
+    if (onOwnerDeath !== "poison" && onOwnerDeath !== "release") {
+      throw new TypeError(`ThreadSafeLock option onOwnerDeath is "poison" or "release", got ${describeValue(onOwnerDeath)}`);
+    }
+    this.onOwnerDeath = onOwnerDeath;
+    this.local = new Lock();
+    this.own(
+      (holder) => this.operationsFor(holder),
+      (holder) => this.holderDied(holder),
+    );
+  }
+
+  /** Whether some thread holds it (off the owning thread: a snapshot). */
+  locked(): boolean {
+    return this.local !== null ? this.local.locked() : this.lockedSnapshot;
+  }
+
+  /**
+   * Waits until the lock is free, then takes it; `true`. Cancellable while it waits.
+   * `LockOwnerDiedError` while it is poisoned (see the class).
+   */
+  acquire(): AwaitableCoro<boolean> {
+    return acquireLock(this);
+  }
+
+  /** Acquires it and returns a `Guard` that releases it (`using _held = yield* lock.hold()`). */
+  hold(): AwaitableCoro<Guard> {
+    return holdGuard(this);
+  }
+
+  /**
+   * Releases it (any thread may, as any task may in asyncio). On the owning thread a
+   * release of a free lock raises `RuntimeError`; elsewhere it is sent, and a refusal
+   * reaches this loop's exception handler.
+   */
+  release(): void {
+    if (this.local === null) {
+      if (!this.lockedSnapshot) throw new RuntimeError("Lock is not acquired: release() must follow a successful acquire().");
+      this.lockedSnapshot = false;
+      this.sendAndReport("release");
+      return;
+    }
+    this.local.release();
+    this.heldBy = null;
+  }
+
+  /**
+   * Clears the poison left by a thread that died holding the lock, and releases it:
+   * call it once the state the lock guards is consistent again.
+   */
+  recover(): void {
+    if (this.local === null) {
+      this.sendAndReport("recover");
+      return;
+    }
+    if (this.poisoned.error === null) return;
+    this.poisoned.mend();
+    this.heldBy = null;
+    if (this.local.locked()) this.local.release();
+  }
+
+  /** @internal */
+  *_acquire(): Coro<boolean> {
+    if (this.local === null) {
+      this.lockedSnapshot = yield* this.client!.call<boolean>("acquire");
+      return true;
+    }
+    yield* this.acquireFor("owner");
+    return true;
+  }
+
+  protected wireFields(): Record<string, unknown> {
+    return { locked: this.locked() };
+  }
+
+  /** @internal Rebuilds a holder on another thread. */
+  _attach(client: Client, fields: Record<string, unknown>): this {
+    this.client = client;
+    this.lockedSnapshot = fields.locked === true;
+    return this;
+  }
+
+  /** Takes the lock for `by`, unless it is poisoned first. */
+  private *acquireFor(by: HeldBy): Coro<void> {
+    const lock = this.local!;
+    yield* this.poisoned.guard(lock.acquire(), () => lock.release());
+    this.heldBy = by;
+  }
+
+  private operationsFor(holder: Holder): object {
+    const self = this;
+    return {
+      *acquire(): Coro<boolean> {
+        yield* self.acquireFor(holder);
+        return true; // locked, as the holder now knows
+      },
+      release(): void {
+        self.release();
+      },
+      recover(): void {
+        self.recover();
+      },
+    };
+  }
+
+  private holderDied(holder: Holder): void {
+    if (this.heldBy !== holder) return;
+    if (this.onOwnerDeath === "release") {
+      this.release();
+      return;
+    }
+    this.poisoned.break(new LockOwnerDiedError("A thread ended while it held this ThreadSafeLock: what it guards may be half-updated. Check it, then call lock.recover()."));
+  }
+}
+
+const acquireLock = awaitable(function* acquireLock(lock: ThreadSafeLock): Coro<boolean> {
+  return yield* lock._acquire();
+});
+
+ThreadSafeObject._registerKind("Lock", (client, fields) => new ThreadSafeLock(ATTACHING as never)._attach(client, fields));

@@ -1,0 +1,154 @@
+import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
+import type { Coro } from "../futures/coroutine.js";
+import { type Guard, holdGuard } from "../sync/hold.js";
+import { BoundedSemaphore, Semaphore } from "../sync/semaphore.js";
+import { checkInteger, checkOptions } from "../validate.js";
+import type { Holder } from "./message-backend.js";
+import { ATTACHING, type Client, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
+
+/** Options of `ThreadSafeSemaphore`. */
+export interface ThreadSafeSemaphoreOptions {
+  /** Where the state lives (see `ThreadSafeBackend`). */
+  backend?: ThreadSafeBackend;
+}
+
+/**
+ * A semaphore shared by threads, as asyncio's `Semaphore` is by tasks: `value`
+ * permits for all threads together, FIFO across threads, cancellation-safe waits.
+ * When a thread ends holding permits (detected in Node), its permits come back.
+ * `locked()` off the owning thread is a snapshot as of that thread's last operation.
+ *
+ * @example
+ * ```ts
+ * const downloads = new ThreadSafeSemaphore(4); // at most 4 at once, over every worker
+ * yield* pool.starmap("download", urls.map((url) => [url, downloads]));
+ * // in each worker: yield* withLock(downloads, () => fetchOne(url));
+ * ```
+ */
+export class ThreadSafeSemaphore extends ThreadSafeObject {
+  private local: Semaphore | null = null;
+  /** On the owner: permits each other thread holds now. */
+  private readonly heldBy = new Map<Holder, number>();
+  private lockedSnapshot = false;
+
+  protected get kind(): string {
+    return "Semaphore";
+  }
+
+  constructor(value = 1, options: ThreadSafeSemaphoreOptions = {}) {
+    super();
+    if ((value as unknown) === ATTACHING) return;
+    checkInteger(value, `${this.constructor.name} initial value (permits)`, 0);
+    checkOptions(options, this.constructor.name);
+    checkBackend(options.backend, this.constructor.name);
+    this.local = this.makeSemaphore(value);
+    this.own(
+      (holder) => this.operationsFor(holder),
+      (holder) => this.holderDied(holder),
+    );
+  }
+
+  /** @internal */
+  protected makeSemaphore(value: number): Semaphore {
+    return new Semaphore(value);
+  }
+
+  /** Whether `acquire()` would wait (off the owning thread: a snapshot). */
+  locked(): boolean {
+    return this.local !== null ? this.local.locked() : this.lockedSnapshot;
+  }
+
+  /** Waits for a permit and takes it; `true`. Cancellable while it waits. */
+  acquire(): AwaitableCoro<boolean> {
+    return acquirePermit(this);
+  }
+
+  /** Acquires a permit and returns a `Guard` that gives it back. */
+  hold(): AwaitableCoro<Guard> {
+    return holdGuard(this);
+  }
+
+  /**
+   * Gives a permit back. On the owning thread errors (a bounded semaphore's
+   * over-release) are raised here; elsewhere the release is sent and a refusal
+   * reaches this loop's exception handler.
+   */
+  release(): void {
+    if (this.local !== null) this.local.release();
+    else this.sendAndReport("release");
+  }
+
+  /** @internal */
+  *_acquire(): Coro<boolean> {
+    if (this.local !== null) return yield* this.local.acquire();
+    this.lockedSnapshot = yield* this.client!.call<boolean>("acquire");
+    return true;
+  }
+
+  protected wireFields(): Record<string, unknown> {
+    return { locked: this.locked() };
+  }
+
+  /** @internal */
+  _attach(client: Client, fields: Record<string, unknown>): this {
+    this.client = client;
+    this.lockedSnapshot = fields.locked === true;
+    return this;
+  }
+
+  private operationsFor(holder: Holder): object {
+    const semaphore = this.local!;
+    const held = this.heldBy;
+    return {
+      *acquire(): Coro<boolean> {
+        yield* semaphore.acquire();
+        held.set(holder, (held.get(holder) ?? 0) + 1);
+        return semaphore.locked();
+      },
+      release(): void {
+        semaphore.release();
+        const count = held.get(holder) ?? 0;
+        if (count > 1) held.set(holder, count - 1);
+        else held.delete(holder);
+      },
+    };
+  }
+
+  /** A dead thread's permits come back. */
+  private holderDied(holder: Holder): void {
+    const count = this.heldBy.get(holder) ?? 0;
+    this.heldBy.delete(holder);
+    for (let i = 0; i < count; i++) this.local!.release();
+  }
+}
+
+/**
+ * A `ThreadSafeSemaphore` that refuses to be released more times than it was
+ * acquired (`ValueError`), as asyncio's `BoundedSemaphore`.
+ *
+ * @example
+ * ```ts
+ * const slots = new ThreadSafeBoundedSemaphore(2);
+ * ```
+ */
+export class ThreadSafeBoundedSemaphore extends ThreadSafeSemaphore {
+  protected override get kind(): string {
+    return "BoundedSemaphore";
+  }
+
+  protected override makeSemaphore(value: number): Semaphore {
+    return new BoundedSemaphore(value);
+  }
+}
+
+const acquirePermit = awaitable(function* acquirePermit(semaphore: ThreadSafeSemaphore): Coro<boolean> {
+  return yield* semaphore._acquire();
+});
+
+for (const [kind, Class] of [
+  ["Semaphore", ThreadSafeSemaphore],
+  ["BoundedSemaphore", ThreadSafeBoundedSemaphore],
+] as const) {
+  ThreadSafeObject._registerKind(kind, (client, fields) => new Class(ATTACHING as never)._attach(client, fields));
+}
+

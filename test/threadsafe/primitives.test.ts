@@ -1,0 +1,141 @@
+import { describe, expect, it } from "vitest";
+import {
+  BrokenBarrierError,
+  type Coro,
+  RuntimeError,
+  ThreadSafeBarrier,
+  ThreadSafeBoundedSemaphore,
+  ThreadSafeEvent,
+  ThreadSafeLock,
+  ThreadSafeQueue,
+  ThreadSafeSemaphore,
+  ValueError,
+  type WorkerHandle,
+  gather,
+  run,
+  sleep,
+  waitFor,
+} from "../../src/index.js";
+import { spawnWorker } from "../../src/index.js";
+import type { api as WorkerApi } from "./fixtures/threadsafe-worker.js";
+import { caught } from "../support/harness.js";
+import { threadsafeWorkerUrl } from "./fixtures/worker-url.js";
+
+type Worker = WorkerHandle<typeof WorkerApi>;
+
+function withWorkers<T>(count: number, body: (...workers: Worker[]) => Coro<T>): Promise<T> {
+  return run(
+    (function* (): Coro<T> {
+      const workers = Array.from({ length: count }, () => spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl));
+      try {
+        for (const worker of workers) yield* worker.ready();
+        return yield* body(...workers);
+      } finally {
+        for (const worker of workers) yield* worker.close();
+      }
+    })(),
+  );
+}
+
+/** Everything in a queue, drained on its owner. */
+function drained<T>(queue: ThreadSafeQueue<T>): T[] {
+  const items: T[] = [];
+  while (!queue.empty()) items.push(queue.getNowait());
+  return items;
+}
+
+describe("thread-safe primitives across threads (message backend)", { timeout: 30_000 }, () => {
+  it("ThreadSafeLock excludes mutually across three threads: critical sections never interleave", async () => {
+    const log = await withWorkers(2, function* (a, b) {
+      const lock = new ThreadSafeLock();
+      const log = new ThreadSafeQueue<string>();
+      function* mine(): Coro<void> {
+        for (let r = 0; r < 5; r++) {
+          using _held = yield* lock.hold();
+          yield* log.put("enter main");
+          yield* sleep(1);
+          yield* log.put("exit main");
+        }
+      }
+      yield* gather(mine(), a.api.critical(lock, log, 5), b.api.critical(lock, log, 5));
+      // A holder's release travels on its own port, so it may land just after the
+      // holder's answer: the lock is free once it has (no deadlock, nothing held).
+      yield* waitFor(lock.acquire(), 5000);
+      lock.release();
+      return drained(log);
+    });
+    expect(log).toHaveLength(30);
+    for (let i = 0; i < log.length; i += 2) {
+      expect(log[i]!.startsWith("enter ")).toBe(true);
+      expect(log[i + 1]).toBe(`exit ${log[i]!.slice(6)}`);
+    }
+  });
+
+  it("ThreadSafeLock: a waiter in another thread that times out leaves nothing behind", async () => {
+    await withWorkers(1, function* (worker) {
+      const lock = new ThreadSafeLock();
+      yield* lock.acquire();
+      expect(yield* worker.api.acquireWithin(lock, 20)).toBe("TimeoutError");
+      lock.release();
+      yield* sleep(10);
+      expect(lock.locked()).toBe(false); // the cancelled waiter did not take it
+      expect(yield* worker.api.acquireWithin(lock, 1000)).toBe("acquired");
+      yield* waitFor(lock.acquire(), 5000); // its release arrived (see above)
+      lock.release();
+      expect(() => lock.release()).toThrow(RuntimeError);
+    });
+  });
+
+  it("ThreadSafeSemaphore lets at most `value` hold it at once, over every thread", async () => {
+    const log = await withWorkers(2, function* (a, b) {
+      const semaphore = new ThreadSafeSemaphore(2);
+      const log = new ThreadSafeQueue<string>();
+      yield* gather(a.api.withPermit(semaphore, log, 10), b.api.withPermit(semaphore, log, 10), a.api.withPermit(semaphore, log, 10), b.api.withPermit(semaphore, log, 10));
+      return drained(log);
+    });
+    let inside = 0;
+    let most = 0;
+    for (const entry of log) {
+      inside += entry === "in" ? 1 : -1;
+      most = Math.max(most, inside);
+    }
+    expect(log).toHaveLength(8);
+    expect(most).toBeLessThanOrEqual(2);
+  });
+
+  it("ThreadSafeBoundedSemaphore refuses an over-release", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const semaphore = new ThreadSafeBoundedSemaphore(1);
+        expect(() => semaphore.release()).toThrow(ValueError);
+      })(),
+    );
+  });
+
+  it("ThreadSafeEvent: a set() on any thread wakes the waiters on every thread", async () => {
+    await withWorkers(2, function* (a, b) {
+      const go = new ThreadSafeEvent();
+      const waiting = [a.api.waitForEvent(go), b.api.waitForEvent(go)];
+      yield* sleep(20);
+      expect(waiting.some((task) => task.done())).toBe(false);
+      go.set();
+      expect(yield* gather(...waiting)).toEqual([true, true]);
+      const back = new ThreadSafeEvent();
+      const mine = back.wait();
+      yield* a.api.setEvent(back); // set from a worker
+      expect(yield* mine).toBe(true);
+    });
+  });
+
+  it("ThreadSafeBarrier meets parties on three threads and gives each its index", async () => {
+    await withWorkers(2, function* (a, b) {
+      const barrier = new ThreadSafeBarrier(3);
+      const indexes = yield* gather(barrier.wait(), a.api.meet(barrier), b.api.meet(barrier));
+      expect([...indexes].sort()).toEqual([0, 1, 2]);
+      const aborting = a.api.meet(barrier);
+      yield* sleep(20);
+      yield* barrier.abort();
+      expect(yield* caught(aborting)).toBeInstanceOf(BrokenBarrierError);
+    });
+  });
+});

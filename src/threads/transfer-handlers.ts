@@ -93,6 +93,11 @@ export function deserializeHandledValue(value: unknown): unknown {
   const name = (value as Record<string, unknown>)[HANDLED];
   const handler = typeof name === "string" ? handlers.get(name) : undefined;
   if (handler === undefined) {
+    if (name === "asyncio-ts/threadsafe") {
+      throw new DataCloneError(
+        "A thread-safe primitive (ThreadSafeQueue, ThreadSafeLock, …) arrived, but this thread has not loaded the thread-safe classes: use the class as a value in this thread's code (for example `queue instanceof ThreadSafeQueue`), not only as a type, so that it is not left out.",
+      );
+    }
     throw new DataCloneError(`Received a ${describeValue(name)} object from another thread, but no transfer handler of that name is registered on this thread: import the module that defines it here too.`);
   }
   try {

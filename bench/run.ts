@@ -7,6 +7,7 @@ import { type BenchGroup, type GroupResult, printGroup, runGroup, saveResults } 
 import { streamGroups } from "./streams.bench.js";
 import { syncGroups } from "./sync.bench.js";
 import { threadSuite } from "./threads.bench.js";
+import { threadsafeSuite } from "./threadsafe.bench.js";
 
 interface Suite {
   groups: BenchGroup[];
@@ -19,6 +20,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   core: async () => ({ groups: coreGroups }),
   sync: async () => ({ groups: syncGroups }),
   threads: threadSuite,
+  threadsafe: threadsafeSuite,
   streams: async () => ({ groups: streamGroups }),
 };
 const wanted = process.argv.slice(2);

@@ -21,7 +21,7 @@ const CPU_ITERATIONS = 4_000_000;
 const workerUrl = new URL("./workers/asyncio-worker.mjs", import.meta.url);
 
 /** A loop kept running in the background, so workers are spawned once, not per run. */
-async function backgroundLoop(): Promise<{ loop: EventLoop; stop: () => Promise<void> }> {
+export async function backgroundLoop(): Promise<{ loop: EventLoop; stop: () => Promise<void> }> {
   let loop!: EventLoop;
   let release!: () => void;
   const started = new Promise<void>((resolve) => {
@@ -52,7 +52,7 @@ function onLoop<T>(loop: EventLoop, body: () => Coro<T>): Task<T> {
 }
 
 /** Raw postMessage echo, one message in flight at a time. */
-function rawRoundTrip(worker: Worker, value: number): Promise<unknown> {
+export function rawRoundTrip(worker: Worker, value: number): Promise<unknown> {
   return new Promise((resolve) => {
     worker.once("message", resolve);
     worker.postMessage(value);

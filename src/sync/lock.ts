@@ -52,13 +52,18 @@ export class Lock extends LoopBound {
     this.wakeUpFirst();
   }
 
+  /** @internal Whether `acquire()` would take the lock at once, without waiting. */
+  _wouldTakeAtOnce(): boolean {
+    return !this.isLocked && this.waiters.allCancelled();
+  }
+
   override toString(): string {
     return `<Lock [${this.isLocked ? "locked" : "unlocked"}${this.waiters.length ? `, waiters:${this.waiters.length}` : ""}]>`;
   }
 
   private *acquireCoro(): Coro<boolean> {
     // Fair: jump the queue only if everyone in it has been cancelled.
-    if (!this.isLocked && this.waiters.allCancelled()) {
+    if (this._wouldTakeAtOnce()) {
       this.loop();
       this.isLocked = true;
       return true;

@@ -150,7 +150,11 @@ export class ThreadSafeLock extends ThreadSafeObject {
   /** Takes the lock for `by`, unless it is poisoned first. */
   private *acquireFor(by: HeldBy): Coro<void> {
     const lock = this.local!;
-    yield* this.poisoned.guard(lock.acquire(), () => lock.release());
+    if (this.poisoned.error === null && lock._wouldTakeAtOnce()) {
+      yield* lock.acquire(); // uncontended: taken without waiting, so nothing to guard
+    } else {
+      yield* this.poisoned.guard(lock.acquire(), () => lock.release());
+    }
     this.heldBy = by;
   }
 

@@ -35,7 +35,7 @@ export interface SpawnWorkerOptions extends HostWorkerOptions {
   /** A name for the worker (debugging, error messages; also the thread's name when it is started from a URL). */
   name?: string;
   /** Functions this thread serves to the worker (it calls them through `expose()`'s handle). */
-  expose?: Exposed;
+  expose?: Exposed | ServedFunctions;
   /**
    * How long (ms) a cancelled call may take to finish unwinding in the worker. Past
    * it the worker is terminated: the call ends cancelled (so `waitFor` and `timeout`
@@ -240,7 +240,7 @@ export function spawnWorker<Api = Record<string, (...args: any[]) => unknown>>(s
   const { name, cancelGrace = null, expose = {}, ...hostOptions } = options;
   if (name !== undefined) checkString(name, "spawnWorker option name");
   if (cancelGrace !== null) checkDelay(cancelGrace, "spawnWorker option cancelGrace");
-  const served = new ServedFunctions(expose, "spawnWorker option expose"); // fail before starting a thread
+  const served = expose instanceof ServedFunctions ? expose : new ServedFunctions(expose, "spawnWorker option expose"); // fail before starting a thread
   getRunningLoop();
   const made = typeof source === "function" ? source() : source;
   if (typeof made !== "string" && !(made instanceof URL) && !host.isWorker(made)) {

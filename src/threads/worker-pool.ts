@@ -14,6 +14,7 @@ import { RemoteCallTask } from "./remote-call-task.js";
 import { checkDelay, checkInteger, checkOptions, checkString } from "../validate.js";
 import { WorkerHandle, type WorkerObject, spawnWorker } from "./spawn-worker.js";
 import type { HostWorkerOptions } from "../platform/host.js";
+import { type Exposed, ServedFunctions } from "./served-functions.js";
 
 /** Options of `WorkerPool`. */
 export interface WorkerPoolOptions {
@@ -36,6 +37,8 @@ export interface WorkerPoolOptions {
   cancelGrace?: number | null;
   /** How each worker is started (host options such as Node's `execArgv` or a browser's `credentials`), as for `spawnWorker`. */
   worker?: HostWorkerOptions;
+  /** Functions this thread serves to every worker of the pool (they call them through `expose()`'s handle). */
+  expose?: Exposed;
 }
 
 interface Member {
@@ -82,6 +85,8 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
   private readonly inflightPerWorker: number;
   private readonly idleTimeout: number | null;
   private readonly cancelGrace: number | null;
+  /** What this thread serves to the workers, fixed once for all of them. */
+  private readonly served: ServedFunctions | null;
   private startupFailures = 0;
   private stopping = false;
   private crashed: WorkerCrashedError | null = null;
@@ -113,6 +118,7 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
     if (this.cancelGrace !== null) checkDelay(this.cancelGrace, "WorkerPool option cancelGrace");
     if (options.name !== undefined) checkString(options.name, "WorkerPool option name");
     checkOptions(options.worker, "WorkerPool option worker");
+    this.served = options.expose === undefined ? null : new ServedFunctions(options.expose, "WorkerPool option expose");
     this.loop = getRunningLoop();
     // The first worker starts at once and the others when it is ready, so that on a
     // busy machine their start-ups do not delay the first result.
@@ -352,7 +358,7 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
 
   private spawnMember(): Member {
     const name = `${this.options.name ?? "pool"}-${++this.spawned}`;
-    const handle = spawnWorker<unknown>(this.source, { ...this.options.worker, name, cancelGrace: this.cancelGrace });
+    const handle = spawnWorker<unknown>(this.source, { ...this.options.worker, name, cancelGrace: this.cancelGrace, ...(this.served !== null ? { expose: this.served } : {}) });
     const member: Member = { handle, ready: false, idleTimer: null };
     this.members.add(member);
     handle.connection.onReplySettled = () => this.onReplySettled(member);

@@ -74,6 +74,19 @@ describe("WorkerPool", { timeout: 30_000 }, () => {
     );
   });
 
+  it("serves the functions given as expose to every worker of the pool", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const pool = new WorkerPool<Api>(mathWorkerUrl, { size: 2, expose: { double: (x: number) => x * 2 } });
+        try {
+          expect(yield* gather(pool.api.askParent(4), pool.api.askParent(5))).toEqual([8, 10]);
+        } finally {
+          yield* pool.shutdown();
+        }
+      })(),
+    );
+  });
+
   it("yields mapUnordered results to for await in async code", async () => {
     const results = await run(async () => {
       const pool = new WorkerPool<Api>(mathWorkerUrl, { size: 1 });

@@ -1,0 +1,68 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bin, root } from "../../scripts/packed.mjs";
+import { launchChromium } from "../support/chromium.js";
+import { serveStatic } from "../support/static-server.js";
+
+/**
+ * The demo page (demo/web), built by Vite as `npm run demo` serves it, in Chromium:
+ * tiles render, a zoom while they render cancels the old view's tiles in their
+ * workers, the page keeps drawing frames, and a crashed worker is survived — in a
+ * page with and without cross-origin isolation. Saves docs/demo.png.
+ */
+let browser: Browser;
+let built: string;
+beforeAll(async () => {
+  built = mkdtempSync(join(tmpdir(), "asyncio-ts-demo-"));
+  execFileSync(bin("vite"), ["build", "--config", "demo/web/vite.config.ts", "--outDir", built, "--logLevel", "warn"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  rmSync(built, { recursive: true, force: true });
+});
+
+const count = async (page: Page, id: string): Promise<number> => Number((await page.locator(`#${id}`).textContent()) ?? "NaN");
+
+describe("the demo page", { timeout: 90_000 }, () => {
+  for (const isolated of [true, false]) {
+    it(`renders tiles, cancels them in their workers on zoom, keeps its frames, survives a crash (${isolated ? "" : "not "}cross-origin isolated)`, async () => {
+      const served = await serveStatic(built, { isolated });
+      const page = await browser.newPage({ viewport: { width: 1100, height: 720 } });
+      const errors: string[] = [];
+      page.on("console", (message) => {
+        if (message.type() === "error" && !message.text().includes("crashed on purpose")) errors.push(message.text());
+      });
+      page.on("pageerror", (error) => errors.push(String(error)));
+      try {
+        await page.goto(served.url);
+        await expect.poll(() => page.locator("#backend").textContent(), { timeout: 10_000 }).toContain(isolated ? "is cross-origin isolated" : "is not cross-origin isolated");
+        await expect.poll(() => count(page, "stat-finished"), { timeout: 30_000 }).toBeGreaterThanOrEqual(64); // the first view
+        // Zoom three times in quick succession: the views in between are cancelled while they render.
+        for (const [x, y] of [[150, 256], [256, 200], [300, 300]]) await page.click("#view", { position: { x: x!, y: y! } });
+        await expect.poll(() => count(page, "stat-cancelledInWorker"), { timeout: 30_000 }).toBeGreaterThan(0);
+        await expect.poll(() => page.locator("#stat-cancel-ms").textContent(), { timeout: 10_000 }).toMatch(/ms/);
+        const frames = await count(page, "stat-fps");
+        expect(frames).toBeGreaterThan(0); // the page thread kept drawing frames while workers were busy
+        await expect.poll(() => count(page, "stat-inFlight"), { timeout: 30_000 }).toBe(0); // the last view finished
+        // Crash a worker: the pool replaces it, and the next view still renders whole.
+        const workers = await count(page, "stat-workers");
+        await page.click("#crash");
+        await expect.poll(() => count(page, "stat-crashes"), { timeout: 10_000 }).toBe(1);
+        const before = await count(page, "stat-finished");
+        await page.click("#zoom-out");
+        await expect.poll(() => count(page, "stat-finished"), { timeout: 30_000 }).toBeGreaterThanOrEqual(before + 64 - (await count(page, "stat-timedOut")));
+        await expect.poll(() => count(page, "stat-workers"), { timeout: 10_000 }).toBe(workers);
+        if (isolated) await page.screenshot({ path: join(root, "docs/demo.png") });
+        expect(errors).toEqual([]);
+      } finally {
+        await page.close();
+        await served.close();
+      }
+    });
+  }
+});

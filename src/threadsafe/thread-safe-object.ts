@@ -41,7 +41,10 @@ export type Client = MessageClient;
 const threadToken = Math.random().toString(36).slice(2) + Date.now().toString(36);
 let ownedCount = 0;
 const ownedHere = new Map<string, WeakRef<ThreadSafeObject>>();
-const forgetOwned = new FinalizationRegistry<string>((id) => ownedHere.delete(id));
+// The holders this thread has, by id: a primitive passed here again (a queue given
+// with every call) reuses its holder, rather than a new port and connection each time.
+const heldHere = new Map<string, WeakRef<ThreadSafeObject>>();
+const forget = new FinalizationRegistry<{ map: Map<string, WeakRef<ThreadSafeObject>>; id: string }>(({ map, id }) => map.delete(id));
 
 /** Structured clone refuses an object with a function in it: a primitive buried in a value is never silently copied. */
 function notCloneable(): never {
@@ -70,7 +73,7 @@ export abstract class ThreadSafeObject {
     this.owner = new MessageOwner(`a ThreadSafe${this.kind}`, this.ownerLoop(), operationsFor, onHolderDeath);
     this._id = `${threadToken}:${++ownedCount}`;
     ownedHere.set(this._id, new WeakRef(this));
-    forgetOwned.register(this, this._id);
+    forget.register(this, { map: ownedHere, id: this._id });
   }
 
   /** @internal The fields another thread needs to rebuild a holder (options, a snapshot). */
@@ -123,14 +126,19 @@ function rebuild(data: unknown): ThreadSafeObject {
   }
   const make = kinds.get(wire.kind);
   if (make === undefined) throw new TypeError(`unknown thread-safe kind ${JSON.stringify(wire.kind)}: import ThreadSafe${wire.kind} in this thread's code`);
-  const original = typeof wire.id === "string" ? ownedHere.get(wire.id)?.deref() : undefined;
-  if (original !== undefined) {
-    // Back at its owner: the port the sender made is not needed.
+  const id = typeof wire.id === "string" ? wire.id : "";
+  const known = ownedHere.get(id)?.deref() ?? heldHere.get(id)?.deref();
+  if (known !== undefined) {
+    // Back at its owner, or held here already: the port the sender made is not needed.
     (wire.port as { close?: () => void } | null)?.close?.();
-    return original;
+    return known;
   }
   const held = make(new MessageClient(`a ThreadSafe${wire.kind}`, wire.port, getRunningLoop()), wire.fields);
-  held._id = typeof wire.id === "string" ? wire.id : "";
+  held._id = id;
+  if (id !== "") {
+    heldHere.set(id, new WeakRef(held));
+    forget.register(held, { map: heldHere, id });
+  }
   return held;
 }
 

@@ -144,6 +144,17 @@ describe("ThreadSafeQueue across threads (message backend)", { timeout: 30_000 }
     });
   });
 
+  it("gives a thread the same holder each time it receives the same queue", async () => {
+    await withWorkers(1, function* (worker) {
+      const queue = new ThreadSafeQueue<number>();
+      expect(yield* worker.api.sameAsLast(queue)).toBe(false);
+      expect(yield* worker.api.sameAsLast(queue)).toBe(true);
+      expect(yield* worker.api.sameAsLast(new ThreadSafeQueue<number>())).toBe(false);
+      queue.putNowait(1);
+      expect(yield* worker.api.consume(queue, 1)).toEqual([1]); // the reused holder still works
+    });
+  });
+
   it("refuses a queue buried in another value with DataCloneError saying to pass it as an argument", async () => {
     await withWorkers(1, function* (worker) {
       const queue = new ThreadSafeQueue<number>();

@@ -93,6 +93,7 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
     } else if (options?.eager && loop.isRunning()) {
       this._step(undefined);
       if (!this.done()) taskListOf(loop).add(this);
+      else this.body = null; // asyncio 3.12+: an eager task that finished at once keeps no coroutine
     } else {
       loop._callSoon(stepTask, this, undefined);
       taskListOf(loop).add(this);

@@ -40,7 +40,18 @@ export class StreamWriter extends LoopBound implements TransportEvents {
     super();
   }
 
-  /** Queues `data` (bytes, or a string as UTF-8) for sending. A closed writer refuses it. */
+  /**
+   * Queues `data` (bytes, or a string as UTF-8) for sending. A closed or closing
+   * writer refuses it with `RuntimeError` — on purpose unlike asyncio 3.13, which
+   * drops the write silently and lets the next `drain()` raise
+   * `ConnectionResetError`: data that is thrown away should not go unnoticed.
+   *
+   * @example
+   * ```ts
+   * writer.write("GET / HTTP/1.0\r\n\r\n");
+   * yield* writer.drain();
+   * ```
+   */
   write(data: Uint8Array | string): void {
     if (this.transport.isClosing()) throw new RuntimeError("write() on a closed or closing StreamWriter: the connection is gone; open a new one.");
     if (typeof data !== "string" && !(data instanceof Uint8Array)) {

@@ -57,9 +57,18 @@ export class TaskGroup {
    * it was cancelled) or has finished.
    */
   createTask<T>(body: TaskBody<T>, options?: TaskOptions): Task<T> {
-    if (!this.entered) throw new RuntimeError(`${this} has not been entered: create tasks inside its run() body.`);
-    if (this.exiting && this.tasks.size === 0) throw new RuntimeError(`${this} is finished: it takes no new tasks.`);
-    if (this.aborting) throw new RuntimeError(`${this} is shutting down: a task failed or the group was cancelled.`);
+    const refusal = !this.entered
+      ? `${this} has not been entered: create tasks inside its run() body.`
+      : this.exiting && this.tasks.size === 0
+        ? `${this} is finished: it takes no new tasks.`
+        : this.aborting
+          ? `${this} is shutting down: a task failed or the group was cancelled.`
+          : null;
+    if (refusal !== null) {
+      // asyncio closes a refused coroutine, so that it can never run (nor warn that it never did).
+      if (isCoroutine(body)) body.return(undefined as T);
+      throw new RuntimeError(`TaskGroup ${refusal}`);
+    }
     const task = this.loop!.createTask(body, options);
     // Even a task that finished eagerly goes through the callback, so its failure
     // cancels the parent at a wait point, not in the middle of the body (gh-128550).

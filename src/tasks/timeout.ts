@@ -42,17 +42,17 @@ export class Timeout {
   }
 
   /**
-   * Moves the deadline to `when` (loop time, ms; `null` removes it). Not allowed
-   * once the scope has expired or exited.
+   * Moves the deadline to `when` (loop time, ms; `null` removes it). Only while the
+   * scope is entered (asyncio 3.13): before, and once it is expiring, expired or
+   * exited, `RuntimeError` says which.
    */
   reschedule(when: number | null): void {
-    if (this.state === "created") {
-      this.deadline = when;
-      return;
-    }
-    if (this.state !== "entered") {
-      throw new RuntimeError(`Cannot reschedule a timeout that is ${this.state}; create a new scope instead.`);
-    }
+    if (this.state === "created") throw new RuntimeError("Timeout has not been entered: reschedule() works inside the scope's body.");
+    if (this.state !== "entered") throw new RuntimeError(`Cannot change state of ${this.state} Timeout: create a new scope instead.`);
+    this.setDeadline(when);
+  }
+
+  private setDeadline(when: number | null): void {
     this.deadline = when;
     this.handle?.cancel();
     this.handle = null;
@@ -91,7 +91,7 @@ export class Timeout {
     this.task = task;
     this.cancellingOnEnter = task.cancelling();
     this.state = "entered";
-    this.reschedule(this.deadline);
+    this.setDeadline(this.deadline);
   }
 
   /** Returns the error to throw out of the scope (asyncio's `__aexit__`). */

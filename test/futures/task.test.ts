@@ -391,6 +391,10 @@ describe("eager tasks", () => {
       expect(task.done()).toBe(true);
       expect(task.result()).toBe(5);
       expect(allTasks().has(task)).toBe(false);
+      expect(task.getCoro()).toBeNull(); // asyncio 3.12+: it keeps no coroutine
+      const waits = createTask(sleep(1, "later"), { eager: true });
+      expect(waits.getCoro()).not.toBeNull(); // one that waited keeps its coroutine
+      yield* waits;
     });
   });
 

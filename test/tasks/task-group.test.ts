@@ -306,6 +306,25 @@ describe("TaskGroup", () => {
     });
   });
 
+  it("closes a coroutine it refuses, so that it can never run", async () => {
+    const log = new Log();
+    await runV(function* () {
+      const group = new TaskGroup();
+      function* neverRuns(): Coro<void> {
+        log.add("ran");
+        yield* sleep(1);
+      }
+      const refused = neverRuns();
+      expect(() => group.createTask(refused)).toThrow(/^TaskGroup .* has not been entered/);
+      expect(refused.next()).toEqual({ done: true, value: undefined }); // closed: nothing left to run
+      yield* group.run(function* () {});
+      const late = neverRuns();
+      expect(() => group.createTask(late)).toThrow(/is finished/);
+      expect(late.next().done).toBe(true);
+    });
+    expect(log.events).toEqual([]);
+  });
+
   it("refuses new tasks once finished, before being entered, and while shutting down", async () => {
     await runV(function* () {
       const group = new TaskGroup();

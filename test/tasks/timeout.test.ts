@@ -3,7 +3,7 @@ import {
   CancelledError,
   type Coro,
   RuntimeError,
-  type Timeout,
+  Timeout,
   TimeoutError,
   createTask,
   currentTask,
@@ -187,7 +187,13 @@ describe("timeout", () => {
           yield* sleep(10);
         }),
       );
-      expect(() => scope!.reschedule(100)).toThrow(/Cannot reschedule a timeout that is expired/);
+      expect(() => scope!.reschedule(100)).toThrow(/^Cannot change state of expired Timeout/);
+      expect(() => new Timeout(null).reschedule(5)).toThrow(/^Timeout has not been entered/); // asyncio 3.13
+      let exited: Timeout | undefined;
+      yield* timeout(100, function* (s) {
+        exited = s;
+      });
+      expect(() => exited!.reschedule(5)).toThrow(/^Cannot change state of exited Timeout/);
       expect(() => timeout(10, 5 as never)).toThrow(/generator function/);
       expect(() => timeout("10" as never, sleep(1))).toThrow(/milliseconds or null/);
     });

@@ -1,9 +1,11 @@
 /**
  * Streams: echo throughput over loopback TCP, 64 KiB writes with drain(), against
- * raw net.Socket piping in the same run.
+ * raw net.Socket piping in the same run; reading short lines against node:readline.
  */
 import * as net from "node:net";
-import { type Coro, type StreamReader, type StreamWriter, createTask, openConnection, run, startServer } from "asyncio-ts";
+import { createInterface } from "node:readline";
+import { Readable } from "node:stream";
+import { type Coro, StreamReader, type StreamWriter, createTask, openConnection, run, startServer } from "asyncio-ts";
 import type { BenchGroup } from "./harness.js";
 
 const CHUNK = 64 * 1024;
@@ -73,3 +75,56 @@ export const streamGroups: BenchGroup[] = [
     ],
   },
 ];
+
+const LINES = 100_000;
+/** 1e5 short lines, fed in 64 KiB chunks as a socket would deliver them. */
+const lineChunks: Uint8Array[] = (() => {
+  const text = new TextEncoder().encode(Array.from({ length: LINES }, (_, i) => `line ${i} of the log\n`).join(""));
+  const chunks: Uint8Array[] = [];
+  for (let at = 0; at < text.length; at += CHUNK) chunks.push(text.subarray(at, at + CHUNK));
+  return chunks;
+})();
+
+function fedReader(): StreamReader {
+  const reader = new StreamReader({ limit: 1 << 20 });
+  for (const chunk of lineChunks) reader.feedData(chunk);
+  reader.feedEof();
+  return reader;
+}
+
+streamGroups.push({
+  name: "reading 1e5 short lines already buffered",
+  ops: LINES,
+  rounds: 9,
+  cases: [
+    {
+      name: 'asyncio-ts readuntil("\\n")',
+      run: () =>
+        run(
+          (function* (): Coro<void> {
+            const reader = fedReader();
+            for (let i = 0; i < LINES; i++) yield* reader.readuntil("\n");
+          })(),
+        ),
+    },
+    {
+      name: "asyncio-ts readline()",
+      run: () =>
+        run(
+          (function* (): Coro<void> {
+            const reader = fedReader();
+            for (let i = 0; i < LINES; i++) yield* reader.readline();
+          })(),
+        ),
+    },
+    {
+      name: "node:readline over a Readable of the same chunks",
+      run: async () => {
+        const lines = createInterface({ input: Readable.from(lineChunks.map((chunk) => Buffer.from(chunk))), crlfDelay: Infinity });
+        let count = 0;
+        for await (const _line of lines) count++;
+        if (count !== LINES) throw new Error(`read ${count} lines`);
+      },
+    },
+  ],
+});

@@ -20,10 +20,33 @@ export const DEFAULT_LIMIT = 64 * 1024;
 const encoder = new TextEncoder();
 const NEWLINE = encoder.encode("\n");
 
+/**
+ * Separators as bytes, by the string they were given as: a reader loop calls
+ * `readuntil("\r\n")` once per line, and encoding the string each time cost a third
+ * of such a read. Kept small: a program uses a handful of separators.
+ */
+const NEWLINE_ONLY: readonly Uint8Array[] = [NEWLINE];
+const encodedSeparators = new Map<string, readonly Uint8Array[]>([["\n", NEWLINE_ONLY]]);
+const MAX_ENCODED_SEPARATORS = 64;
+
 function toBytes(separator: Uint8Array | string): Uint8Array {
   if (typeof separator === "string") return encoder.encode(separator);
   if (separator instanceof Uint8Array) return separator;
   throw new TypeError(`readuntil expects a separator as a string or a Uint8Array (or a list of them), got ${describeValue(separator)}`);
+}
+
+/** The separators of a `readuntil` call as bytes, shortest first (one allocation-free lookup for a string). */
+function separatorsOf(separator: Uint8Array | string | ReadonlyArray<Uint8Array | string>): readonly Uint8Array[] {
+  if (typeof separator === "string") {
+    let encoded = encodedSeparators.get(separator);
+    if (encoded === undefined) {
+      if (encodedSeparators.size >= MAX_ENCODED_SEPARATORS) encodedSeparators.clear();
+      encoded = [toBytes(separator)];
+      encodedSeparators.set(separator, encoded);
+    }
+    return encoded;
+  }
+  return (Array.isArray(separator) ? separator : [separator]).map(toBytes).sort((a, b) => a.length - b.length);
 }
 
 /**
@@ -157,7 +180,7 @@ export class StreamReader extends LoopBound implements AsyncIterable<Uint8Array>
    * within `limit` bytes — the data then stays in the buffer.
    */
   readuntil(separator: Uint8Array | string | ReadonlyArray<Uint8Array | string> = NEWLINE): AwaitableCoro<Uint8Array> {
-    const separators = (Array.isArray(separator) ? separator : [separator]).map(toBytes).sort((a, b) => a.length - b.length);
+    const separators = separatorsOf(separator);
     if (separators.length === 0) throw new ValueError("readuntil needs at least one separator");
     if (separators[0]!.length === 0) throw new ValueError("a separator must be at least one byte long");
     return this.readuntilCoro(separators) as AwaitableCoro<Uint8Array>;
@@ -196,7 +219,7 @@ export class StreamReader extends LoopBound implements AsyncIterable<Uint8Array>
 
   private *readlineCoro(): Coro<Uint8Array> {
     try {
-      return yield* this.readuntilCoro([NEWLINE]);
+      return yield* this.readuntilCoro(NEWLINE_ONLY);
     } catch (error) {
       if (error instanceof IncompleteReadError) return error.partial;
       if (error instanceof LimitOverrunError) {
@@ -225,7 +248,7 @@ export class StreamReader extends LoopBound implements AsyncIterable<Uint8Array>
     return data;
   }
 
-  private *readuntilCoro(separators: Uint8Array[]): Coro<Uint8Array> {
+  private *readuntilCoro(separators: readonly Uint8Array[]): Coro<Uint8Array> {
     if (this.failure !== undefined) throw this.failure;
     const shortest = separators[0]!.length;
     const longest = separators[separators.length - 1]!.length;

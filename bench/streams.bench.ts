@@ -118,6 +118,15 @@ streamGroups.push({
         ),
     },
     {
+      name: "asyncio-ts for await (const line of reader)",
+      run: () =>
+        run(async () => {
+          let count = 0;
+          for await (const _line of fedReader()) count++;
+          if (count !== LINES) throw new Error(`read ${count} lines`);
+        }),
+    },
+    {
       name: "node:readline over a Readable of the same chunks",
       run: async () => {
         const lines = createInterface({ input: Readable.from(lineChunks.map((chunk) => Buffer.from(chunk))), crlfDelay: Infinity });

@@ -177,6 +177,32 @@ describe("StreamReader", () => {
     expect(lines).toEqual(["a\n", "b\n", "c"]);
   });
 
+  it("waits in for await for lines that arrive later, rejects with the stream's error, and stops on break", async () => {
+    const { run, getRunningLoop, ConnectionResetError } = await import("../../src/index.js");
+    const outcome = await run(async () => {
+      const loop = getRunningLoop();
+      const reader = new StreamReader();
+      loop.callLater(5, () => reader.feedData(bytes("late\npart")));
+      loop.callLater(10, () => reader.feedData(bytes("ial\n")));
+      loop.callLater(15, () => reader.setException(new ConnectionResetError("reset by the peer")));
+      const seen: string[] = [];
+      try {
+        for await (const line of reader) seen.push(text(line));
+      } catch (error) {
+        seen.push(`error: ${(error as Error).message}`);
+      }
+      const again = new StreamReader();
+      again.feedData(bytes("1\n2\n3\n"));
+      for await (const line of again) {
+        seen.push(`first: ${text(line)}`);
+        break;
+      }
+      seen.push(`left: ${again.buffered}`);
+      return seen;
+    });
+    expect(outcome).toEqual(["late\n", "partial\n", "error: reset by the peer", "first: 1\n", "left: 4"]);
+  });
+
   it("refuses a limit that is not positive, and data after EOF", async () => {
     expect(() => new StreamReader({ limit: 0 })).toThrow(ValueError);
     const reader = new StreamReader();

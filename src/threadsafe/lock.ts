@@ -1,12 +1,11 @@
 import { LockOwnerDiedError, RuntimeError, describeValue } from "../errors.js";
-import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
-import { type Guard, holdGuard } from "../sync/hold.js";
 import { Lock } from "../sync/lock.js";
 import { checkOptions } from "../validate.js";
 import { Breaker } from "./breaker.js";
 import type { Holder } from "./message-backend.js";
-import { ATTACHING, type Client, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
+import { ThreadSafeAcquirable } from "./acquirable.js";
+import { ATTACHING, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
 
 /** Options of `ThreadSafeLock`. */
 export interface ThreadSafeLockOptions {
@@ -47,14 +46,12 @@ type HeldBy = Holder | "owner" | null;
  * }
  * ```
  */
-export class ThreadSafeLock extends ThreadSafeObject {
+export class ThreadSafeLock extends ThreadSafeAcquirable {
   /** On the owner: the lock itself. */
-  private local: Lock | null = null;
+  protected override local: Lock | null = null;
   private heldBy: HeldBy = null;
   private onOwnerDeath: "poison" | "release" = "poison";
   private readonly poisoned = new Breaker();
-  /** On a holder: the state as of its last operation. */
-  private lockedSnapshot = false;
 
   protected get kind(): string {
     return "Lock";
@@ -75,24 +72,6 @@ export class ThreadSafeLock extends ThreadSafeObject {
       (holder) => this.operationsFor(holder),
       (holder) => this.holderDied(holder),
     );
-  }
-
-  /** Whether some thread holds it (off the owning thread: a snapshot). */
-  locked(): boolean {
-    return this.local !== null ? this.local.locked() : this.lockedSnapshot;
-  }
-
-  /**
-   * Waits until the lock is free, then takes it; `true`. Cancellable while it waits.
-   * `LockOwnerDiedError` while it is poisoned (see the class).
-   */
-  acquire(): AwaitableCoro<boolean> {
-    return acquireLock(this);
-  }
-
-  /** Acquires it and returns a `Guard` that releases it (`using _held = yield* lock.hold()`). */
-  hold(): AwaitableCoro<Guard> {
-    return holdGuard(this);
   }
 
   /**
@@ -126,7 +105,7 @@ export class ThreadSafeLock extends ThreadSafeObject {
     if (this.local.locked()) this.local.release();
   }
 
-  /** @internal */
+  /** @internal `acquire()`: `LockOwnerDiedError` while it is poisoned (see the class). */
   *_acquire(): Coro<boolean> {
     if (this.local === null) {
       this.lockedSnapshot = yield* this.client!.call<boolean>("acquire");
@@ -134,17 +113,6 @@ export class ThreadSafeLock extends ThreadSafeObject {
     }
     yield* this.acquireFor("owner");
     return true;
-  }
-
-  protected wireFields(): Record<string, unknown> {
-    return { locked: this.locked() };
-  }
-
-  /** @internal Rebuilds a holder on another thread. */
-  _attach(client: Client, fields: Record<string, unknown>): this {
-    this.client = client;
-    this.lockedSnapshot = fields.locked === true;
-    return this;
   }
 
   /** Takes the lock for `by`, unless it is poisoned first. */
@@ -183,9 +151,5 @@ export class ThreadSafeLock extends ThreadSafeObject {
     this.poisoned.break(new LockOwnerDiedError("A thread ended while it held this ThreadSafeLock: what it guards may be half-updated. Check it, then call lock.recover()."));
   }
 }
-
-const acquireLock = awaitable(function* acquireLock(lock: ThreadSafeLock): Coro<boolean> {
-  return yield* lock._acquire();
-});
 
 ThreadSafeObject._registerKind("Lock", (client, fields) => new ThreadSafeLock(ATTACHING as never)._attach(client, fields));

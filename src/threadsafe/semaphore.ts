@@ -1,10 +1,9 @@
-import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
-import { type Guard, holdGuard } from "../sync/hold.js";
 import { BoundedSemaphore, Semaphore } from "../sync/semaphore.js";
 import { checkInteger, checkOptions } from "../validate.js";
 import type { Holder } from "./message-backend.js";
-import { ATTACHING, type Client, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
+import { ThreadSafeAcquirable } from "./acquirable.js";
+import { ATTACHING, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
 
 /** Options of `ThreadSafeSemaphore`. */
 export interface ThreadSafeSemaphoreOptions {
@@ -25,11 +24,10 @@ export interface ThreadSafeSemaphoreOptions {
  * // in each worker: yield* withLock(downloads, () => fetchOne(url));
  * ```
  */
-export class ThreadSafeSemaphore extends ThreadSafeObject {
-  private local: Semaphore | null = null;
+export class ThreadSafeSemaphore extends ThreadSafeAcquirable {
+  protected override local: Semaphore | null = null;
   /** On the owner: permits each other thread holds now. */
   private readonly heldBy = new Map<Holder, number>();
-  private lockedSnapshot = false;
 
   protected get kind(): string {
     return "Semaphore";
@@ -53,21 +51,6 @@ export class ThreadSafeSemaphore extends ThreadSafeObject {
     return new Semaphore(value);
   }
 
-  /** Whether `acquire()` would wait (off the owning thread: a snapshot). */
-  locked(): boolean {
-    return this.local !== null ? this.local.locked() : this.lockedSnapshot;
-  }
-
-  /** Waits for a permit and takes it; `true`. Cancellable while it waits. */
-  acquire(): AwaitableCoro<boolean> {
-    return acquirePermit(this);
-  }
-
-  /** Acquires a permit and returns a `Guard` that gives it back. */
-  hold(): AwaitableCoro<Guard> {
-    return holdGuard(this);
-  }
-
   /**
    * Gives a permit back. On the owning thread errors (a bounded semaphore's
    * over-release) are raised here; elsewhere the release is sent and a refusal
@@ -83,17 +66,6 @@ export class ThreadSafeSemaphore extends ThreadSafeObject {
     if (this.local !== null) return yield* this.local.acquire();
     this.lockedSnapshot = yield* this.client!.call<boolean>("acquire");
     return true;
-  }
-
-  protected wireFields(): Record<string, unknown> {
-    return { locked: this.locked() };
-  }
-
-  /** @internal */
-  _attach(client: Client, fields: Record<string, unknown>): this {
-    this.client = client;
-    this.lockedSnapshot = fields.locked === true;
-    return this;
   }
 
   private operationsFor(holder: Holder): object {
@@ -140,10 +112,6 @@ export class ThreadSafeBoundedSemaphore extends ThreadSafeSemaphore {
     return new BoundedSemaphore(value);
   }
 }
-
-const acquirePermit = awaitable(function* acquirePermit(semaphore: ThreadSafeSemaphore): Coro<boolean> {
-  return yield* semaphore._acquire();
-});
 
 for (const [kind, Class] of [
   ["Semaphore", ThreadSafeSemaphore],

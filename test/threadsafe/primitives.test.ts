@@ -10,32 +10,14 @@ import {
   ThreadSafeQueue,
   ThreadSafeSemaphore,
   ValueError,
-  type WorkerHandle,
   gather,
   run,
   sleep,
   waitFor,
 } from "../../src/index.js";
-import { spawnWorker } from "../../src/index.js";
-import type { api as WorkerApi } from "./fixtures/threadsafe-worker.js";
 import { caught } from "../support/harness.js";
-import { threadsafeWorkerUrl } from "./fixtures/worker-url.js";
+import { withWorkers } from "./fixtures/with-workers.js";
 
-type Worker = WorkerHandle<typeof WorkerApi>;
-
-function withWorkers<T>(count: number, body: (...workers: Worker[]) => Coro<T>): Promise<T> {
-  return run(
-    (function* (): Coro<T> {
-      const workers = Array.from({ length: count }, () => spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl));
-      try {
-        for (const worker of workers) yield* worker.ready();
-        return yield* body(...workers);
-      } finally {
-        for (const worker of workers) yield* worker.close();
-      }
-    })(),
-  );
-}
 
 /** Everything in a queue, drained on its owner. */
 function drained<T>(queue: ThreadSafeQueue<T>): T[] {

@@ -8,34 +8,15 @@ import {
   ThreadSafeLifoQueue,
   ThreadSafePriorityQueue,
   ThreadSafeQueue,
-  type WorkerHandle,
   createChannel,
   gather,
   run,
   sleep,
-  spawnWorker,
   transfer,
 } from "../../src/index.js";
-import type { api as WorkerApi } from "./fixtures/threadsafe-worker.js";
 import { caught } from "../support/harness.js";
-import { threadsafeWorkerUrl } from "./fixtures/worker-url.js";
+import { withWorkers } from "./fixtures/with-workers.js";
 
-type Worker = WorkerHandle<typeof WorkerApi>;
-
-/** Runs `body` with `count` fresh workers, closing them afterwards. Real threads: real time. */
-function withWorkers<T>(count: number, body: (...workers: Worker[]) => Coro<T>): Promise<T> {
-  return run(
-    (function* (): Coro<T> {
-      const workers = Array.from({ length: count }, () => spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl));
-      try {
-        for (const worker of workers) yield* worker.ready();
-        return yield* body(...workers);
-      } finally {
-        for (const worker of workers) yield* worker.close();
-      }
-    })(),
-  );
-}
 
 describe("ThreadSafeQueue across threads (message backend)", { timeout: 30_000 }, () => {
   it("hands items to a worker in order, counts them for join(), and copies each one", async () => {

@@ -4,7 +4,7 @@
  * Compared with bare async functions + Promise.all and with effection.
  */
 import { run as effectionRun, spawn as effectionSpawn } from "effection";
-import { type Coro, createTask, gather, getRunningLoop, run, sleep } from "asyncio-ts";
+import { type Coro, createTask, gather, getRunningLoop, run, sleep, taskGroup } from "asyncio-ts";
 import type { BenchGroup } from "./harness.js";
 
 const TASKS = 100_000;
@@ -13,12 +13,57 @@ const TASKS = 100_000;
 const EFFECTION_TASKS = 10_000;
 const AWAITS = 1_000_000;
 const SWITCHES = 100_000;
+const GROUP_CHILDREN = 10_000;
+
+function* oneWait(): Coro<number> {
+  yield* sleep(0);
+  return 1;
+}
 
 function* child(): Coro<number> {
   return 1;
 }
 
 export const coreGroups: BenchGroup[] = [
+  {
+    name: "TaskGroup with 1e4 children, one wait each",
+    ops: GROUP_CHILDREN,
+    rounds: 11,
+    cases: [
+      {
+        name: "asyncio-ts taskGroup + createTask",
+        run: () =>
+          run(
+            taskGroup(function* (group) {
+              for (let i = 0; i < GROUP_CHILDREN; i++) group.createTask(oneWait());
+            }),
+          ),
+      },
+      {
+        name: "asyncio-ts createTask + gather",
+        run: () =>
+          run(
+            (function* (): Coro<void> {
+              const tasks = new Array(GROUP_CHILDREN);
+              for (let i = 0; i < GROUP_CHILDREN; i++) tasks[i] = createTask(oneWait());
+              yield* gather(...tasks);
+            })(),
+          ),
+      },
+      {
+        name: "async functions (one await each) + Promise.all",
+        run: async () => {
+          const promises = new Array(GROUP_CHILDREN);
+          for (let i = 0; i < GROUP_CHILDREN; i++)
+            promises[i] = (async () => {
+              await null;
+              return 1;
+            })();
+          await Promise.all(promises);
+        },
+      },
+    ],
+  },
   {
     name: "spawn+join 1e5 tasks",
     ops: TASKS,

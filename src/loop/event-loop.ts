@@ -464,14 +464,17 @@ export class EventLoop {
       timers.removeCancelled();
       this.cancelledTimers = 0;
     }
-    const now = this.time();
     let top = timers.peek();
-    while (top !== undefined && (top._cancelled || top._when <= now)) {
-      timers.pop();
-      top._scheduled = false;
-      if (top._cancelled) this.cancelledTimers--;
-      else this.ready.pushHandle(top);
-      top = timers.peek();
+    if (top !== undefined) {
+      // The clock is read only when a timer may be due: a loop of sleep(0)s has none.
+      const now = this.time();
+      while (top !== undefined && (top._cancelled || top._when <= now)) {
+        timers.pop();
+        top._scheduled = false;
+        if (top._cancelled) this.cancelledTimers--;
+        else this.ready.pushHandle(top);
+        top = timers.peek();
+      }
     }
 
     // Only what was ready when the iteration began runs now; callbacks scheduled

@@ -12,7 +12,7 @@ import { serveStatic } from "../support/static-server.js";
  * The demo page (demo/web), built by Vite as `npm run demo` serves it, in Chromium:
  * tiles render, a zoom while they render cancels the old view's tiles in their
  * workers, the page keeps drawing frames, and a crashed worker is survived — in a
- * page with and without cross-origin isolation. Saves docs/demo.png.
+ * page with and without cross-origin isolation. Takes the README's screenshot.
  */
 let browser: Browser;
 let built: string;
@@ -65,7 +65,8 @@ describe("the demo page", { timeout: 90_000 }, () => {
         await page.click("#zoom-out");
         await expect.poll(() => count(page, "stat-finished"), { timeout: 30_000 }).toBeGreaterThanOrEqual(before + 64 - (await count(page, "stat-timedOut")));
         await expect.poll(() => count(page, "stat-workers"), { timeout: 10_000 }).toBe(workers);
-        if (isolated) await page.screenshot({ path: join(root, "docs/demo.png") });
+        // The README's picture: refreshed with UPDATE_SCREENSHOT=1, else kept out of the tree.
+        if (isolated) await page.screenshot({ path: join(root, process.env.UPDATE_SCREENSHOT === "1" ? "docs/demo.png" : ".vitest-attachments/demo.png") });
         expect(errors).toEqual([]);
       } finally {
         await page.close();

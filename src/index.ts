@@ -96,7 +96,7 @@ export { transfer } from "./threads/transfer.js";
 export type { Endpoint, TransferableObject } from "./platform/endpoint.js";
 export { WorkerPool, toThread, setDefaultExecutor } from "./threads/worker-pool.js";
 export { registerTransferHandler } from "./threads/transfer-handlers.js";
-export type { TransferHandler } from "./threads/transfer-handlers.js";
+export type { ThreadChannel, TransferHandler } from "./threads/transfer-handlers.js";
 
 export { ThreadSafeQueue, ThreadSafeLifoQueue, ThreadSafePriorityQueue } from "./threadsafe/queue.js";
 export type { ThreadSafeQueueOptions, ThreadSafePriorityQueueOptions } from "./threadsafe/queue.js";

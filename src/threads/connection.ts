@@ -46,6 +46,8 @@ export class Connection implements CancelChannel {
   private failure: Error | null = null;
   private remoteNames: readonly string[] | null = null;
   private readonly readyWaiters: Array<() => void> = [];
+  /** Told when the other side is gone (thread-safe primitives sent on this connection). */
+  private goneListeners: Array<() => void> | null = null;
   /** This iteration's messages, laid out as the envelope that will carry them. */
   private outbox: Envelope = [PROTOCOL_TAG];
   private outboxTransfers: TransferableObject[] = [];
@@ -129,7 +131,7 @@ export class Connection implements CancelChannel {
     // Thread-safe primitives among the arguments travel as ports (transfer-handlers.ts).
     let args: readonly unknown[];
     try {
-      args = serializeHandled(call.args);
+      args = serializeHandled(call.args, this);
     } catch (error) {
       call._reject(error);
       return;
@@ -169,7 +171,7 @@ export class Connection implements CancelChannel {
   callSoon(name: string, args: readonly unknown[]): void {
     checkString(name, "callSoonThreadsafe: the function name");
     if (this.failure !== null) throw this.failure;
-    const sent = serializeHandled(args);
+    const sent = serializeHandled(args, this);
     this.post({ kind: "soon", name, args: sent }, sent);
   }
 
@@ -201,10 +203,17 @@ export class Connection implements CancelChannel {
     return this.serving.size;
   }
 
+  /** @internal Calls `listener` once when the other side is gone (see `fail`): a `ThreadChannel`. */
+  _whenGone(listener: () => void): void {
+    if (this.failure !== null) listener();
+    else (this.goneListeners ??= []).push(listener);
+  }
+
   /** Fails every pending call with `error` and refuses new ones (the other side died). */
   fail(error: Error): void {
     if (this.failure !== null) return;
     this.failure = error;
+    for (const listener of this.goneListeners?.splice(0) ?? []) listener();
     this.endpoint.removeEventListener("message", this.onMessage);
     if (this.graceTimers !== null) for (const timer of this.graceTimers.values()) timer.cancel();
     this.graceTimers = null;
@@ -291,7 +300,7 @@ export class Connection implements CancelChannel {
     if (reply === undefined || reply.done()) return;
     let result: unknown;
     try {
-      result = deserializeHandledValue(value);
+      result = deserializeHandledValue(value, this);
     } catch (error) {
       reply._reject(error);
       return;
@@ -348,7 +357,7 @@ export class Connection implements CancelChannel {
     const served = this.lookUp(name, id);
     if (served === null) return;
     try {
-      deserializeHandled(args as unknown[]);
+      deserializeHandled(args as unknown[], this);
     } catch (error) {
       this.post({ kind: "error", id, error: serializeError(error) });
       return;
@@ -419,7 +428,7 @@ export class Connection implements CancelChannel {
     }
     let sent: unknown;
     try {
-      sent = serializeHandledValue(value);
+      sent = serializeHandledValue(value, this);
     } catch (error) {
       this.post({ kind: "error", id, error: serializeError(error) });
       return;
@@ -432,7 +441,7 @@ export class Connection implements CancelChannel {
     const served = this.lookUp(name, null);
     if (served === null) return;
     try {
-      deserializeHandled(args as unknown[]);
+      deserializeHandled(args as unknown[], this);
     } catch (error) {
       this.loop.callExceptionHandler({ message: `callSoonThreadsafe from ${this.peerName}: ${describeValue(error)}`, exception: error });
       return;

@@ -15,10 +15,22 @@ import { transfer } from "./transfer.js";
 export interface TransferHandler<T extends object = object> {
   /** Whether `value` is handled here. */
   canHandle(value: unknown): value is T;
-  /** `[data, transferables]`: structured-cloneable data, and what to move with it. */
-  serialize(value: T): [unknown, TransferableObject[]];
-  /** Rebuilds the object on the receiving thread. */
-  deserialize(data: unknown): T;
+  /**
+   * `[data, transferables]`: structured-cloneable data, and what to move with it.
+   * `via` is the channel it is sent on (see `ThreadChannel`).
+   */
+  serialize(value: T, via?: ThreadChannel): [unknown, TransferableObject[]];
+  /** Rebuilds the object on the receiving thread; `via` is the channel it came on. */
+  deserialize(data: unknown, via?: ThreadChannel): T;
+}
+
+/**
+ * The channel a handled object crosses, as its handler may use it: to hear when the
+ * thread at the other end is gone (in browsers nothing else tells a port that).
+ */
+export interface ThreadChannel {
+  /** Calls `listener` once when the other side is gone (at once if it already is). */
+  _whenGone(listener: () => void): void;
 }
 
 /** The key a serialized object travels under: `{ [HANDLED]: handlerName, data }`. */
@@ -60,21 +72,21 @@ function handlerOf(value: unknown): [string, TransferHandler] | null {
  * serialized form, marked with `transfer()` for what they move, so the sender finds
  * it as for any marked value. Returns `values` itself when none is handled.
  */
-export function serializeHandled(values: readonly unknown[]): readonly unknown[] {
+export function serializeHandled(values: readonly unknown[], via?: ThreadChannel): readonly unknown[] {
   if (handlers.size === 0) return values;
   let out: unknown[] | null = null;
   for (let i = 0; i < values.length; i++) {
     const entry = handlerOf(values[i]);
     if (entry === null) continue;
-    const [data, moved] = entry[1].serialize(values[i] as object);
+    const [data, moved] = entry[1].serialize(values[i] as object, via);
     (out ??= [...values])[i] = transfer({ [HANDLED]: entry[0], data }, moved);
   }
   return out ?? values;
 }
 
 /** @internal One value: its serialized form if handled, else itself. */
-export function serializeHandledValue(value: unknown): unknown {
-  return handlers.size === 0 || handlerOf(value) === null ? value : serializeHandled([value])[0];
+export function serializeHandledValue(value: unknown, via?: ThreadChannel): unknown {
+  return handlers.size === 0 || handlerOf(value) === null ? value : serializeHandled([value], via)[0];
 }
 
 /**
@@ -82,13 +94,13 @@ export function serializeHandledValue(value: unknown): unknown {
  * thread. Throws `DataCloneError` for a serialized object no handler here knows, or
  * whose data its handler refuses.
  */
-export function deserializeHandled(values: unknown[]): unknown[] {
-  for (let i = 0; i < values.length; i++) values[i] = deserializeHandledValue(values[i]);
+export function deserializeHandled(values: unknown[], via?: ThreadChannel): unknown[] {
+  for (let i = 0; i < values.length; i++) values[i] = deserializeHandledValue(values[i], via);
   return values;
 }
 
 /** @internal One value that arrived: rebuilt if it is a serialized handled object. */
-export function deserializeHandledValue(value: unknown): unknown {
+export function deserializeHandledValue(value: unknown, via?: ThreadChannel): unknown {
   if (typeof value !== "object" || value === null || !Object.hasOwn(value, HANDLED)) return value;
   const name = (value as Record<string, unknown>)[HANDLED];
   const handler = typeof name === "string" ? handlers.get(name) : undefined;
@@ -101,7 +113,7 @@ export function deserializeHandledValue(value: unknown): unknown {
     throw new DataCloneError(`Received a ${describeValue(name)} object from another thread, but no transfer handler of that name is registered on this thread: import the module that defines it here too.`);
   }
   try {
-    return handler.deserialize((value as { data: unknown }).data);
+    return handler.deserialize((value as { data: unknown }).data, via);
   } catch (error) {
     throw new DataCloneError(`Could not rebuild the ${String(name)} object received from another thread: ${describeValue(error)}`, { cause: error });
   }

@@ -23,7 +23,7 @@ interface BarrierState {
  * A meeting point for `parties` tasks on any threads, as asyncio's `Barrier`:
  * `wait()` returns once `parties` of them wait, each with its arrival index;
  * `reset()` and `abort()` break the waits with `BrokenBarrierError` everywhere.
- * If a thread that has waited on it ends (detected in Node), the barrier breaks.
+ * If a thread that has waited on it ends, the barrier breaks.
  * `nWaiting` and `broken` off the owning thread are a snapshot.
  *
  * @example

@@ -29,8 +29,8 @@ type HeldBy = Holder | "owner" | null;
  * cancelled after it was granted the lock passes it on. Works with `withLock`,
  * `hold()` and `using`.
  *
- * If a thread ends while it holds the lock (detected in Node, where a port tells
- * that its other end is gone), the lock is poisoned: `acquire()` fails with
+ * If a thread ends while it holds the lock (see docs/threads.md for how a death is
+ * detected), the lock is poisoned: `acquire()` fails with
  * `LockOwnerDiedError` on every thread until one calls `recover()` — or, with
  * `onOwnerDeath: "release"`, it is released. On the message backend `locked()` off
  * the owning thread is a snapshot as of that thread's last operation on it.

@@ -11,13 +11,14 @@ import { WorkerCrashedError } from "../errors.js";
 import type { Task } from "../futures/task.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { Connection } from "../threads/connection.js";
+import type { ThreadChannel } from "../threads/transfer-handlers.js";
 import { transfer } from "../threads/transfer.js";
 import { checkPort } from "../validate.js";
 
 /** One other thread's hold on an owned primitive: what it has taken, for when it dies. */
 export interface Holder {
   readonly id: number;
-  /** Set when its port closed (Node): its thread ended. */
+  /** Set when its thread ended (its port closed, or the channel it was sent on ended). */
   dead: boolean;
 }
 
@@ -30,19 +31,22 @@ export class MessageOwner {
     private readonly loop: EventLoop,
     /** The operations served to one holder (closures that know who calls). */
     private readonly operationsFor: (holder: Holder) => object,
-    /** A holder's thread ended while holding something (Node only: see `host.onPortClose`). */
+    /** A holder's thread ended (see `adopt`). */
     private readonly onHolderDeath: (holder: Holder) => void,
   ) {}
 
-  /** A port for another thread: its other end is served here. */
-  portForAnotherThread(): unknown {
+  /**
+   * A port for another thread: its other end is served here. `via`, the channel it
+   * is sent on, tells when that thread is gone (in browsers nothing else does).
+   */
+  portForAnotherThread(via?: ThreadChannel): unknown {
     const { port1, port2 } = host.createChannel();
-    this.adopt(port1);
+    this.adopt(port1, via);
     return port2;
   }
 
   /** Serves the operations on `port` to whichever thread holds its other end. */
-  adopt(port: unknown): void {
+  adopt(port: unknown, via?: ThreadChannel): void {
     checkPort(port, `${this.what}: adopt`);
     const holder: Holder = { id: this.nextHolder++, dead: false };
     const operations = {
@@ -52,11 +56,14 @@ export class MessageOwner {
     };
     const connection = new Connection(host.adaptPort(port), this.loop, operations, { peerName: `a thread sharing ${this.what}` });
     host.keepAlive(port, false); // the owner is kept alive by its own work, not by holders
-    host.onPortClose(port, () => {
+    const died = (): void => {
+      if (holder.dead) return; // told by the port and by the channel alike
       holder.dead = true;
       connection.fail(new WorkerCrashedError(`a thread sharing ${this.what} ended`));
       this.onHolderDeath(holder);
-    });
+    };
+    host.onPortClose(port, died);
+    via?._whenGone(died);
   }
 }
 
@@ -65,15 +72,19 @@ export class MessageClient {
   private readonly connection: Connection;
   private pending = 0;
 
+  /** `ownerChannel`: the channel to the owner's thread, when it came straight from there. */
   constructor(
     what: string,
     private readonly port: unknown,
     loop: EventLoop,
+    ownerChannel?: ThreadChannel,
   ) {
     checkPort(port, what);
     this.connection = new Connection(host.adaptPort(port), loop, {}, { peerName: `the thread that owns ${what}` });
     host.keepAlive(port, false);
-    host.onPortClose(port, () => this.connection.fail(new WorkerCrashedError(`the thread that owns ${what} ended: it can no longer be used`)));
+    const ownerGone = (): void => this.connection.fail(new WorkerCrashedError(`the thread that owns ${what} ended: it can no longer be used`));
+    host.onPortClose(port, ownerGone);
+    ownerChannel?._whenGone(ownerGone);
   }
 
   /**

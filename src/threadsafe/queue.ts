@@ -44,8 +44,8 @@ type Kind = "Queue" | "LifoQueue" | "PriorityQueue";
  * three are a snapshot as of that thread's last operation on the queue, and the
  * `Nowait` forms are refused (use `put`/`get`, or `waitFor(queue.get(), 0)`). If
  * the owner's thread ends, the queue fails on every other thread with
- * `WorkerCrashedError`; in Node, if another thread ends holding items it got but
- * did not mark done, `join()` fails with `WorkerCrashedError` instead of waiting
+ * `WorkerCrashedError`; if another thread ends holding items it got but did not
+ * mark done, `join()` fails with `WorkerCrashedError` instead of waiting
  * forever.
  *
  * @example

@@ -14,7 +14,7 @@ export interface ThreadSafeSemaphoreOptions {
 /**
  * A semaphore shared by threads, as asyncio's `Semaphore` is by tasks: `value`
  * permits for all threads together, FIFO across threads, cancellation-safe waits.
- * When a thread ends holding permits (detected in Node), its permits come back.
+ * When a thread ends holding permits, its permits come back.
  * `locked()` off the owning thread is a snapshot as of that thread's last operation.
  *
  * @example

@@ -8,7 +8,7 @@ import { DataCloneError, RuntimeError, describeValue } from "../errors.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import type { TransferableObject } from "../platform/endpoint.js";
-import { registerTransferHandler } from "../threads/transfer-handlers.js";
+import { type ThreadChannel, registerTransferHandler } from "../threads/transfer-handlers.js";
 import { type Holder, MessageClient, MessageOwner } from "./message-backend.js";
 
 /**
@@ -27,6 +27,8 @@ interface Wire {
   readonly port: unknown;
   /** The kind's own fields (its options, a snapshot of its state). */
   readonly fields: Record<string, unknown>;
+  /** Sent by its owner: then the channel it came on leads to the owner, whose end ends it. */
+  readonly fromOwner: boolean;
 }
 
 /** @internal How each kind rebuilds a holder on the receiving thread. */
@@ -79,10 +81,10 @@ export abstract class ThreadSafeObject {
   /** @internal The fields another thread needs to rebuild a holder (options, a snapshot). */
   protected abstract wireFields(): Record<string, unknown>;
 
-  /** @internal */
-  _serialize(): [Wire, TransferableObject[]] {
-    const port = this.owner !== null ? this.owner.portForAnotherThread() : this.client!.portForAnotherThread();
-    return [{ kind: this.kind, id: this._id, port, fields: this.wireFields() }, [port as object]];
+  /** @internal `via`: the channel to the thread it is sent to; its end is that holder's death. */
+  _serialize(via?: ThreadChannel): [Wire, TransferableObject[]] {
+    const port = this.owner !== null ? this.owner.portForAnotherThread(via) : this.client!.portForAnotherThread();
+    return [{ kind: this.kind, id: this._id, port, fields: this.wireFields(), fromOwner: this.owner !== null }, [port as object]];
   }
 
   /**
@@ -119,7 +121,7 @@ export abstract class ThreadSafeObject {
 }
 
 /** Checks a wire form that came from another thread and rebuilds its holder here. */
-function rebuild(data: unknown): ThreadSafeObject {
+function rebuild(data: unknown, via?: ThreadChannel): ThreadSafeObject {
   const wire = data as Wire;
   if (typeof data !== "object" || data === null || typeof wire.kind !== "string" || typeof wire.fields !== "object" || wire.fields === null) {
     throw new TypeError(`not a thread-safe primitive's wire form: ${describeValue(data)}`);
@@ -133,7 +135,9 @@ function rebuild(data: unknown): ThreadSafeObject {
     (wire.port as { close?: () => void } | null)?.close?.();
     return known;
   }
-  const held = make(new MessageClient(`a ThreadSafe${wire.kind}`, wire.port, getRunningLoop()), wire.fields);
+  // From the owner itself, the channel's end is the owner's end (the one death a
+  // Chromium port does not report).
+  const held = make(new MessageClient(`a ThreadSafe${wire.kind}`, wire.port, getRunningLoop(), wire.fromOwner === true ? via : undefined), wire.fields);
   held._id = id;
   if (id !== "") {
     heldHere.set(id, new WeakRef(held));
@@ -144,7 +148,7 @@ function rebuild(data: unknown): ThreadSafeObject {
 
 registerTransferHandler("asyncio-ts/threadsafe", {
   canHandle: (value: unknown): value is ThreadSafeObject => value instanceof ThreadSafeObject,
-  serialize: (value: ThreadSafeObject) => value._serialize(),
+  serialize: (value: ThreadSafeObject, via?: ThreadChannel) => value._serialize(via),
   deserialize: rebuild,
 });
 

@@ -17,8 +17,9 @@ import { caught } from "../support/harness.js";
 import { threadsafeWorkerUrl } from "./fixtures/worker-url.js";
 
 // Node tells a port that its other end's thread ended; Chromium's MessagePort does
-// not (see docs/threads.md), so these rules are tested here.
-describe("a thread that dies while it shares a ThreadSafeQueue (Node)", { timeout: 30_000 }, () => {
+// not, so there a death is learnt from the channel the primitive was sent on (the
+// spawner's WorkerHandle sees its worker die). Both hosts run these.
+describe("a thread that dies while it shares a ThreadSafeQueue", { timeout: 30_000 }, () => {
   it("fails the queue on every other thread with WorkerCrashedError when its owner's thread ends", async () => {
     await run(
       (function* (): Coro<void> {
@@ -57,7 +58,7 @@ describe("a thread that dies while it shares a ThreadSafeQueue (Node)", { timeou
   });
 });
 
-describe("a thread that dies holding a thread-safe lock, permits or a barrier place (Node)", { timeout: 30_000 }, () => {
+describe("a thread that dies holding a thread-safe lock, permits or a barrier place", { timeout: 30_000 }, () => {
   it("poisons a ThreadSafeLock: acquire() fails with LockOwnerDiedError everywhere until recover()", async () => {
     await run(
       (function* (): Coro<void> {

@@ -1,6 +1,6 @@
 import type { Endpoint } from "./endpoint.js";
 import { ExitListeners } from "./exit-listeners.js";
-import type { Host, HostWorker } from "./host.js";
+import type { Host, HostWorker, WorkerSpawner } from "./host.js";
 
 // A MessageChannel post is a macrotask without setTimeout's 4 ms clamp for nested
 // timers; the browser may render and handle input between two of them.
@@ -23,25 +23,6 @@ export const host: Host = {
     pending.push(callback);
     channel.port2.postMessage(null);
   },
-  startWorker(source, options): HostWorker {
-    const { name, type = "module", credentials } = options;
-    const adopted = host.isWorker(source);
-    const worker = adopted
-      ? (source as Worker)
-      : new Worker(source as URL | string, { type, ...(name !== undefined ? { name } : {}), ...(credentials !== undefined ? { credentials } : {}) });
-    const described = adopted ? (name ?? "the worker") : String(source);
-    const exit = new ExitListeners();
-    worker.addEventListener("error", (event) => {
-      event.preventDefault();
-      exit.end({ error: event.error ?? new Error(event.message || `worker ${described} failed to load or threw at top level`) });
-    });
-    return {
-      endpoint: worker as unknown as Endpoint,
-      onExit: (listener) => exit.add(listener),
-      terminate: () => worker.terminate(),
-    };
-  },
-  isWorker: (value) => typeof Worker !== "undefined" && value instanceof Worker,
   parentEndpoint: () => (inWorker ? (globalThis as unknown as Endpoint) : null),
   adaptPort: (port) => {
     (port as MessagePort).start();
@@ -63,4 +44,27 @@ export const host: Host = {
       originalClose!();
     };
   },
+};
+
+/** Browsers start module Workers (or adopt one the page made). */
+export const spawner: WorkerSpawner = {
+  startWorker(source, options): HostWorker {
+    const { name, type = "module", credentials } = options;
+    const adopted = spawner.isWorker(source);
+    const worker = adopted
+      ? (source as Worker)
+      : new Worker(source as URL | string, { type, ...(name !== undefined ? { name } : {}), ...(credentials !== undefined ? { credentials } : {}) });
+    const described = adopted ? (name ?? "the worker") : String(source);
+    const exit = new ExitListeners();
+    worker.addEventListener("error", (event) => {
+      event.preventDefault();
+      exit.end({ error: event.error ?? new Error(event.message || `worker ${described} failed to load or threw at top level`) });
+    });
+    return {
+      endpoint: worker as unknown as Endpoint,
+      onExit: (listener) => exit.add(listener),
+      terminate: () => worker.terminate(),
+    };
+  },
+  isWorker: (value) => typeof Worker !== "undefined" && value instanceof Worker,
 };

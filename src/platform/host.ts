@@ -17,14 +17,6 @@ export interface Host {
    * starves its host.
    */
   scheduleMacrotask(callback: () => void): void;
-  /**
-   * Starts a worker thread running the module at a URL, or adopts a worker the
-   * caller made (a browser `Worker`, a Node `worker_threads.Worker`): the form
-   * bundlers recognise. Options the host does not know are ignored.
-   */
-  startWorker(source: URL | string | object, options: HostWorkerOptions): HostWorker;
-  /** Whether `value` is this host's kind of worker object. */
-  isWorker(value: unknown): boolean;
   /** In a worker: the channel to the thread that started it; `null` on the main thread. */
   parentEndpoint(): Endpoint | null;
   /** Adapts a MessagePort (of this host) to an `Endpoint`. */
@@ -43,6 +35,21 @@ export interface Host {
   exitCurrentThread(): void;
   /** Replaces the worker's own way to end itself (`close()`), to say goodbye first. */
   onSelfClose(beforeClose: () => void): void;
+}
+
+/**
+ * The part of the host seam that starts workers, apart from `Host` so that code
+ * that never spawns a worker (a worker itself, the core runtime) does not carry it.
+ */
+export interface WorkerSpawner {
+  /**
+   * Starts a worker thread running the module at a URL, or adopts a worker the
+   * caller made (a browser `Worker`, a Node `worker_threads.Worker`): the form
+   * bundlers recognise. Options the host does not know are ignored.
+   */
+  startWorker(source: URL | string | object, options: HostWorkerOptions): HostWorker;
+  /** Whether `value` is this host's kind of worker object. */
+  isWorker(value: unknown): boolean;
 }
 
 /**

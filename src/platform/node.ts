@@ -2,7 +2,7 @@ import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { MessageChannel, type MessagePort as NodeMessagePort, Worker, isMainThread, parentPort } from "node:worker_threads";
 import type { Endpoint } from "./endpoint.js";
 import { ExitListeners } from "./exit-listeners.js";
-import type { Host, HostWorker } from "./host.js";
+import type { Host, HostWorker, WorkerSpawner } from "./host.js";
 
 function adapt(port: unknown): Endpoint {
   return nodeEndpoint(port as Parameters<typeof nodeEndpoint>[0]) as unknown as Endpoint;
@@ -15,6 +15,28 @@ export const host: Host = {
   scheduleMacrotask: (callback) => {
     setImmediate(callback);
   },
+  parentEndpoint: () => (isMainThread || parentPort === null ? null : adapt(parentPort)),
+  adaptPort: adapt,
+  createChannel: () => new MessageChannel(),
+  onPortClose: (port, listener) => {
+    (port as NodeMessagePort).once("close", listener);
+  },
+  keepAlive: (port, alive) => {
+    if (alive) (port as NodeMessagePort).ref();
+    else (port as NodeMessagePort).unref();
+  },
+  exitCurrentThread: () => {
+    // In a worker, process.exit ends only this thread.
+    process.exit(0);
+  },
+  onSelfClose: () => {
+    // A Node worker ends with process.exit or by running out of work; the parent
+    // sees both as an 'exit' event, so there is nothing to hook.
+  },
+};
+
+/** Node starts `worker_threads` Workers (or adopts one the caller made). */
+export const spawner: WorkerSpawner = {
   startWorker(source, options): HostWorker {
     const { name, execArgv, env, workerData, resourceLimits, argv } = options;
     const worker =
@@ -42,22 +64,4 @@ export const host: Host = {
     };
   },
   isWorker: (value) => value instanceof Worker,
-  parentEndpoint: () => (isMainThread || parentPort === null ? null : adapt(parentPort)),
-  adaptPort: adapt,
-  createChannel: () => new MessageChannel(),
-  onPortClose: (port, listener) => {
-    (port as NodeMessagePort).once("close", listener);
-  },
-  keepAlive: (port, alive) => {
-    if (alive) (port as NodeMessagePort).ref();
-    else (port as NodeMessagePort).unref();
-  },
-  exitCurrentThread: () => {
-    // In a worker, process.exit ends only this thread.
-    process.exit(0);
-  },
-  onSelfClose: () => {
-    // A Node worker ends with process.exit or by running out of work; the parent
-    // sees both as an 'exit' event, so there is nothing to hook.
-  },
 };

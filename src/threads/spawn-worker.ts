@@ -1,4 +1,4 @@
-import { host } from "#platform";
+import { spawner } from "#platform";
 import { WorkerCrashedError, describeValue } from "../errors.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
@@ -243,12 +243,12 @@ export function spawnWorker<Api = Record<string, (...args: any[]) => unknown>>(s
   const served = expose instanceof ServedFunctions ? expose : new ServedFunctions(expose, "spawnWorker option expose"); // fail before starting a thread
   getRunningLoop();
   const made = typeof source === "function" ? source() : source;
-  if (typeof made !== "string" && !(made instanceof URL) && !host.isWorker(made)) {
+  if (typeof made !== "string" && !(made instanceof URL) && !spawner.isWorker(made)) {
     throw new TypeError(
       `spawnWorker expects the worker module's URL, a Worker, or a function returning a Worker; ${typeof source === "function" ? "the function returned" : "got"} ${describeValue(made)}`,
     );
   }
-  const worker = host.startWorker(made, name !== undefined ? { ...hostOptions, name } : hostOptions);
+  const worker = spawner.startWorker(made, name !== undefined ? { ...hostOptions, name } : hostOptions);
   const fromUrl = typeof made === "string" || made instanceof URL;
   const origin = fromUrl ? String(made) : "a Worker object";
   return new WorkerHandle<Api>(worker, name ?? (fromUrl ? origin.split("/").pop() || origin : "worker"), served, cancelGrace, origin);

@@ -1,16 +1,38 @@
 /**
- * Thread-safe primitives (message backend): a put→get ping-pong between two threads
- * against a raw postMessage echo, the owner's uncontended lock against the
- * single-thread Lock, and one producer feeding two consumer threads.
+ * Thread-safe primitives on both backends: a put→get ping-pong between two threads
+ * against a raw postMessage echo and a raw SharedArrayBuffer + Atomics.waitAsync
+ * ping-pong, an uncontended lock against the single-thread Lock, and one producer
+ * feeding two consumer threads with each codec.
  */
 import { Worker } from "node:worker_threads";
 import { type Coro, Lock, ThreadSafeLock, ThreadSafeQueue, type WorkerHandle, gather, spawnWorker } from "asyncio-ts";
 import type { BenchGroup } from "./harness.js";
+import { itemCodec } from "./workers/item-codec.mjs";
 import { backgroundLoop, rawRoundTrip } from "./threads.bench.js";
 
 const ROUND_TRIPS = 5_000;
 const LOCK_CYCLES = 100_000;
 const ITEMS = 20_000;
+
+type Backend = "message" | "shared";
+type Item = { id: number; name: string };
+
+/** A raw SharedArrayBuffer + Atomics.waitAsync ping-pong of `count` round trips with `worker`. */
+async function rawSharedPingPong(worker: Worker, count: number): Promise<void> {
+  const words = new Int32Array(new SharedArrayBuffer(8));
+  await new Promise<void>((resolve) => {
+    worker.once("message", () => resolve());
+    worker.postMessage({ buffer: words.buffer, count });
+  });
+  for (let i = 1; i <= count; i++) {
+    Atomics.store(words, 0, i);
+    Atomics.notify(words, 0);
+    while (Atomics.load(words, 1) < i) {
+      const wait = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> } }).waitAsync(words, 1, i - 1);
+      if (wait.async) await wait.value;
+    }
+  }
+}
 
 export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; close: () => Promise<void> }> {
   const { loop, stop } = await backgroundLoop();
@@ -22,15 +44,39 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; close: 
   });
   const raw = new Worker(new URL("./workers/raw-worker.mjs", import.meta.url));
   await rawRoundTrip(raw, 0);
-  const ownersLock = await onLoop(function* () {
-    return new ThreadSafeLock();
+  const locks = await onLoop(function* () {
+    return { message: new ThreadSafeLock({ backend: "message" }), shared: new ThreadSafeLock({ backend: "shared" }) };
   });
   const plainLock = new Lock();
 
-  function consumers(codec: "clone" | "json"): () => unknown {
+  function pingPong(backend: Backend): () => unknown {
     return () =>
       onLoop(function* () {
-        const queue = new ThreadSafeQueue<{ id: number; name: string }>({ maxsize: 256, codec });
+        const ping = new ThreadSafeQueue<number>({ backend });
+        const pong = new ThreadSafeQueue<number>({ backend });
+        const partner = workers[0]!.call("pingPong", ping, pong, ROUND_TRIPS);
+        for (let i = 0; i < ROUND_TRIPS; i++) {
+          yield* ping.put(i);
+          yield* pong.get();
+        }
+        yield* partner;
+      });
+  }
+
+  function lockCycles(lock: ThreadSafeLock | Lock): () => unknown {
+    return () =>
+      onLoop(function* () {
+        for (let i = 0; i < LOCK_CYCLES; i++) {
+          yield* lock.acquire();
+          lock.release();
+        }
+      });
+  }
+
+  function consumers(backend: Backend, codec: "clone" | "json" | typeof itemCodec): () => unknown {
+    return () =>
+      onLoop(function* () {
+        const queue = new ThreadSafeQueue<Item>({ maxsize: 256, codec, backend });
         const drains = workers.map((worker) => worker.call("drain", queue));
         for (let id = 0; id < ITEMS; id++) yield* queue.put({ id, name: "item" });
         queue.shutdown();
@@ -45,20 +91,19 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; close: 
       ops: ROUND_TRIPS,
       rounds: 7,
       cases: [
+        { name: "asyncio-ts ThreadSafeQueue, shared backend", run: pingPong("shared") },
         {
-          name: "asyncio-ts ThreadSafeQueue, message backend",
-          run: () =>
-            onLoop(function* () {
-              const ping = new ThreadSafeQueue<number>();
-              const pong = new ThreadSafeQueue<number>();
-              const partner = workers[0]!.call("pingPong", ping, pong, ROUND_TRIPS);
-              for (let i = 0; i < ROUND_TRIPS; i++) {
-                yield* ping.put(i);
-                yield* pong.get();
-              }
-              yield* partner;
-            }),
+          name: "raw SharedArrayBuffer + Atomics.waitAsync ping-pong",
+          run: async () => {
+            const worker = new Worker(new URL("./workers/raw-shared-worker.mjs", import.meta.url));
+            try {
+              await rawSharedPingPong(worker, ROUND_TRIPS);
+            } finally {
+              await worker.terminate();
+            }
+          },
         },
+        { name: "asyncio-ts ThreadSafeQueue, message backend", run: pingPong("message") },
         {
           name: "raw postMessage echo",
           run: async () => {
@@ -68,30 +113,13 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; close: 
       ],
     },
     {
-      name: "uncontended lock acquire + release on the owning thread",
+      name: "uncontended lock acquire + release",
       ops: LOCK_CYCLES,
       rounds: 9,
       cases: [
-        {
-          name: "asyncio-ts ThreadSafeLock (owner)",
-          run: () =>
-            onLoop(function* () {
-              for (let i = 0; i < LOCK_CYCLES; i++) {
-                yield* ownersLock.acquire();
-                ownersLock.release();
-              }
-            }),
-        },
-        {
-          name: "asyncio-ts Lock (one thread)",
-          run: () =>
-            onLoop(function* () {
-              for (let i = 0; i < LOCK_CYCLES; i++) {
-                yield* plainLock.acquire();
-                plainLock.release();
-              }
-            }),
-        },
+        { name: "asyncio-ts ThreadSafeLock, shared backend", run: lockCycles(locks.shared) },
+        { name: "asyncio-ts ThreadSafeLock, message backend (owner)", run: lockCycles(locks.message) },
+        { name: "asyncio-ts Lock (one thread)", run: lockCycles(plainLock) },
       ],
     },
     {
@@ -99,8 +127,11 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; close: 
       ops: ITEMS,
       rounds: 5,
       cases: [
-        { name: "asyncio-ts ThreadSafeQueue(256), clone codec", run: consumers("clone") },
-        { name: "asyncio-ts ThreadSafeQueue(256), json codec", run: consumers("json") },
+        { name: "asyncio-ts ThreadSafeQueue(256), shared, json codec", run: consumers("shared", "json") },
+        { name: "asyncio-ts ThreadSafeQueue(256), shared, clone codec", run: consumers("shared", "clone") },
+        { name: "asyncio-ts ThreadSafeQueue(256), shared, bytes codec", run: consumers("shared", itemCodec) },
+        { name: "asyncio-ts ThreadSafeQueue(256), message, clone codec", run: consumers("message", "clone") },
+        { name: "asyncio-ts ThreadSafeQueue(256), message, json codec", run: consumers("message", "json") },
       ],
     },
   ];

@@ -109,7 +109,8 @@ export type { ThreadSafeEventOptions } from "./threadsafe/event.js";
 export { ThreadSafeBarrier } from "./threadsafe/barrier.js";
 export type { ThreadSafeBarrierOptions } from "./threadsafe/barrier.js";
 export type { ThreadSafeBackend } from "./threadsafe/thread-safe-object.js";
-export type { CodecName } from "./threadsafe/codec.js";
+export { defineQueueCodec } from "./threadsafe/codec.js";
+export type { CodecName, QueueCodec } from "./threadsafe/codec.js";
 export type { WorkerPoolOptions } from "./threads/worker-pool.js";
 export type { Executor } from "./loop/event-loop.js";
 

@@ -1,5 +1,6 @@
 // The worker of the thread-safe benchmarks (the built package).
 import { expose } from "asyncio-ts";
+import "./item-codec.mjs"; // defines the bytes codec on this thread too
 
 expose({
   /** Answers each item of `ping` on `pong`, `count` times. */

@@ -1,6 +1,10 @@
+import { RuntimeError } from "../errors.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
 import { type Guard, holdGuard } from "../sync/hold.js";
+import { checkTimeout } from "../validate.js";
+import { SharedPermits } from "./shared/permits.js";
+import type { SharedCore } from "./shared/core.js";
 import { type Client, ThreadSafeObject } from "./thread-safe-object.js";
 
 /**
@@ -13,10 +17,40 @@ export abstract class ThreadSafeAcquirable extends ThreadSafeObject {
   protected local: { locked(): boolean } | null = null;
   /** @internal On a holder: `locked()` as of its last operation. */
   protected lockedSnapshot = false;
+  /** @internal On the shared backend, on every thread: the state itself. */
+  protected shared: SharedPermits | null = null;
 
-  /** Whether `acquire()` would wait now (off the owning thread: a snapshot as of this thread's last operation). */
+  /**
+   * Whether `acquire()` would wait now. Exact on the shared backend; on the message
+   * backend, off the creating thread, a snapshot as of this thread's last operation.
+   */
   locked(): boolean {
+    if (this.shared !== null) return this.shared.locked();
     return this.local !== null ? this.local.locked() : this.lockedSnapshot;
+  }
+
+  /**
+   * For synchronous code in a worker (a CPU loop with no event loop): takes it,
+   * blocking this thread for at most `timeoutMs` (`null`: no limit); `false` if the
+   * time passed first. Shared backend only; a browser's main thread may not block.
+   *
+   * @example
+   * ```ts
+   * if (lock.acquireBlocking(100)) {
+   *   try { updateSharedCounters(); } finally { lock.release(); }
+   * }
+   * ```
+   */
+  acquireBlocking(timeoutMs: number | null = null): boolean {
+    const what = `${this.constructor.name}.acquireBlocking()`;
+    const timeout = checkTimeout(timeoutMs, `${what} timeout`);
+    if (this.shared === null) throw new RuntimeError(`${what} needs the shared backend: this one was made with backend "message", where a wait must go through the loop; use acquire().`);
+    return this.shared.acquireBlocking(timeout, what);
+  }
+
+  /** @internal Makes the shared state (on the creating thread, backend "shared"). */
+  protected makeShared(value: number, bounded: boolean, lock: boolean): void {
+    this.shared = SharedPermits.create({ value, bounded, lock }, `a ${this.constructor.name}`);
   }
 
   /** Waits until it can be taken, then takes it; `true`. Cancellable while it waits. */
@@ -35,13 +69,21 @@ export abstract class ThreadSafeAcquirable extends ThreadSafeObject {
   /** @internal */
   abstract _acquire(): Coro<boolean>;
 
+  protected override sharedCore(): SharedCore | null {
+    return this.shared?.core ?? null;
+  }
+
   protected wireFields(): Record<string, unknown> {
-    return { locked: this.locked() };
+    return this.shared !== null ? { shared: this.shared.buffer } : { locked: this.locked() };
   }
 
   /** @internal Rebuilds a holder on another thread. */
   _attach(client: Client, fields: Record<string, unknown>): this {
     this.client = client;
+    if (fields.shared !== undefined) {
+      this.shared = SharedPermits.attach(fields.shared, fields.slot, `a ${this.constructor.name}`);
+      this.attachedShared();
+    }
     this.lockedSnapshot = fields.locked === true;
     return this;
   }

@@ -5,6 +5,8 @@ import { getRunningLoop } from "../loop/running-loop.js";
 import { Barrier } from "../sync/barrier.js";
 import { checkInteger, checkOptions } from "../validate.js";
 import type { Holder } from "./message-backend.js";
+import { SharedMeeting } from "./shared/meeting.js";
+import type { SharedCore } from "./shared/core.js";
 import { ATTACHING, type Client, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
 
 /** Options of `ThreadSafeBarrier`. */
@@ -24,7 +26,8 @@ interface BarrierState {
  * `wait()` returns once `parties` of them wait, each with its arrival index;
  * `reset()` and `abort()` break the waits with `BrokenBarrierError` everywhere.
  * If a thread that has waited on it ends, the barrier breaks.
- * `nWaiting` and `broken` off the owning thread are a snapshot.
+ * On the message backend `nWaiting` and `broken` off the creating thread are a
+ * snapshot; on the shared backend they are exact everywhere.
  *
  * @example
  * ```ts
@@ -38,6 +41,8 @@ export class ThreadSafeBarrier extends ThreadSafeObject {
   /** On the owner: the threads that have waited on it (their death breaks it). */
   private readonly parts = new Set<Holder>();
   private snapshot: BarrierState = { nWaiting: 0, broken: false };
+  /** On the shared backend, on every thread. */
+  private shared: SharedMeeting | null = null;
 
   protected get kind(): string {
     return "Barrier";
@@ -48,7 +53,15 @@ export class ThreadSafeBarrier extends ThreadSafeObject {
     if ((parties as unknown) === ATTACHING) return;
     this.partyCount = checkInteger(parties, "ThreadSafeBarrier parties", 1);
     checkOptions(options, "ThreadSafeBarrier");
-    checkBackend(options.backend, "ThreadSafeBarrier");
+    if (checkBackend(options.backend, "ThreadSafeBarrier") === "shared") {
+      const shared = (this.shared = SharedMeeting.create(parties, "a ThreadSafeBarrier"));
+      this.own(
+        () => ({}),
+        (holder) => shared.threadDied(holder.slot),
+        true,
+      );
+      return;
+    }
     const barrier = new Barrier(parties);
     this.local = barrier;
     const parts = this.parts;
@@ -82,11 +95,13 @@ export class ThreadSafeBarrier extends ThreadSafeObject {
 
   /** How many wait now (off the owning thread: a snapshot). */
   get nWaiting(): number {
+    if (this.shared !== null) return this.shared.nWaiting;
     return this.local !== null ? this.local.nWaiting : this.snapshot.nWaiting;
   }
 
   /** Whether it is broken (off the owning thread: a snapshot). */
   get broken(): boolean {
+    if (this.shared !== null) return this.shared.broken;
     return this.local !== null ? this.local.broken : this.snapshot.broken;
   }
 
@@ -107,6 +122,7 @@ export class ThreadSafeBarrier extends ThreadSafeObject {
 
   /** @internal */
   *_wait(): Coro<number> {
+    if (this.shared !== null) return yield* this.shared.wait();
     if (this.local !== null) return yield* this.local.wait();
     if (this.snapshot.broken) throw new BrokenBarrierError("The barrier is broken: reset() it before waiting again.");
     const [index, state] = yield* this.client!.call<[number, BarrierState]>("wait");
@@ -116,11 +132,17 @@ export class ThreadSafeBarrier extends ThreadSafeObject {
 
   /** @internal */
   *_change(how: "reset" | "abort"): Coro<void> {
-    if (this.local !== null) yield* this.local[how]();
+    if (this.shared !== null) yield* this.shared[how]();
+    else if (this.local !== null) yield* this.local[how]();
     else this.snapshot = yield* this.client!.call<BarrierState>(how);
   }
 
+  protected override sharedCore(): SharedCore | null {
+    return this.shared?.core ?? null;
+  }
+
   protected wireFields(): Record<string, unknown> {
+    if (this.shared !== null) return { parties: this.partyCount, shared: this.shared.buffer };
     return { parties: this.partyCount, state: this.state() };
   }
 
@@ -128,6 +150,10 @@ export class ThreadSafeBarrier extends ThreadSafeObject {
   _attach(client: Client, fields: Record<string, unknown>): this {
     this.client = client;
     this.partyCount = typeof fields.parties === "number" ? fields.parties : 1;
+    if (fields.shared !== undefined) {
+      this.shared = SharedMeeting.attach(fields.shared, fields.slot, "a ThreadSafeBarrier");
+      this.attachedShared();
+    }
     const state = fields.state as Partial<BarrierState> | undefined;
     this.snapshot = { nWaiting: Number(state?.nWaiting) || 0, broken: state?.broken === true };
     return this;

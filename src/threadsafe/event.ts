@@ -2,6 +2,8 @@ import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
 import { Event } from "../sync/event.js";
 import { checkOptions } from "../validate.js";
+import { SharedFlag } from "./shared/flag.js";
+import type { SharedCore } from "./shared/core.js";
 import { ATTACHING, type Client, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
 
 /** Options of `ThreadSafeEvent`. */
@@ -26,6 +28,8 @@ export interface ThreadSafeEventOptions {
 export class ThreadSafeEvent extends ThreadSafeObject {
   private local: Event | null = null;
   private setSnapshot = false;
+  /** On the shared backend, on every thread. */
+  private shared: SharedFlag | null = null;
 
   protected get kind(): string {
     return "Event";
@@ -35,7 +39,15 @@ export class ThreadSafeEvent extends ThreadSafeObject {
     super();
     if ((options as unknown) === ATTACHING) return;
     checkOptions(options, "ThreadSafeEvent");
-    checkBackend(options.backend, "ThreadSafeEvent");
+    if (checkBackend(options.backend, "ThreadSafeEvent") === "shared") {
+      const shared = (this.shared = SharedFlag.create("a ThreadSafeEvent"));
+      this.own(
+        () => ({}),
+        (holder) => shared.threadDied(holder.slot),
+        true,
+      );
+      return;
+    }
     const event = new Event();
     this.local = event;
     this.own(() => ({
@@ -47,14 +59,16 @@ export class ThreadSafeEvent extends ThreadSafeObject {
     }));
   }
 
-  /** Whether it is set (off the owning thread: a snapshot). */
+  /** Whether it is set (on the message backend, off the creating thread: a snapshot). */
   isSet(): boolean {
+    if (this.shared !== null) return this.shared.isSet();
     return this.local !== null ? this.local.isSet() : this.setSnapshot;
   }
 
   /** Sets it and wakes every waiter, on every thread. */
   set(): void {
-    if (this.local !== null) this.local.set();
+    if (this.shared !== null) this.shared.set();
+    else if (this.local !== null) this.local.set();
     else {
       this.setSnapshot = true;
       this.sendAndReport("set");
@@ -63,7 +77,8 @@ export class ThreadSafeEvent extends ThreadSafeObject {
 
   /** Clears it: later `wait()`s, on every thread, block until the next `set()`. */
   clear(): void {
-    if (this.local !== null) this.local.clear();
+    if (this.shared !== null) this.shared.clear();
+    else if (this.local !== null) this.local.clear();
     else {
       this.setSnapshot = false;
       this.sendAndReport("clear");
@@ -77,18 +92,27 @@ export class ThreadSafeEvent extends ThreadSafeObject {
 
   /** @internal */
   *_wait(): Coro<boolean> {
+    if (this.shared !== null) return yield* this.shared.wait();
     if (this.local !== null) return yield* this.local.wait();
     this.setSnapshot = yield* this.client!.call<boolean>("wait");
     return true;
   }
 
+  protected override sharedCore(): SharedCore | null {
+    return this.shared?.core ?? null;
+  }
+
   protected wireFields(): Record<string, unknown> {
-    return { set: this.isSet() };
+    return this.shared !== null ? { shared: this.shared.buffer } : { set: this.isSet() };
   }
 
   /** @internal */
   _attach(client: Client, fields: Record<string, unknown>): this {
     this.client = client;
+    if (fields.shared !== undefined) {
+      this.shared = SharedFlag.attach(fields.shared, fields.slot, "a ThreadSafeEvent");
+      this.attachedShared();
+    }
     this.setSnapshot = fields.set === true;
     return this;
   }

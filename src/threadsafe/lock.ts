@@ -33,7 +33,9 @@ type HeldBy = Holder | "owner" | null;
  * detected), the lock is poisoned: `acquire()` fails with
  * `LockOwnerDiedError` on every thread until one calls `recover()` — or, with
  * `onOwnerDeath: "release"`, it is released. On the message backend `locked()` off
- * the owning thread is a snapshot as of that thread's last operation on it.
+ * the creating thread is a snapshot as of that thread's last operation on it; on
+ * the shared backend it is exact everywhere, and `acquireBlocking` serves code
+ * without a loop.
  *
  * @example
  * ```ts
@@ -61,12 +63,22 @@ export class ThreadSafeLock extends ThreadSafeAcquirable {
     super();
     if ((options as unknown) === ATTACHING) return;
     checkOptions(options, "ThreadSafeLock");
-    checkBackend(options.backend, "ThreadSafeLock");
+    const backend = checkBackend(options.backend, "ThreadSafeLock");
     const onOwnerDeath = options.onOwnerDeath ?? "poison";
     if (onOwnerDeath !== "poison" && onOwnerDeath !== "release") {
       throw new TypeError(`ThreadSafeLock option onOwnerDeath is "poison" or "release", got ${describeValue(onOwnerDeath)}`);
     }
     this.onOwnerDeath = onOwnerDeath;
+    if (backend === "shared") {
+      this.makeShared(1, false, true);
+      const shared = this.shared!;
+      this.own(
+        () => ({}),
+        (holder) => shared.threadDied(holder.slot, onOwnerDeath === "poison"),
+        true,
+      );
+      return;
+    }
     this.local = new Lock();
     this.own(
       (holder) => this.operationsFor(holder),
@@ -80,6 +92,10 @@ export class ThreadSafeLock extends ThreadSafeAcquirable {
    * reaches this loop's exception handler.
    */
   release(): void {
+    if (this.shared !== null) {
+      this.shared.release();
+      return;
+    }
     if (this.local === null) {
       if (!this.lockedSnapshot) throw new RuntimeError("Lock is not acquired: release() must follow a successful acquire().");
       this.lockedSnapshot = false;
@@ -95,6 +111,10 @@ export class ThreadSafeLock extends ThreadSafeAcquirable {
    * call it once the state the lock guards is consistent again.
    */
   recover(): void {
+    if (this.shared !== null) {
+      this.shared.recover();
+      return;
+    }
     if (this.local === null) {
       this.sendAndReport("recover");
       return;
@@ -107,6 +127,7 @@ export class ThreadSafeLock extends ThreadSafeAcquirable {
 
   /** @internal `acquire()`: `LockOwnerDiedError` while it is poisoned (see the class). */
   *_acquire(): Coro<boolean> {
+    if (this.shared !== null) return yield* this.shared.acquire();
     if (this.local === null) {
       this.lockedSnapshot = yield* this.client!.call<boolean>("acquire");
       return true;

@@ -20,6 +20,10 @@ export interface Holder {
   readonly id: number;
   /** Set when its thread ended (its port closed, or the channel it was sent on ended). */
   dead: boolean;
+  /** On the shared backend: its thread's slot in the shared state (claimed for it by the sender). */
+  slot: number;
+  /** Its thread held the primitive already and never used this hold (see `farewell`). */
+  unused?: boolean;
 }
 
 /** The owning thread's side: serves the primitive's operations to each port it adopts. */
@@ -39,20 +43,28 @@ export class MessageOwner {
    * A port for another thread: its other end is served here. `via`, the channel it
    * is sent on, tells when that thread is gone (in browsers nothing else does).
    */
-  portForAnotherThread(via?: ThreadChannel): unknown {
+  portForAnotherThread(via?: ThreadChannel, slot = 0): unknown {
     const { port1, port2 } = host.createChannel();
-    this.adopt(port1, via);
+    this.adopt(port1, via, slot);
     return port2;
   }
 
-  /** Serves the operations on `port` to whichever thread holds its other end. */
-  adopt(port: unknown, via?: ThreadChannel): void {
+  /**
+   * Serves the operations on `port` to whichever thread holds its other end; on the
+   * shared backend `slot` is that thread's slot in the shared state.
+   */
+  adopt(port: unknown, via?: ThreadChannel, slot: unknown = 0): void {
     checkPort(port, `${this.what}: adopt`);
-    const holder: Holder = { id: this.nextHolder++, dead: false };
+    const holder: Holder = { id: this.nextHolder++, dead: false, slot: typeof slot === "number" && Number.isInteger(slot) && slot > 0 ? slot : 0 };
     const operations = {
       ...this.operationsFor(holder),
-      // A holder passing the primitive onward hands the new thread's port to us.
-      adopt: (next: unknown) => this.adopt(next),
+      // A holder passing the primitive onward hands the new thread's port (and slot) to us.
+      adopt: (next: unknown, nextSlot: unknown) => this.adopt(next, undefined, nextSlot),
+      // The thread already held it: this hold is over (its slot was never used).
+      gone: () => {
+        holder.unused = true;
+        died();
+      },
     };
     const connection = new Connection(host.adaptPort(port), this.loop, operations, { peerName: `a thread sharing ${this.what}` });
     host.keepAlive(port, false); // the owner is kept alive by its own work, not by holders
@@ -103,10 +115,22 @@ export class MessageClient {
     if (--this.pending === 0) host.keepAlive(this.port, false);
   };
 
-  /** A port for another thread: the owner adopts its other end. */
-  portForAnotherThread(): unknown {
+  /** Sends the owner a message that needs no answer. */
+  tell(name: string, args: readonly unknown[]): void {
+    this.connection.callSoon(name, args);
+  }
+
+  /** A port for another thread: the owner adopts its other end (with `slot`, on the shared backend). */
+  portForAnotherThread(slot = 0): unknown {
     const { port1, port2 } = host.createChannel();
-    this.connection.callSoon("adopt", [transfer(port1 as object, [port1 as object])]);
+    this.connection.callSoon("adopt", [transfer(port1 as object, [port1 as object]), slot]);
     return port2;
+  }
+
+  /** This hold is not needed (the thread held the primitive already): tells the owner, then closes the port. */
+  farewell(): void {
+    this.connection.callSoon("gone", []);
+    // The message goes out in a microtask queued by callSoon; close after it.
+    queueMicrotask(() => (this.port as { close?: () => void }).close?.());
   }
 }

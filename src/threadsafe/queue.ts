@@ -1,13 +1,15 @@
-import { QueueShutDown, RuntimeError, ValueError, WorkerCrashedError } from "../errors.js";
+import { QueueEmpty, QueueFull, QueueShutDown, RuntimeError, ValueError } from "../errors.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
 import { type Comparator, PriorityQueue } from "../queues/priority-queue.js";
 import { LifoQueue } from "../queues/lifo-queue.js";
 import { Queue } from "../queues/queue.js";
-import { checkOptions } from "../validate.js";
+import { checkOptions, checkTimeout } from "../validate.js";
 import { Breaker } from "./breaker.js";
-import { type Codec, type CodecName, codecNamed } from "./codec.js";
+import { type Codec, type CodecName, type QueueCodec, codecNamed } from "./codec.js";
+import { SharedItems, lostError } from "./shared/items.js";
 import type { Holder } from "./message-backend.js";
+import type { SharedCore } from "./shared/core.js";
 import { ATTACHING, type Client, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
 
 /** Options of `ThreadSafeQueue` (and its LIFO and priority forms). */
@@ -16,8 +18,8 @@ export interface ThreadSafeQueueOptions {
   maxsize?: number;
   /** Where the state lives (see `ThreadSafeBackend`). */
   backend?: ThreadSafeBackend;
-  /** How items are copied between threads (see `CodecName`). */
-  codec?: CodecName;
+  /** How items are copied between threads (see `CodecName` and `defineQueueCodec`). */
+  codec?: CodecName | QueueCodec;
 }
 
 /** What another thread knows of the queue: a snapshot taken at its last operation. */
@@ -72,20 +74,37 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
   private takenBy: Map<Holder, number> | null = null;
   /** On the owner: broken when a thread died holding items; `join()` then fails. */
   private readonly lost = new Breaker();
+  /** On the shared backend, on every thread: the queue itself. */
+  private shared: SharedItems | null = null;
 
   constructor(options: ThreadSafeQueueOptions = {}) {
     super();
     if ((options as unknown) === ATTACHING) return; // a holder on another thread: see _attach
     checkOptions(options, this.constructor.name);
-    checkBackend(options.backend, this.constructor.name);
+    const backend = this.chooseBackend(options);
     this.codec = codecNamed(options.codec);
-    this.local = this.makeQueue(options.maxsize ?? 0, options);
+    this.local = this.makeQueue(options.maxsize ?? 0, options); // validates maxsize as Queue does
     this.limit = this.local.maxsize;
+    if (backend === "shared") {
+      const shared = (this.shared = SharedItems.create(this.limit, this.kind === "LifoQueue", `a ThreadSafe${this.kind}`));
+      this.local = null;
+      this.own(
+        () => ({}),
+        (holder) => shared.threadDied(holder.slot),
+        true,
+      );
+      return;
+    }
     this.takenBy = new Map();
     this.own(
       (holder) => this.operationsFor(holder),
       (holder) => this.holderDied(holder),
     );
+  }
+
+  /** @internal Which backend it gets (a priority queue keeps its order on one thread: messages). */
+  protected chooseBackend(options: ThreadSafeQueueOptions): "shared" | "message" {
+    return checkBackend(options.backend, this.constructor.name);
   }
 
   /** @internal The owner's queue (the LIFO and priority forms make theirs). */
@@ -98,8 +117,9 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     return this.limit;
   }
 
-  /** How many items are in the queue (off the owner: a snapshot, see the class). */
+  /** How many items are in the queue (on the message backend, off the creating thread: a snapshot, see the class). */
   qsize(): number {
+    if (this.shared !== null) return this.shared.qsize();
     return this.local !== null ? this.local.qsize() : this.snapshot.size;
   }
 
@@ -123,13 +143,22 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     return getItem(this) as AwaitableCoro<T>;
   }
 
-  /** Puts `item` at once or raises `QueueFull` (on the owning thread; see the class). */
+  /** Puts `item` at once or raises `QueueFull` (on the message backend: on the creating thread only; see the class). */
   putNowait(item: T): void {
+    if (this.shared !== null) {
+      if (!this.shared.putNowait(this.codec.toBytes(item))) throw new QueueFull(`The queue is full (maxsize ${this.limit}): wait with put(), or get() items first.`);
+      return;
+    }
     this.ownerOnly("putNowait", "put").putNowait(this.codec.copy(item));
   }
 
-  /** Takes an item at once or raises `QueueEmpty` (on the owning thread; see the class). */
+  /** Takes an item at once or raises `QueueEmpty` (on the message backend: on the creating thread only; see the class). */
   getNowait(): T {
+    if (this.shared !== null) {
+      const bytes = this.shared.getNowait();
+      if (bytes === null) throw new QueueEmpty("The queue is empty: wait with get(), or put() items first.");
+      return this.codec.fromBytes(bytes) as T;
+    }
     return this.ownerOnly("getNowait", "get").getNowait() as T;
   }
 
@@ -138,6 +167,10 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
    * owner the mark is sent, and a refusal there reaches this loop's exception handler.
    */
   taskDone(): void {
+    if (this.shared !== null) {
+      this.shared.taskDone();
+      return;
+    }
     if (this.local !== null) {
       this.local.taskDone();
       return;
@@ -158,6 +191,10 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
    * left is dropped and marked done.
    */
   shutdown(immediate = false): void {
+    if (this.shared !== null) {
+      this.shared.shutdown(immediate === true);
+      return;
+    }
     if (this.local !== null) {
       this.local.shutdown(immediate);
       return;
@@ -178,8 +215,50 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     }
   }
 
+  /**
+   * For synchronous code in a worker (a CPU loop with no event loop): puts `item`,
+   * blocking this thread while the queue is full, for at most `timeoutMs` (`null`:
+   * no limit); `false` if the time passed first (nothing was put). Shared backend
+   * only; a browser's main thread may not block.
+   *
+   * @example
+   * ```ts
+   * for (const row of rows) results.putBlocking(compute(row)); // in a worker's CPU loop
+   * ```
+   */
+  putBlocking(item: T, timeoutMs: number | null = null): boolean {
+    const what = `ThreadSafe${this.kind}.putBlocking()`;
+    return this.sharedFor(what, "put").putBlocking(this.codec.toBytes(item), checkTimeout(timeoutMs, `${what} timeout`), what);
+  }
+
+  /**
+   * For synchronous code in a worker: takes the first item, blocking this thread
+   * while the queue is empty, for at most `timeoutMs` (`null`: no limit); `QueueEmpty`
+   * if the time passed first. Shared backend only.
+   *
+   * @example
+   * ```ts
+   * for (;;) handle(jobs.getBlocking()); // until QueueShutDown
+   * ```
+   */
+  getBlocking(timeoutMs: number | null = null): T {
+    const what = `ThreadSafe${this.kind}.getBlocking()`;
+    const bytes = this.sharedFor(what, "get").getBlocking(checkTimeout(timeoutMs, `${what} timeout`), what);
+    if (bytes === null) throw new QueueEmpty(`${what}: no item came within ${timeoutMs} ms.`);
+    return this.codec.fromBytes(bytes) as T;
+  }
+
+  private sharedFor(what: string, instead: string): SharedItems {
+    if (this.shared === null) throw new RuntimeError(`${what} needs the shared backend: this queue was made with backend "message", where a wait must go through the loop; use ${instead}().`);
+    return this.shared;
+  }
+
   /** @internal */
   *_put(item: T): Coro<void> {
+    if (this.shared !== null) {
+      yield* this.shared.put(this.codec.toBytes(item));
+      return;
+    }
     if (this.local !== null) {
       yield* this.local.put(this.codec.copy(item));
       return;
@@ -189,6 +268,7 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
 
   /** @internal */
   *_get(): Coro<unknown> {
+    if (this.shared !== null) return this.codec.fromBytes(yield* this.shared.get());
     if (this.local !== null) return yield* this.local.get(); // stored as a copy already
     const [wire, state] = yield* this.client!.call<[unknown, QueueState]>("get");
     this.snapshot = state;
@@ -197,6 +277,10 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
 
   /** @internal */
   *_join(): Coro<void> {
+    if (this.shared !== null) {
+      yield* this.shared.join();
+      return;
+    }
     if (this.local === null) {
       this.snapshot = yield* this.client!.call<QueueState>("join");
       return;
@@ -204,7 +288,12 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     yield* this.joinOrLost();
   }
 
+  protected override sharedCore(): SharedCore | null {
+    return this.shared?.core ?? null;
+  }
+
   protected wireFields(): Record<string, unknown> {
+    if (this.shared !== null) return { maxsize: this.limit, codec: this.codec.name, shared: this.shared.buffer, items: this.shared.dataBuffer };
     return { maxsize: this.limit, codec: this.codec.name, state: this.state() };
   }
 
@@ -213,12 +302,18 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     this.client = client;
     this.codec = codecNamed(fields.codec);
     this.limit = typeof fields.maxsize === "number" ? fields.maxsize : 0;
+    if (fields.shared !== undefined) {
+      this.shared = SharedItems.attach(fields.shared, fields.items, fields.slot, `a ThreadSafe${this.kind}`);
+      this.attachedShared();
+      return this;
+    }
     const state = fields.state as Partial<QueueState> | undefined;
     this.snapshot = { size: Number(state?.size) || 0, unfinished: Number(state?.unfinished) || 0, shutDown: state?.shutDown === true };
     return this;
   }
 
   private state(): QueueState {
+    if (this.shared !== null) return { size: this.shared.qsize(), unfinished: this.shared.unfinished(), shutDown: this.shared.isShutDown() };
     const queue = this.local;
     if (queue === null) return { ...this.snapshot };
     return { size: queue.qsize(), unfinished: queue._unfinishedCount, shutDown: queue.isShutDown };
@@ -263,7 +358,7 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     const count = this.takenBy!.get(holder) ?? 0;
     this.takenBy!.delete(holder);
     if (count === 0 || this.lost.error !== null) return;
-    this.lost.break(new WorkerCrashedError(`A thread ended holding ${count} item(s) of a ThreadSafe${this.kind} it got but never marked done: join() cannot complete.`));
+    this.lost.break(lostError(count, `a ThreadSafe${this.kind}`));
   }
 
   private *joinOrLost(): Coro<void> {
@@ -321,6 +416,15 @@ export class ThreadSafePriorityQueue<T> extends ThreadSafeQueue<T> {
 
   constructor(options: ThreadSafePriorityQueueOptions<T> = {}) {
     super(options);
+  }
+
+  /** Its order (`compare`) is a function, which lives on one thread: the state stays there. */
+  protected override chooseBackend(options: ThreadSafeQueueOptions): "shared" | "message" {
+    if (options.backend === "shared") {
+      throw new TypeError('ThreadSafePriorityQueue: its order (compare) runs on the thread that made it, so it has no shared backend; use "auto" or "message".');
+    }
+    checkBackend(options.backend, this.constructor.name);
+    return "message";
   }
 
   protected override makeQueue(maxsize: number, options: ThreadSafePriorityQueueOptions<T>): Queue<unknown> {

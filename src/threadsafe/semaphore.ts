@@ -38,7 +38,16 @@ export class ThreadSafeSemaphore extends ThreadSafeAcquirable {
     if ((value as unknown) === ATTACHING) return;
     checkInteger(value, `${this.constructor.name} initial value (permits)`, 0);
     checkOptions(options, this.constructor.name);
-    checkBackend(options.backend, this.constructor.name);
+    if (checkBackend(options.backend, this.constructor.name) === "shared") {
+      this.makeShared(value, this.isBounded(), false);
+      const shared = this.shared!;
+      this.own(
+        () => ({}),
+        (holder) => shared.threadDied(holder.slot, false),
+        true,
+      );
+      return;
+    }
     this.local = this.makeSemaphore(value);
     this.own(
       (holder) => this.operationsFor(holder),
@@ -51,18 +60,25 @@ export class ThreadSafeSemaphore extends ThreadSafeAcquirable {
     return new Semaphore(value);
   }
 
+  /** @internal */
+  protected isBounded(): boolean {
+    return false;
+  }
+
   /**
    * Gives a permit back. On the owning thread errors (a bounded semaphore's
    * over-release) are raised here; elsewhere the release is sent and a refusal
    * reaches this loop's exception handler.
    */
   release(): void {
-    if (this.local !== null) this.local.release();
+    if (this.shared !== null) this.shared.release();
+    else if (this.local !== null) this.local.release();
     else this.sendAndReport("release");
   }
 
   /** @internal */
   *_acquire(): Coro<boolean> {
+    if (this.shared !== null) return yield* this.shared.acquire();
     if (this.local !== null) return yield* this.local.acquire();
     this.lockedSnapshot = yield* this.client!.call<boolean>("acquire");
     return true;
@@ -110,6 +126,10 @@ export class ThreadSafeBoundedSemaphore extends ThreadSafeSemaphore {
 
   protected override makeSemaphore(value: number): Semaphore {
     return new BoundedSemaphore(value);
+  }
+
+  protected override isBounded(): boolean {
+    return true;
   }
 }
 

@@ -10,14 +10,17 @@ import { getRunningLoop } from "../loop/running-loop.js";
 import type { TransferableObject } from "../platform/endpoint.js";
 import { type ThreadChannel, registerTransferHandler } from "../threads/transfer-handlers.js";
 import { type Holder, MessageClient, MessageOwner } from "./message-backend.js";
+import { SharedCore } from "./shared/core.js";
 
 /**
- * Where a thread-safe primitive keeps its state. `"message"`: the creating thread
- * owns it, the others reach it by messages (works everywhere, including pages that
- * are not cross-origin isolated). `"auto"` (the default) picks the best backend
- * this context has; today that is `"message"`.
+ * Where a thread-safe primitive keeps its state, chosen when it is made and kept
+ * wherever it goes. `"shared"`: in shared memory, which every thread reads and
+ * changes directly (needs `SharedArrayBuffer` and `Atomics.waitAsync`, and in a
+ * browser a cross-origin isolated page). `"message"`: the creating thread owns it,
+ * the others reach it by messages (works everywhere). `"auto"` (the default):
+ * `"shared"` where this context has it, else `"message"`.
  */
-export type ThreadSafeBackend = "auto" | "message";
+export type ThreadSafeBackend = "auto" | "shared" | "message";
 
 /** @internal What a primitive sends so that another thread can rebuild a holder of it. */
 interface Wire {
@@ -67,12 +70,26 @@ export abstract class ThreadSafeObject {
   /** @internal A function-valued own property, so structured clone refuses a nested holder. */
   readonly _threadBoundary = notCloneable;
 
+  /** @internal Which backend keeps its state (chosen where it was made). */
+  protected sharedBackend = false;
+
+  /** Where its state lives: `"shared"` memory or the creating thread (`"message"`), as chosen where it was made. */
+  get backend(): "shared" | "message" {
+    return this.sharedBackend ? "shared" : "message";
+  }
+
   /** The name of the kind in messages: `Queue`, `Lock`, … */
   protected abstract readonly kind: string;
 
   /** @internal On the creating thread: serve `operationsFor(holder)` to the threads it is passed to. */
-  protected own(operationsFor: (holder: Holder) => object, onHolderDeath: (holder: Holder) => void = () => {}): void {
-    this.owner = new MessageOwner(`a ThreadSafe${this.kind}`, this.ownerLoop(), operationsFor, onHolderDeath);
+  protected own(operationsFor: (holder: Holder) => object, onHolderDeath: (holder: Holder) => void = () => {}, shared = false): void {
+    this.sharedBackend = shared;
+    const ended = (holder: Holder): void => {
+      // A hold its thread never used (it held the primitive already) has nothing to clean up.
+      if (holder.unused === true) this.sharedCore()?.freeUnusedSlot(holder.slot);
+      else onHolderDeath(holder);
+    };
+    this.owner = new MessageOwner(`a ThreadSafe${this.kind}`, this.ownerLoop(), operationsFor, ended);
     this._id = `${threadToken}:${++ownedCount}`;
     ownedHere.set(this._id, new WeakRef(this));
     forget.register(this, { map: ownedHere, id: this._id });
@@ -83,8 +100,18 @@ export abstract class ThreadSafeObject {
 
   /** @internal `via`: the channel to the thread it is sent to; its end is that holder's death. */
   _serialize(via?: ThreadChannel): [Wire, TransferableObject[]] {
-    const port = this.owner !== null ? this.owner.portForAnotherThread(via) : this.client!.portForAnotherThread();
-    return [{ kind: this.kind, id: this._id, port, fields: this.wireFields(), fromOwner: this.owner !== null }, [port as object]];
+    // On the shared backend the sender claims the receiving thread's slot, so that
+    // the owner knows it before that thread can die holding anything.
+    const core = this.sharedCore();
+    const slot = core !== null ? core.claimSlotForAnotherThread() : 0;
+    const port = this.owner !== null ? this.owner.portForAnotherThread(via, slot) : this.client!.portForAnotherThread(slot);
+    const fields = core !== null ? { ...this.wireFields(), slot } : this.wireFields();
+    return [{ kind: this.kind, id: this._id, port, fields, fromOwner: this.owner !== null }, [port as object]];
+  }
+
+  /** @internal The shared state, on the shared backend. */
+  protected sharedCore(): SharedCore | null {
+    return null;
   }
 
   /**
@@ -101,7 +128,12 @@ export abstract class ThreadSafeObject {
     });
   }
 
-  /** Whether this thread owns the state (the others hold it through messages). */
+  /** @internal On a holder rebuilt with shared state. */
+  protected attachedShared(): void {
+    this.sharedBackend = true;
+  }
+
+  /** Whether this thread made it (on the message backend, the one that keeps its state). */
   get isOwner(): boolean {
     return this.owner !== null;
   }
@@ -131,8 +163,10 @@ function rebuild(data: unknown, via?: ThreadChannel): ThreadSafeObject {
   const id = typeof wire.id === "string" ? wire.id : "";
   const known = ownedHere.get(id)?.deref() ?? heldHere.get(id)?.deref();
   if (known !== undefined) {
-    // Back at its owner, or held here already: the port the sender made is not needed.
-    (wire.port as { close?: () => void } | null)?.close?.();
+    // Back at its owner, or held here already: the port the sender made is not
+    // needed. On the shared backend the owner is told, to free the slot claimed for it.
+    if (typeof wire.fields.slot === "number") new MessageClient(`a ThreadSafe${wire.kind}`, wire.port, getRunningLoop()).farewell();
+    else (wire.port as { close?: () => void } | null)?.close?.();
     return known;
   }
   // From the owner itself, the channel's end is the owner's end (the one death a
@@ -152,9 +186,18 @@ registerTransferHandler("asyncio-ts/threadsafe", {
   deserialize: rebuild,
 });
 
-/** @internal Validates the backend option of a thread-safe primitive. */
-export function checkBackend(backend: unknown, what: string): ThreadSafeBackend {
-  if (backend === undefined || backend === "auto" || backend === "message") return (backend ?? "auto") as ThreadSafeBackend;
-  if (backend === "shared") throw new TypeError(`${what}: the shared-memory backend is not available in this version; use "auto" or "message"`);
-  throw new TypeError(`${what} option backend is "auto" or "message", got ${describeValue(backend)}`);
+/**
+ * @internal Validates the backend option of a thread-safe primitive and says which
+ * backend it gets: `"auto"` picks shared memory where this context has it.
+ */
+export function checkBackend(backend: unknown, what: string): "shared" | "message" {
+  if (backend === undefined || backend === "auto") return SharedCore.available() ? "shared" : "message";
+  if (backend === "message") return "message";
+  if (backend === "shared") {
+    if (SharedCore.available()) return "shared";
+    throw new TypeError(
+      `${what}: the shared backend needs SharedArrayBuffer and Atomics.waitAsync, which this context does not have (a browser page has them only when cross-origin isolated: serve it with COOP/COEP headers); use backend "auto" or "message"`,
+    );
+  }
+  throw new TypeError(`${what} option backend is "auto", "shared" or "message", got ${describeValue(backend)}`);
 }

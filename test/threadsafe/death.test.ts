@@ -15,35 +15,47 @@ import {
 import type { api as WorkerApi } from "./fixtures/threadsafe-worker.js";
 import { caught } from "../support/harness.js";
 import { threadsafeWorkerUrl } from "./fixtures/worker-url.js";
+import { backends } from "./fixtures/backends.js";
 
 // Node tells a port that its other end's thread ended; Chromium's MessagePort does
 // not, so there a death is learnt from the channel the primitive was sent on (the
 // spawner's WorkerHandle sees its worker die). Both hosts run these.
-describe("a thread that dies while it shares a ThreadSafeQueue", { timeout: 30_000 }, () => {
-  it("fails the queue on every other thread with WorkerCrashedError when its owner's thread ends", async () => {
-    await run(
-      (function* (): Coro<void> {
-        const owner = spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl);
-        const queue = yield* owner.api.makeQueue(0);
-        yield* queue.put(1);
-        const waiting = queue.get();
-        const second = queue.get(); // waits: one item only
-        expect(yield* waiting).toBe(1);
-        owner.terminate();
-        expect(yield* caught(second)).toBeInstanceOf(WorkerCrashedError);
-        const later = yield* caught(queue.put(2));
-        expect(later).toBeInstanceOf(WorkerCrashedError);
-        expect((later as Error).message).toMatch(/thread that owns a ThreadSafeQueue ended/);
-      })(),
-    );
-  });
+describe.each(backends)("a thread that dies while it shares a ThreadSafeQueue (%s backend)", { timeout: 30_000 }, (backend) => {
+  it(
+    backend === "message"
+      ? "fails the queue on every other thread with WorkerCrashedError when its owner's thread ends"
+      : "keeps the queue working for every other thread when the thread that made it ends (its state is shared)",
+    async () => {
+      await run(
+        (function* (): Coro<void> {
+          const owner = spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl);
+          const queue = yield* owner.api.makeQueue(0, backend);
+          yield* queue.put(1);
+          const waiting = queue.get();
+          const second = queue.get(); // waits: one item only
+          expect(yield* waiting).toBe(1);
+          owner.terminate();
+          yield* sleep(50);
+          if (backend === "shared") {
+            yield* queue.put(2);
+            expect(yield* second).toBe(2);
+            return;
+          }
+          expect(yield* caught(second)).toBeInstanceOf(WorkerCrashedError);
+          const later = yield* caught(queue.put(2));
+          expect(later).toBeInstanceOf(WorkerCrashedError);
+          expect((later as Error).message).toMatch(/thread that owns a ThreadSafeQueue ended/);
+        })(),
+      );
+    },
+  );
 
   it("fails join() with WorkerCrashedError, instead of waiting forever, when a thread dies holding an item it never marked done", async () => {
     await run(
       (function* (): Coro<void> {
         const holder = spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl);
         yield* holder.ready();
-        const queue = new ThreadSafeQueue<string>();
+        const queue = new ThreadSafeQueue<string>({ backend });
         queue.putNowait("kept");
         expect(yield* holder.api.takeAndKeep(queue)).toBe("kept");
         const joining = queue.join();
@@ -58,14 +70,14 @@ describe("a thread that dies while it shares a ThreadSafeQueue", { timeout: 30_0
   });
 });
 
-describe("a thread that dies holding a thread-safe lock, permits or a barrier place", { timeout: 30_000 }, () => {
+describe.each(backends)("a thread that dies holding a thread-safe lock, permits or a barrier place (%s backend)", { timeout: 30_000 }, (backend) => {
   it("poisons a ThreadSafeLock: acquire() fails with LockOwnerDiedError everywhere until recover()", async () => {
     await run(
       (function* (): Coro<void> {
         const holder = spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl);
         const other = spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl);
         yield* holder.ready();
-        const lock = new ThreadSafeLock();
+        const lock = new ThreadSafeLock({ backend });
         expect(yield* holder.api.acquireAndKeep(lock)).toBe(true);
         const waiting = lock.acquire();
         yield* sleep(10);
@@ -85,7 +97,7 @@ describe("a thread that dies holding a thread-safe lock, permits or a barrier pl
     await run(
       (function* (): Coro<void> {
         const holder = spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl);
-        const lock = new ThreadSafeLock({ onOwnerDeath: "release" });
+        const lock = new ThreadSafeLock({ onOwnerDeath: "release", backend });
         yield* holder.api.acquireAndKeep(lock);
         const waiting = lock.acquire();
         holder.terminate();
@@ -99,7 +111,7 @@ describe("a thread that dies holding a thread-safe lock, permits or a barrier pl
     await run(
       (function* (): Coro<void> {
         const holder = spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl);
-        const semaphore = new ThreadSafeSemaphore(1);
+        const semaphore = new ThreadSafeSemaphore(1, { backend });
         yield* holder.api.acquireAndKeep(semaphore);
         expect(semaphore.locked()).toBe(true);
         const waiting = semaphore.acquire();
@@ -115,7 +127,7 @@ describe("a thread that dies holding a thread-safe lock, permits or a barrier pl
       (function* (): Coro<void> {
         const party = spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl);
         yield* party.ready();
-        const barrier = new ThreadSafeBarrier(3);
+        const barrier = new ThreadSafeBarrier(3, { backend });
         const theirs = party.api.meet(barrier);
         const mine = barrier.wait();
         yield* sleep(20);

@@ -16,6 +16,7 @@ import {
   waitFor,
 } from "../../src/index.js";
 import { caught } from "../support/harness.js";
+import { backends } from "./fixtures/backends.js";
 import { withWorkers } from "./fixtures/with-workers.js";
 
 
@@ -26,11 +27,11 @@ function drained<T>(queue: ThreadSafeQueue<T>): T[] {
   return items;
 }
 
-describe("thread-safe primitives across threads (message backend)", { timeout: 30_000 }, () => {
+describe.each(backends)("thread-safe primitives across threads (%s backend)", { timeout: 30_000 }, (backend) => {
   it("ThreadSafeLock excludes mutually across three threads: critical sections never interleave", async () => {
     const log = await withWorkers(2, function* (a, b) {
-      const lock = new ThreadSafeLock();
-      const log = new ThreadSafeQueue<string>();
+      const lock = new ThreadSafeLock({ backend });
+      const log = new ThreadSafeQueue<string>({ backend });
       function* mine(): Coro<void> {
         for (let r = 0; r < 5; r++) {
           using _held = yield* lock.hold();
@@ -55,7 +56,7 @@ describe("thread-safe primitives across threads (message backend)", { timeout: 3
 
   it("ThreadSafeLock: a waiter in another thread that times out leaves nothing behind", async () => {
     await withWorkers(1, function* (worker) {
-      const lock = new ThreadSafeLock();
+      const lock = new ThreadSafeLock({ backend });
       yield* lock.acquire();
       expect(yield* worker.api.acquireWithin(lock, 20)).toBe("TimeoutError");
       lock.release();
@@ -70,7 +71,7 @@ describe("thread-safe primitives across threads (message backend)", { timeout: 3
 
   it("ThreadSafeLock: 1e4 tries cancelled as the owner grants them never make two holders or lose the lock", async () => {
     await withWorkers(2, function* (a, b) {
-      const lock = new ThreadSafeLock();
+      const lock = new ThreadSafeLock({ backend });
       const rounds = 5_000;
       const got = yield* gather(a.api.raceLock(lock, rounds), b.api.raceLock(lock, rounds));
       expect(got[0]! + got[1]!).toBeGreaterThan(0);
@@ -83,8 +84,8 @@ describe("thread-safe primitives across threads (message backend)", { timeout: 3
 
   it("ThreadSafeSemaphore lets at most `value` hold it at once, over every thread", async () => {
     const log = await withWorkers(2, function* (a, b) {
-      const semaphore = new ThreadSafeSemaphore(2);
-      const log = new ThreadSafeQueue<string>();
+      const semaphore = new ThreadSafeSemaphore(2, { backend });
+      const log = new ThreadSafeQueue<string>({ backend });
       yield* gather(a.api.withPermit(semaphore, log, 10), b.api.withPermit(semaphore, log, 10), a.api.withPermit(semaphore, log, 10), b.api.withPermit(semaphore, log, 10));
       return drained(log);
     });
@@ -101,7 +102,7 @@ describe("thread-safe primitives across threads (message backend)", { timeout: 3
   it("ThreadSafeBoundedSemaphore refuses an over-release", async () => {
     await run(
       (function* (): Coro<void> {
-        const semaphore = new ThreadSafeBoundedSemaphore(1);
+        const semaphore = new ThreadSafeBoundedSemaphore(1, { backend });
         expect(() => semaphore.release()).toThrow(ValueError);
       })(),
     );
@@ -109,13 +110,13 @@ describe("thread-safe primitives across threads (message backend)", { timeout: 3
 
   it("ThreadSafeEvent: a set() on any thread wakes the waiters on every thread", async () => {
     await withWorkers(2, function* (a, b) {
-      const go = new ThreadSafeEvent();
+      const go = new ThreadSafeEvent({ backend });
       const waiting = [a.api.waitForEvent(go), b.api.waitForEvent(go)];
       yield* sleep(20);
       expect(waiting.some((task) => task.done())).toBe(false);
       go.set();
       expect(yield* gather(...waiting)).toEqual([true, true]);
-      const back = new ThreadSafeEvent();
+      const back = new ThreadSafeEvent({ backend });
       const mine = back.wait();
       yield* a.api.setEvent(back); // set from a worker
       expect(yield* mine).toBe(true);
@@ -124,7 +125,7 @@ describe("thread-safe primitives across threads (message backend)", { timeout: 3
 
   it("ThreadSafeBarrier meets parties on three threads and gives each its index", async () => {
     await withWorkers(2, function* (a, b) {
-      const barrier = new ThreadSafeBarrier(3);
+      const barrier = new ThreadSafeBarrier(3, { backend });
       const indexes = yield* gather(barrier.wait(), a.api.meet(barrier), b.api.meet(barrier));
       expect([...indexes].sort()).toEqual([0, 1, 2]);
       const aborting = a.api.meet(barrier);

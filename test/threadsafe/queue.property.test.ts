@@ -4,6 +4,7 @@ import { type Coro, ThreadSafeQueue, type WorkerHandle, gather, run, spawnWorker
 import type { api as WorkerApi } from "./fixtures/threadsafe-worker.js";
 import { type ProgramOutcome, type QueueOp, runQueueProgram } from "./queue-program.js";
 import { threadsafeWorkerUrl } from "./fixtures/worker-url.js";
+import { backends } from "./fixtures/backends.js";
 
 const step: fc.Arbitrary<QueueOp> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant("put" as const), within: fc.constantFrom(0, 1, 5, 50) }) },
@@ -20,7 +21,7 @@ const program = fc.array(step, { maxLength: 25 });
  * thread, or still in the queue); no item whose put timed out ever appears; and
  * each thread got each producer's items in the order they were put.
  */
-describe("ThreadSafeQueue against a model, across three threads", { timeout: 120_000 }, () => {
+describe.each(backends)("ThreadSafeQueue against a model, across three threads (%s backend)", { timeout: 120_000 }, (backend) => {
   it("never loses, duplicates or reorders an item under random puts, gets and cancellations", async () => {
     await run(
       (function* (): Coro<void> {
@@ -29,7 +30,7 @@ describe("ThreadSafeQueue against a model, across three threads", { timeout: 120
           for (const worker of workers) yield* worker.ready();
           const samples = fc.sample(fc.tuple(fc.integer({ min: 0, max: 3 }), program, program, program), { numRuns: 15, seed: 20261202 });
           for (const [maxsize, mine, first, second] of samples) {
-            const queue = new ThreadSafeQueue<string>({ maxsize });
+            const queue = new ThreadSafeQueue<string>({ maxsize, backend });
             const outcomes: ProgramOutcome[] = yield* gather(
               runQueueProgram(queue, "main", mine),
               workers[0]!.api.runProgram(queue, "w0", first),

@@ -15,13 +15,14 @@ import {
   transfer,
 } from "../../src/index.js";
 import { caught } from "../support/harness.js";
+import { backends, sharedAvailable } from "./fixtures/backends.js";
 import { withWorkers } from "./fixtures/with-workers.js";
 
 
-describe("ThreadSafeQueue across threads (message backend)", { timeout: 30_000 }, () => {
+describe.each(backends)("ThreadSafeQueue across threads (%s backend)", { timeout: 30_000 }, (backend) => {
   it("hands items to a worker in order, counts them for join(), and copies each one", async () => {
     await withWorkers(1, function* (worker) {
-      const queue = new ThreadSafeQueue<{ n: number }>();
+      const queue = new ThreadSafeQueue<{ n: number }>({ backend });
       const item = { n: 0 };
       for (let n = 0; n < 20; n++) yield* queue.put(n === 0 ? item : { n });
       item.n = 99; // the queue holds a copy
@@ -34,7 +35,7 @@ describe("ThreadSafeQueue across threads (message backend)", { timeout: 30_000 }
 
   it("bounds what is buffered for every thread: a full queue makes a put wait (backpressure across threads)", async () => {
     await withWorkers(1, function* (worker) {
-      const queue = new ThreadSafeQueue<number>({ maxsize: 2 });
+      const queue = new ThreadSafeQueue<number>({ maxsize: 2, backend });
       const consumer = worker.api.consume(queue, 10);
       let most = 0;
       for (let n = 0; n < 10; n++) {
@@ -48,7 +49,7 @@ describe("ThreadSafeQueue across threads (message backend)", { timeout: 30_000 }
 
   it("loses and duplicates nothing with two producer threads, and keeps each producer's order", async () => {
     await withWorkers(2, function* (a, b) {
-      const queue = new ThreadSafeQueue<string>({ maxsize: 5 });
+      const queue = new ThreadSafeQueue<string>({ maxsize: 5, backend });
       const producers = [a.api.produce(queue, "a", 50), b.api.produce(queue, "b", 50)];
       const got: string[] = [];
       for (let i = 0; i < 100; i++) got.push(yield* queue.get());
@@ -63,7 +64,7 @@ describe("ThreadSafeQueue across threads (message backend)", { timeout: 30_000 }
 
   it("takes nothing for a get cancelled in another thread: the next item goes to the next getter", async () => {
     await withWorkers(1, function* (worker) {
-      const queue = new ThreadSafeQueue<number>();
+      const queue = new ThreadSafeQueue<number>({ backend });
       const remoteGet = worker.api.getOne(queue);
       yield* worker.api.later(20); // the worker's get is waiting at the owner
       remoteGet.cancel("changed my mind");
@@ -75,7 +76,7 @@ describe("ThreadSafeQueue across threads (message backend)", { timeout: 30_000 }
 
   it("adds nothing for a put cancelled while the queue was full", async () => {
     await withWorkers(1, function* (worker) {
-      const queue = new ThreadSafeQueue<string>({ maxsize: 1 });
+      const queue = new ThreadSafeQueue<string>({ maxsize: 1, backend });
       queue.putNowait("first");
       const blocked = worker.api.produce(queue, "w", 1);
       yield* worker.api.later(20);
@@ -89,7 +90,7 @@ describe("ThreadSafeQueue across threads (message backend)", { timeout: 30_000 }
 
   it("wakes getters waiting in other threads with QueueShutDown once the queue is shut down and drained", async () => {
     await withWorkers(2, function* (a, b) {
-      const queue = new ThreadSafeQueue<number>();
+      const queue = new ThreadSafeQueue<number>({ backend });
       const drains = [a.api.drain(queue), b.api.drain(queue)];
       for (let n = 0; n < 6; n++) yield* queue.put(n);
       yield* queue.join();
@@ -105,32 +106,47 @@ describe("ThreadSafeQueue across threads (message backend)", { timeout: 30_000 }
       const { port1, port2 } = createChannel();
       yield* a.api.connectSibling(transfer(port1 as object, [port1 as object]));
       yield* b.api.connectSibling(transfer(port2 as object, [port2 as object]));
-      const queue = new ThreadSafeQueue<number>();
+      const queue = new ThreadSafeQueue<number>({ backend });
       for (let n = 0; n < 3; n++) queue.putNowait(n);
       expect(yield* a.api.passToSibling(queue, 3)).toEqual([0, 1, 2]);
       yield* queue.join();
     });
   });
 
-  it("is owned by the thread that makes it: a worker's queue is reached by messages here, with snapshots and no Nowait", async () => {
-    await withWorkers(1, function* (worker) {
-      const queue = yield* worker.api.makeQueue(0);
-      expect(queue.isOwner).toBe(false);
-      yield* queue.put("x");
-      expect(queue.qsize()).toBe(1); // the snapshot of the last operation
-      expect(() => queue.getNowait()).toThrow(RuntimeError);
-      expect(() => queue.getNowait()).toThrow(/use get\(\)/);
-      expect(yield* worker.api.snapshot(queue)).toEqual({ qsize: 1, empty: false, isOwner: true });
-      expect(yield* worker.api.getNowaitHere(queue)).toBe("x");
+  if (backend === "message") {
+    it("is owned by the thread that makes it: a worker's queue is reached by messages here, with snapshots and no Nowait", async () => {
+      await withWorkers(1, function* (worker) {
+        const queue = yield* worker.api.makeQueue(0, backend);
+        expect([queue.isOwner, queue.backend]).toEqual([false, "message"]);
+        yield* queue.put("x");
+        expect(queue.qsize()).toBe(1); // the snapshot of the last operation
+        expect(() => queue.getNowait()).toThrow(RuntimeError);
+        expect(() => queue.getNowait()).toThrow(/use get\(\)/);
+        expect(yield* worker.api.snapshot(queue)).toEqual({ qsize: 1, empty: false, isOwner: true });
+        expect(yield* worker.api.getNowaitHere(queue)).toBe("x");
+      });
     });
-  });
+  } else {
+    it("is the same state on every thread: a worker's queue is exact here, Nowait forms included", async () => {
+      await withWorkers(1, function* (worker) {
+        const queue = yield* worker.api.makeQueue(0, backend);
+        expect([queue.isOwner, queue.backend]).toEqual([false, "shared"]);
+        yield* queue.put("x");
+        queue.putNowait("y");
+        expect(yield* worker.api.snapshot(queue)).toEqual({ qsize: 2, empty: false, isOwner: true });
+        expect(queue.getNowait()).toBe("x");
+        expect(yield* worker.api.getNowaitHere(queue)).toBe("y");
+        expect(queue.qsize()).toBe(0);
+      });
+    });
+  }
 
   it("gives a thread the same holder each time it receives the same queue", async () => {
     await withWorkers(1, function* (worker) {
-      const queue = new ThreadSafeQueue<number>();
+      const queue = new ThreadSafeQueue<number>({ backend });
       expect(yield* worker.api.sameAsLast(queue)).toBe(false);
       expect(yield* worker.api.sameAsLast(queue)).toBe(true);
-      expect(yield* worker.api.sameAsLast(new ThreadSafeQueue<number>())).toBe(false);
+      expect(yield* worker.api.sameAsLast(new ThreadSafeQueue<number>({ backend }))).toBe(false);
       queue.putNowait(1);
       expect(yield* worker.api.consume(queue, 1)).toEqual([1]); // the reused holder still works
     });
@@ -138,7 +154,7 @@ describe("ThreadSafeQueue across threads (message backend)", { timeout: 30_000 }
 
   it("refuses a queue buried in another value with DataCloneError saying to pass it as an argument", async () => {
     await withWorkers(1, function* (worker) {
-      const queue = new ThreadSafeQueue<number>();
+      const queue = new ThreadSafeQueue<number>({ backend });
       const error = yield* caught(worker.call("consume", { queue } as never, 1));
       expect(error).toBeInstanceOf(DataCloneError);
       expect((error as Error).message).toMatch(/thread-safe primitive.*top-level argument/);
@@ -148,9 +164,9 @@ describe("ThreadSafeQueue across threads (message backend)", { timeout: 30_000 }
   it("refuses what the codec cannot encode, enqueuing nothing", async () => {
     await run(
       (function* (): Coro<void> {
-        const json = new ThreadSafeQueue<unknown>({ codec: "json" });
+        const json = new ThreadSafeQueue<unknown>({ codec: "json", backend });
         expect(yield* caught(json.put({ big: 1n }))).toBeInstanceOf(DataCloneError);
-        const clone = new ThreadSafeQueue<unknown>();
+        const clone = new ThreadSafeQueue<unknown>({ backend });
         expect(() => clone.putNowait(() => 1)).toThrow(DataCloneError);
         expect([json.qsize(), clone.qsize()]).toEqual([0, 0]);
       })(),
@@ -159,7 +175,7 @@ describe("ThreadSafeQueue across threads (message backend)", { timeout: 30_000 }
 
   it("orders a LIFO and a priority queue on the owner for every thread", async () => {
     await withWorkers(1, function* (worker) {
-      const lifo = new ThreadSafeLifoQueue<number>();
+      const lifo = new ThreadSafeLifoQueue<number>({ backend });
       const priority = new ThreadSafePriorityQueue<number>({ compare: (a, b) => b - a });
       for (const n of [1, 2, 3]) {
         lifo.putNowait(n);
@@ -173,9 +189,14 @@ describe("ThreadSafeQueue across threads (message backend)", { timeout: 30_000 }
   it("validates its options as Queue does", async () => {
     await run(
       (function* (): Coro<void> {
-        expect(() => new ThreadSafeQueue({ maxsize: -1 })).toThrow(/maxsize must be >= 0/);
-        expect(() => new ThreadSafeQueue({ codec: "xml" as never })).toThrow(/codec is "clone" or "json"/);
-        expect(() => new ThreadSafeQueue({ backend: "shared" as never })).toThrow(/shared-memory backend is not available/);
+        expect(() => new ThreadSafeQueue({ maxsize: -1, backend })).toThrow(/maxsize must be >= 0/);
+        expect(() => new ThreadSafeQueue({ codec: "xml" as never, backend })).toThrow(/codec "xml" is not defined on this thread/);
+        expect(() => new ThreadSafeQueue({ codec: 7 as never, backend })).toThrow(/codec is "clone", "json" or one made by defineQueueCodec/);
+        expect(() => new ThreadSafeQueue({ backend: "disk" as never })).toThrow(/backend is "auto", "shared" or "message"/);
+        expect(() => new ThreadSafePriorityQueue({ backend: "shared" })).toThrow(/no shared backend/);
+        expect(new ThreadSafePriorityQueue({}).backend).toBe("message");
+        expect(new ThreadSafeQueue({}).backend).toBe(sharedAvailable ? "shared" : "message");
+        if (!sharedAvailable) expect(() => new ThreadSafeQueue({ backend: "shared" })).toThrow(/needs SharedArrayBuffer and Atomics.waitAsync/);
       })(),
     );
   });

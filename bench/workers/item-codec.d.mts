@@ -1,0 +1,2 @@
+import type { QueueCodec } from "asyncio-ts";
+export declare const itemCodec: QueueCodec<{ id: number; name: string }>;

@@ -1,0 +1,353 @@
+/**
+ * Structured clone to bytes and back, for the "clone" codec of a queue on the
+ * shared backend, where items must be bytes in shared memory and browsers offer no
+ * synchronous serializer. It keeps structured clone's semantics for what users put
+ * in queues — primitives (bigint included), plain objects, arrays, Map, Set, Date,
+ * RegExp, ArrayBuffer, typed arrays and DataView (copied), errors, and shared or
+ * cyclic references — and refuses what structured clone refuses (functions,
+ * symbols) with `DataCloneError`. Class instances arrive as plain objects, as they
+ * do through `postMessage`.
+ */
+import { DataCloneError, describeValue } from "../../errors.js";
+
+const enum Tag {
+  Undefined = 0,
+  Null,
+  True,
+  False,
+  Int,
+  Float,
+  BigInt,
+  Latin1,
+  Utf16,
+  Array,
+  Object,
+  Map,
+  Set,
+  Date,
+  RegExp,
+  Buffer,
+  View,
+  Error,
+  Reference,
+}
+
+const viewKinds = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView] as const;
+
+class Writer {
+  bytes = new Uint8Array(256);
+  view = new DataView(this.bytes.buffer);
+  length = 0;
+  readonly seen = new Map<object, number>();
+
+  room(n: number): void {
+    if (this.length + n <= this.bytes.length) return;
+    const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.length + n));
+    bigger.set(this.bytes.subarray(0, this.length));
+    this.bytes = bigger;
+    this.view = new DataView(bigger.buffer);
+  }
+
+  tag(tag: Tag): void {
+    this.room(1);
+    this.bytes[this.length++] = tag;
+  }
+
+  u32(n: number): void {
+    this.room(4);
+    this.view.setUint32(this.length, n, true);
+    this.length += 4;
+  }
+
+  raw(source: Uint8Array): void {
+    this.u32(source.length);
+    this.room(source.length);
+    this.bytes.set(source, this.length);
+    this.length += source.length;
+  }
+
+  string(text: string): void {
+    const n = text.length;
+    let latin1 = true;
+    for (let i = 0; i < n; i++) {
+      if (text.charCodeAt(i) > 0xff) {
+        latin1 = false;
+        break;
+      }
+    }
+    this.tag(latin1 ? Tag.Latin1 : Tag.Utf16);
+    this.u32(n);
+    this.room(latin1 ? n : n * 2);
+    const bytes = this.bytes;
+    let at = this.length;
+    if (latin1) for (let i = 0; i < n; i++) bytes[at++] = text.charCodeAt(i);
+    else {
+      for (let i = 0; i < n; i++) {
+        const code = text.charCodeAt(i);
+        bytes[at++] = code & 0xff;
+        bytes[at++] = code >>> 8;
+      }
+    }
+    this.length = at;
+  }
+
+  value(value: unknown): void {
+    switch (typeof value) {
+      case "undefined":
+        return this.tag(Tag.Undefined);
+      case "boolean":
+        return this.tag(value ? Tag.True : Tag.False);
+      case "number":
+        if ((value | 0) === value && !Object.is(value, -0)) {
+          this.tag(Tag.Int);
+          this.room(4);
+          this.view.setInt32(this.length, value, true);
+          this.length += 4;
+        } else {
+          this.tag(Tag.Float);
+          this.room(8);
+          this.view.setFloat64(this.length, value, true);
+          this.length += 8;
+        }
+        return;
+      case "string":
+        return this.string(value);
+      case "bigint":
+        this.tag(Tag.BigInt);
+        return this.string(value.toString());
+      case "object":
+        if (value === null) return this.tag(Tag.Null);
+        return this.object(value);
+      default:
+        throw new DataCloneError(`${describeValue(value)} could not be cloned: structured clone has no form for a ${typeof value}.`);
+    }
+  }
+
+  object(value: object): void {
+    const reference = this.seen.get(value);
+    if (reference !== undefined) {
+      this.tag(Tag.Reference);
+      return this.u32(reference);
+    }
+    this.seen.set(value, this.seen.size);
+    if (Array.isArray(value)) {
+      this.tag(Tag.Array);
+      this.u32(value.length);
+      for (let i = 0; i < value.length; i++) this.value(value[i]);
+    } else if (value instanceof Map) {
+      this.tag(Tag.Map);
+      this.u32(value.size);
+      for (const [key, entry] of value) {
+        this.value(key);
+        this.value(entry);
+      }
+    } else if (value instanceof Set) {
+      this.tag(Tag.Set);
+      this.u32(value.size);
+      for (const entry of value) this.value(entry);
+    } else if (value instanceof Date) {
+      this.tag(Tag.Date);
+      this.value(value.getTime());
+    } else if (value instanceof RegExp) {
+      this.tag(Tag.RegExp);
+      this.string(value.source);
+      this.string(value.flags);
+    } else if (value instanceof ArrayBuffer) {
+      this.tag(Tag.Buffer);
+      this.raw(new Uint8Array(value));
+    } else if (ArrayBuffer.isView(value)) {
+      const kind = viewKinds.findIndex((View) => value instanceof View);
+      this.tag(Tag.View);
+      this.tag(kind as Tag);
+      this.raw(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    } else if (value instanceof Error) {
+      this.tag(Tag.Error);
+      this.string(value.name);
+      this.string(value.message);
+      this.value(value.stack);
+      this.value("cause" in value ? value.cause : undefined);
+    } else if (typeof (value as { then?: unknown }).then === "function" || value instanceof WeakMap || value instanceof WeakSet) {
+      throw new DataCloneError(`${describeValue(value)} could not be cloned: structured clone refuses it.`);
+    } else {
+      const keys = Object.keys(value);
+      this.tag(Tag.Object);
+      this.u32(keys.length);
+      for (const key of keys) {
+        this.string(key);
+        this.value((value as Record<string, unknown>)[key]);
+      }
+    }
+  }
+}
+
+/** The bytes of `value` (a copy: nothing of it is shared). */
+export function cloneToBytes(value: unknown): Uint8Array {
+  const writer = new Writer();
+  writer.value(value);
+  return writer.bytes.subarray(0, writer.length);
+}
+
+class Reader {
+  at = 0;
+  readonly view: DataView;
+  readonly objects: unknown[] = [];
+
+  constructor(readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  u32(): number {
+    const n = this.view.getUint32(this.at, true);
+    this.at += 4;
+    return n;
+  }
+
+  /** A count read from the bytes, bounded by what is left of them (a corrupt count fails, it does not allocate). */
+  count(): number {
+    const n = this.u32();
+    if (n > this.bytes.length - this.at) throw new DataCloneError("A queue item's bytes are corrupt (a count runs past their end).");
+    return n;
+  }
+
+  raw(): Uint8Array {
+    const n = this.count();
+    const copy = this.bytes.slice(this.at, this.at + n);
+    this.at += n;
+    return copy;
+  }
+
+  string(): string {
+    return this.stringOf(this.bytes[this.at++] as Tag);
+  }
+
+  private stringOf(tag: Tag): string {
+    const n = this.u32();
+    const width = tag === Tag.Latin1 ? 1 : 2;
+    if (n * width > this.bytes.length - this.at) throw new DataCloneError("A queue item's bytes are corrupt (a string runs past their end).");
+    const bytes = this.bytes;
+    let at = this.at;
+    let text = "";
+    // In chunks: String.fromCharCode takes its codes as arguments.
+    const codes = new Array<number>(Math.min(n, 4096));
+    for (let done = 0; done < n; ) {
+      const chunk = Math.min(n - done, 4096);
+      codes.length = chunk;
+      if (width === 1) for (let i = 0; i < chunk; i++) codes[i] = bytes[at++]!;
+      else {
+        for (let i = 0; i < chunk; i++) {
+          codes[i] = bytes[at]! | (bytes[at + 1]! << 8);
+          at += 2;
+        }
+      }
+      text += String.fromCharCode.apply(null, codes);
+      done += chunk;
+    }
+    this.at = at;
+    return text;
+  }
+
+  value(): unknown {
+    const tag = this.bytes[this.at++] as Tag;
+    switch (tag) {
+      case Tag.Undefined:
+        return undefined;
+      case Tag.Null:
+        return null;
+      case Tag.True:
+        return true;
+      case Tag.False:
+        return false;
+      case Tag.Int: {
+        const n = this.view.getInt32(this.at, true);
+        this.at += 4;
+        return n;
+      }
+      case Tag.Float: {
+        const n = this.view.getFloat64(this.at, true);
+        this.at += 8;
+        return n;
+      }
+      case Tag.BigInt:
+        return BigInt(this.string());
+      case Tag.Latin1:
+      case Tag.Utf16:
+        return this.stringOf(tag);
+      case Tag.Reference: {
+        const index = this.u32();
+        if (index >= this.objects.length) throw new DataCloneError("A queue item's bytes are corrupt (a reference to nothing).");
+        return this.objects[index];
+      }
+      default:
+        return this.object(tag);
+    }
+  }
+
+  private object(tag: Tag): unknown {
+    const objects = this.objects;
+    const index = objects.length;
+    objects.push(undefined);
+    switch (tag) {
+      case Tag.Array: {
+        const array: unknown[] = [];
+        objects[index] = array;
+        for (let n = this.count(); n > 0; n--) array.push(this.value());
+        return array;
+      }
+      case Tag.Object: {
+        const object: Record<string, unknown> = {};
+        objects[index] = object;
+        for (let n = this.count(); n > 0; n--) {
+          const key = this.string();
+          // A key named __proto__ becomes an own property, as structured clone makes it.
+          Object.defineProperty(object, key, { value: this.value(), writable: true, enumerable: true, configurable: true });
+        }
+        return object;
+      }
+      case Tag.Map: {
+        const map = new Map<unknown, unknown>();
+        objects[index] = map;
+        for (let n = this.count(); n > 0; n--) map.set(this.value(), this.value());
+        return map;
+      }
+      case Tag.Set: {
+        const set = new Set<unknown>();
+        objects[index] = set;
+        for (let n = this.count(); n > 0; n--) set.add(this.value());
+        return set;
+      }
+      case Tag.Date:
+        return (objects[index] = new Date(this.value() as number));
+      case Tag.RegExp:
+        return (objects[index] = new RegExp(this.string(), this.string()));
+      case Tag.Buffer:
+        return (objects[index] = this.raw().buffer as ArrayBuffer);
+      case Tag.View: {
+        const View = viewKinds[this.bytes[this.at++]!];
+        if (View === undefined) break;
+        const buffer = this.raw().buffer as ArrayBuffer;
+        const width = View === DataView ? 1 : (View as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+        return (objects[index] = new (View as unknown as new (buffer: ArrayBuffer, offset: number, length: number) => object)(buffer, 0, buffer.byteLength / width));
+      }
+      case Tag.Error: {
+        const name = this.string();
+        const error = new Error(this.string());
+        objects[index] = error;
+        if (name !== "Error") Object.defineProperty(error, "name", { value: name, writable: true, configurable: true });
+        const stack = this.value();
+        if (typeof stack === "string") error.stack = stack;
+        const cause = this.value();
+        if (cause !== undefined) Object.defineProperty(error, "cause", { value: cause, writable: true, configurable: true });
+        return error;
+      }
+    }
+    throw new DataCloneError(`A queue item's bytes are corrupt (unknown tag ${tag}).`);
+  }
+}
+
+/** The value whose bytes these are (`cloneToBytes`'s inverse). */
+export function cloneFromBytes(bytes: Uint8Array): unknown {
+  const reader = new Reader(bytes);
+  const value = reader.value();
+  if (reader.at !== bytes.length) throw new DataCloneError("A queue item's bytes are corrupt (bytes left over).");
+  return value;
+}

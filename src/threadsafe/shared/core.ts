@@ -1,0 +1,307 @@
+/**
+ * What every primitive on the shared backend is built from: a `SharedRegion`, its
+ * `Gate`s, this thread's `Parker`, critical sections that never wait forever, and
+ * one wait algorithm (`wait`, and `waitBlocking` for synchronous code) that every
+ * kind describes with a `WaitPlan`.
+ */
+import { RuntimeError } from "../../errors.js";
+import type { Coro } from "../../futures/coroutine.js";
+import type { EventLoop } from "../../loop/event-loop.js";
+import { findRunningLoop, getRunningLoop } from "../../loop/running-loop.js";
+import { sleep } from "../../tasks/sleep.js";
+import { FAILED, GRANTED, Gate, WAITING } from "./gate.js";
+import { Parker } from "./parker.js";
+import { SharedRegion, canBlock, waitAsync } from "./region.js";
+
+/** Waiter records per gate: waits beyond it retry until there is room (FIFO order is then not kept among them). */
+const GATE_CAPACITY = 256;
+/** How long a synchronous operation may wait for the internal mutex (ms): far beyond any live section. */
+const SYNC_BUDGET_MS = 50;
+/** A coroutine gives up the mutex for a loop turn after this (ms), so the loop can learn of a dead holder. */
+const ASYNC_BUDGET_MS = 2;
+/** How often a wait that found its gate full tries again (ms). */
+const FULL_RETRY_MS = 2;
+/**
+ * How long after a thread's death is reported its holdings are cleaned up (ms). A
+ * death is reported when `terminate()` is called, and a terminated thread may run
+ * on for a moment: cleaning up while it still writes would undo its live section.
+ */
+const DEATH_SETTLE_MS = 200;
+
+/** Returned by `WaitPlan.attempt` when the wait must queue. */
+export const NOT_NOW: unique symbol = Symbol("not now");
+
+/** How one kind's wait goes (every method but `failed` runs inside the critical section). */
+export interface WaitPlan<R> {
+  /** The result at once, or `NOT_NOW` to queue a waiter (with `queuedValue()`). */
+  attempt(): R | typeof NOT_NOW;
+  /** The value stored with the waiter's record (a barrier's arrival index). */
+  queuedValue?(): number;
+  /** The waiter was granted with `value`: take what was granted. */
+  granted(value: number): R;
+  /** The waiter's record was failed with `code`: the error to throw. */
+  failed(code: number): Error;
+  /** A waiter still WAITING gave up. */
+  gaveUp?(value: number): void;
+  /** A waiter gave up after it was granted: pass the grant on. */
+  passOn?(value: number): void;
+}
+
+export class SharedCore {
+  readonly gates: Gate[];
+  private readonly parker: Parker;
+  private readonly pokes = new Set<number>();
+  /** Sections that could not take the mutex at once, run in order by a loop timer. */
+  private readonly deferred: (() => void)[] = [];
+  private readonly homeLoop = findRunningLoop();
+
+  private constructor(
+    readonly region: SharedRegion,
+    readonly what: string,
+  ) {
+    this.gates = Array.from({ length: region.gateCount }, (_, index) => new Gate(region, index));
+    this.parker = new Parker(region);
+  }
+
+  /** Whether this context has what the shared backend needs. */
+  static available(): boolean {
+    return typeof SharedArrayBuffer === "function" && typeof waitAsync === "function" && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+  }
+
+  /** New shared state with `gates` waiter rings; this thread takes the first slot. */
+  static create(gates: number, what: string): SharedCore {
+    const region = SharedRegion.create(gates, GATE_CAPACITY);
+    region.useSlot(region.claimFreeSlot(what), what);
+    return new SharedCore(region, what);
+  }
+
+  /** The state in `buffer`, sent by another thread with the slot it claimed for this one. */
+  static attach(buffer: unknown, gates: number, slot: unknown, what: string): SharedCore {
+    const region = SharedRegion.attach(buffer, gates, what);
+    region.useSlot(slot, what);
+    return new SharedCore(region, what);
+  }
+
+  /** A slot for a thread this primitive is sent to (see `SharedRegion.claimFreeSlot`). */
+  claimSlotForAnotherThread(): number {
+    return this.region.claimFreeSlot(this.what);
+  }
+
+  /** This thread's slot. */
+  get slot(): number {
+    return this.region.slot;
+  }
+
+  /** Inside a section: wake `slot`'s thread once the section ends. */
+  wake(slot: number): void {
+    if (slot !== 0) this.pokes.add(slot);
+  }
+
+  /**
+   * Runs `section` inside the critical section, now. `RuntimeError` if the mutex
+   * stays taken for `SYNC_BUDGET_MS` (a thread stopped inside an update and the
+   * creating thread has not cleaned up after it yet).
+   */
+  critical<T>(section: () => T): T {
+    if (this.deferred.length > 0) this.flushDeferred();
+    if (!this.region.lock(performance.now() + SYNC_BUDGET_MS)) {
+      throw new RuntimeError(`${this.what}: its shared state stayed locked for ${SYNC_BUDGET_MS} ms (a thread stopped inside an update of it); try again once the thread that made it has noticed.`);
+    }
+    return this.run(section);
+  }
+
+  /**
+   * Runs `section` inside the critical section now if the mutex can be had, or
+   * later, in order with this thread's other deferred sections: for operations that
+   * do not wait (a `release()`, a `set()`), which must never fail for the state of
+   * another thread. An error of a deferred section reaches the loop's exception handler.
+   */
+  criticalOrLater(section: () => void): void {
+    if (this.deferred.length === 0 && this.region.lock(performance.now() + ASYNC_BUDGET_MS)) {
+      this.run(section);
+      return;
+    }
+    this.deferred.push(section);
+    if (this.deferred.length === 1) this.loop().callLater(1, this.retryDeferred);
+  }
+
+  /** Runs `section` inside the critical section from a coroutine, giving the loop turns while the mutex is taken. */
+  *criticalSoon<T>(section: () => T): Coro<T> {
+    while (this.deferred.length > 0 || !this.region.lock(performance.now() + ASYNC_BUDGET_MS)) yield* sleep(1);
+    return this.run(section);
+  }
+
+  private run<T>(section: () => T): T {
+    let result: T;
+    try {
+      result = section();
+    } catch (error) {
+      this.region.abandon(); // a section that throws changes nothing
+      this.pokes.clear();
+      throw error;
+    }
+    this.region.unlock();
+    this.sendPokes();
+    return result;
+  }
+
+  private sendPokes(): void {
+    if (this.pokes.size === 0) return;
+    for (const slot of this.pokes) {
+      if (slot === this.region.slot) this.parker.checkSoon();
+      else this.region.poke(slot);
+    }
+    this.pokes.clear();
+  }
+
+  private readonly retryDeferred = (): void => {
+    this.flushDeferred();
+    if (this.deferred.length > 0) this.loop().callLater(1, this.retryDeferred);
+  };
+
+  private flushDeferred(): void {
+    while (this.deferred.length > 0) {
+      if (!this.region.lock(performance.now() + ASYNC_BUDGET_MS)) return;
+      const section = this.deferred.shift()!;
+      try {
+        this.run(section);
+      } catch (error) {
+        this.loop().callExceptionHandler({ message: `${this.what}: a deferred operation failed`, exception: error });
+      }
+    }
+  }
+
+  /**
+   * One wait on gate `gateIndex`, as `plan` describes it: taken at once if it can
+   * be; otherwise a FIFO record is queued and this task waits for it to be settled.
+   * Cancelled while queued, the record is withdrawn; cancelled after it was granted,
+   * the grant is passed on. Nothing is left behind either way.
+   */
+  *wait<R>(gateIndex: number, plan: WaitPlan<R>): Coro<R> {
+    const gate = this.gates[gateIndex]!;
+    let position = -1;
+    for (;;) {
+      let now: R | typeof NOT_NOW = NOT_NOW;
+      position = yield* this.criticalSoon(() => {
+        now = plan.attempt();
+        return now === NOT_NOW ? gate.enqueue(this.region.slot, plan.queuedValue?.() ?? 0) : -1;
+      });
+      if (now !== NOT_NOW) return now;
+      if (position !== -1) break;
+      yield* sleep(FULL_RETRY_MS);
+    }
+    let settled = false;
+    try {
+      for (;;) {
+        yield* this.parker.until(() => gate.stateAt(position) !== WAITING);
+        const outcome = yield* this.criticalSoon(() => this.collect(gate, position, plan));
+        if (outcome === null) continue; // a grant rolled back after its granter died
+        settled = true;
+        if ("error" in outcome) throw outcome.error;
+        return outcome.result;
+      }
+    } finally {
+      if (!settled) this.criticalOrLater(() => this.giveUp(gate, position, plan));
+    }
+  }
+
+  /**
+   * Inside a section: the waiter at `position` takes its outcome, or `null` if it
+   * still waits. An error of `plan.granted` is an outcome too (the grant was taken:
+   * a queue shut down meanwhile), so the record is never left granted to nobody.
+   */
+  private collect<R>(gate: Gate, position: number, plan: WaitPlan<R>): { result: R } | { error: unknown } | null {
+    const state = gate.collect(position);
+    if (state === WAITING) return null;
+    const value = gate.valueAt(position);
+    if (state === FAILED) return { error: plan.failed(value) };
+    try {
+      return { result: plan.granted(value) };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  private giveUp<R>(gate: Gate, position: number, plan: WaitPlan<R>): void {
+    const value = gate.valueAt(position);
+    const state = gate.cancel(position);
+    if (state === WAITING) plan.gaveUp?.(value);
+    else if (state === GRANTED) plan.passOn?.(value);
+  }
+
+  /**
+   * The same wait for synchronous code (no loop): sleeps in `Atomics.wait` on this
+   * thread's park word, for at most `timeoutMs` (`null`: no limit). Returns
+   * `{ timedOut: true }` if it gave up.
+   */
+  waitBlocking<R>(gateIndex: number, plan: WaitPlan<R>, timeoutMs: number | null, what: string): { timedOut: false; result: R } | { timedOut: true } {
+    if (!canBlock()) throw new RuntimeError(`${what} cannot block this thread (a browser's main thread may not wait): use the awaitable form.`);
+    const deadline = timeoutMs === null ? Infinity : performance.now() + timeoutMs;
+    const gate = this.gates[gateIndex]!;
+    const region = this.region;
+    const park = region.parkIndex(region.slot);
+    let position = -1;
+    for (;;) {
+      let now: R | typeof NOT_NOW = NOT_NOW;
+      position = this.critical(() => {
+        now = plan.attempt();
+        return now === NOT_NOW ? gate.enqueue(region.slot, plan.queuedValue?.() ?? 0) : -1;
+      });
+      if (now !== NOT_NOW) return { timedOut: false, result: now };
+      if (position !== -1) break;
+      if (performance.now() >= deadline) return { timedOut: true };
+      Atomics.wait(region.words, park, region.parkValue(region.slot), FULL_RETRY_MS);
+    }
+    for (;;) {
+      const value = region.parkValue(region.slot);
+      if (gate.stateAt(position) !== WAITING) {
+        const outcome = this.critical(() => this.collect(gate, position, plan));
+        if (outcome !== null) {
+          if ("error" in outcome) throw outcome.error;
+          return { timedOut: false, result: outcome.result };
+        }
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        const outcome = this.critical(() => {
+          // Settled just now: it is this thread's after all.
+          if (gate.stateAt(position) !== WAITING) return this.collect(gate, position, plan);
+          plan.gaveUp?.(gate.valueAt(position));
+          gate.cancel(position);
+          return null;
+        });
+        if (outcome === null) return { timedOut: true };
+        if ("error" in outcome) throw outcome.error;
+        return { timedOut: false, result: outcome.result };
+      }
+      Atomics.wait(region.words, park, value, Math.min(left, 1000));
+    }
+  }
+
+  /**
+   * On the creating thread, when the thread in `slot` died: if it died inside a
+   * section, undo it; then withdraw its waits (passing on grants it never took) and
+   * let the kind give back what it held (`cleanUp`, inside the section).
+   */
+  forgetDeadThread(slot: number, cleanUp: () => void, passOn: (gate: number, value: number) => void): void {
+    if (slot <= 0) return;
+    this.loop().callLater(DEATH_SETTLE_MS, () => {
+      this.region.recoverDeadHolder(slot);
+      this.criticalOrLater(() => {
+        this.gates.forEach((gate, index) => gate.forgetSlot(slot, (value) => passOn(index, value)));
+        cleanUp();
+        this.region.freeSlot(slot);
+      });
+    });
+  }
+
+  /** Frees a slot claimed for a thread that turned out to hold the primitive already (it never used it). */
+  freeUnusedSlot(slot: number): void {
+    if (slot > 0) this.criticalOrLater(() => this.region.freeSlot(slot));
+  }
+
+  /** The loop to defer work to: the running one, or (from a host event, e.g. a port closing) the one this was made on. */
+  private loop(): EventLoop {
+    return findRunningLoop() ?? this.homeLoop ?? getRunningLoop();
+  }
+}

@@ -1,0 +1,216 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  type Coro,
+  QueueEmpty,
+  RuntimeError,
+  ThreadSafeLock,
+  ThreadSafeQueue,
+  createTask,
+  gather,
+  run,
+  sleep,
+  spawnWorker,
+} from "../../src/index.js";
+import { cloneFromBytes, cloneToBytes } from "../../src/threadsafe/shared/clone-bytes.js";
+import { pendingWaitAsyncs } from "../../src/threadsafe/shared/parker.js";
+import { SharedRegion, canBlock } from "../../src/threadsafe/shared/region.js";
+import { caught } from "../support/harness.js";
+import { sharedAvailable } from "./fixtures/backends.js";
+import { pointCodec } from "./fixtures/point-codec.js";
+import type { api as WorkerApi } from "./fixtures/threadsafe-worker.js";
+import { withWorkers } from "./fixtures/with-workers.js";
+import { threadsafeWorkerUrl } from "./fixtures/worker-url.js";
+
+describe("the shared backend", { timeout: 60_000 }, () => {
+  if (!sharedAvailable) {
+    // A page without cross-origin isolation has no SharedArrayBuffer: say so.
+    it("is refused with a message saying what it needs", () => {
+      expect(() => new ThreadSafeQueue({ backend: "shared" })).toThrow(/needs SharedArrayBuffer and Atomics.waitAsync.*cross-origin isolated/);
+      expect(() => new ThreadSafeLock({ backend: "shared" })).toThrow(TypeError);
+    });
+    return;
+  }
+
+  it("undoes the critical section of a thread that died inside it, and frees the mutex", () => {
+    const region = SharedRegion.create(1, 4);
+    region.useSlot(region.claimFreeSlot("test"), "test");
+    region.lock(Infinity);
+    region.setField(0, 1);
+    region.unlock(); // a finished section stays
+    const dying = region.claimFreeSlot("test");
+    const other = SharedRegion.attach(region.buffer, 1, "test");
+    other.useSlot(dying, "test");
+    other.lock(Infinity);
+    other.setField(0, 2);
+    other.setField(1, 3);
+    other.setField(0, 4); // ... and its thread is terminated here
+    expect(region.lock(performance.now() + 5)).toBe(false); // still held: no waiting forever
+    expect(region.recoverDeadHolder(dying)).toBe(true);
+    expect([region.field(0), region.field(1)]).toEqual([1, 0]);
+    expect(region.lock(performance.now() + 5)).toBe(true);
+    region.unlock();
+    expect(region.recoverDeadHolder(dying)).toBe(false); // it holds nothing now
+  });
+
+  it("keeps at most one waitAsync pending per thread however many waits are cancelled (1e5)", async () => {
+    await withWorkers(1, function* (worker) {
+      const lock = new ThreadSafeLock();
+      yield* lock.acquire();
+      for (let i = 0; i < 100_000; i++) {
+        const waiter = createTask(lock.acquire());
+        if (i % 2 === 0) yield* sleep(0); // queued and parked, then cancelled
+        waiter.cancel();
+      }
+      yield* sleep(0);
+      expect(pendingWaitAsyncs()).toBeLessThanOrEqual(1);
+      lock.release();
+      // Nothing was left behind: no cancelled waiter holds it, and another thread gets it at once.
+      expect(lock.locked()).toBe(false);
+      expect(yield* worker.api.acquireWithin(lock, 1000)).toBe("acquired");
+      expect(yield* worker.api.pendingWaitAsyncs()).toBeLessThanOrEqual(1);
+    });
+  });
+
+  it("serves lock waiters of every thread in the order they came (no barging)", async () => {
+    await withWorkers(2, function* (a, b) {
+      const lock = new ThreadSafeLock();
+      const log = new ThreadSafeQueue<string>();
+      yield* lock.acquire();
+      const first = a.api.acquireAndLog(lock, log, "a");
+      yield* sleep(30);
+      const second = b.api.acquireAndLog(lock, log, "b");
+      yield* sleep(30);
+      const third = createTask(
+        (function* (): Coro<void> {
+          yield* lock.acquire();
+          yield* log.put("main");
+          lock.release();
+        })(),
+      );
+      yield* sleep(30);
+      lock.release();
+      yield* gather(first, second, third);
+      expect([log.getNowait(), log.getNowait(), log.getNowait()]).toEqual(["a", "b", "main"]);
+    });
+  });
+
+  it("serves synchronous code in a worker: getBlocking, putBlocking and acquireBlocking, each with a timeout", async () => {
+    await withWorkers(1, function* (worker) {
+      const jobs = new ThreadSafeQueue<number>();
+      for (let n = 0; n < 5; n++) yield* jobs.put(n);
+      expect(yield* worker.api.getBlocking(jobs, 5, 1000)).toEqual([0, 1, 2, 3, 4]);
+      yield* jobs.join();
+      expect(yield* caught(worker.api.getBlocking(jobs, 1, 20))).toMatchObject({ name: "QueueEmpty" });
+
+      const bounded = new ThreadSafeQueue<number>({ maxsize: 3 });
+      expect(yield* worker.api.putBlocking(bounded, 10, 20)).toBe(3); // the fourth timed out: nothing more went in
+      expect(bounded.qsize()).toBe(3);
+
+      const lock = new ThreadSafeLock();
+      yield* lock.acquire();
+      expect(yield* worker.api.acquireBlocking(lock, 20, 0)).toBe(false);
+      lock.release();
+      expect(yield* worker.api.acquireBlocking(lock, 1000, 0)).toBe(true);
+      expect(lock.locked()).toBe(false);
+    });
+  });
+
+  it("refuses the blocking forms on the message backend, and where the thread may not block", async () => {
+    await run(
+      (function* (): Coro<void> {
+        expect(() => new ThreadSafeQueue({ backend: "message" }).getBlocking(1)).toThrow(/needs the shared backend.*use get\(\)/);
+        expect(() => new ThreadSafeLock({ backend: "message" }).acquireBlocking(1)).toThrow(RuntimeError);
+        const queue = new ThreadSafeQueue<number>();
+        if (canBlock()) expect(() => queue.getBlocking(1)).toThrow(QueueEmpty); // Node's main thread may block
+        else expect(() => queue.getBlocking(1)).toThrow(/cannot block this thread/); // a browser page's may not
+        expect(() => queue.getBlocking(Number.NaN)).toThrow(/timeout/);
+      })(),
+    );
+  });
+
+  it("carries items through a codec of one's own, defined on every thread", async () => {
+    await withWorkers(1, function* (worker) {
+      const points = new ThreadSafeQueue<{ x: number; y: number }>({ codec: pointCodec });
+      for (let n = 0; n < 4; n++) yield* points.put({ x: n, y: n / 2 });
+      expect(yield* worker.api.consume(points, 4)).toEqual([0, 1, 2, 3].map((n) => ({ x: n, y: n / 2 })));
+    });
+  });
+
+  it("stays consistent when a producer thread is terminated at random points of its puts", async () => {
+    await run(
+      (function* (): Coro<void> {
+        for (const delay of [1, 3, 5, 8, 13, 21]) {
+          const producer = spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl);
+          yield* producer.ready();
+          const queue = new ThreadSafeQueue<number>();
+          const putting = producer.api.putForever(queue);
+          yield* sleep(delay);
+          producer.terminate();
+          yield* caught(putting);
+          // A terminated thread may run on for a moment (a browser says nothing when
+          // it has stopped): wait until the queue stops growing.
+          for (let size = -1; size !== queue.qsize(); ) {
+            size = queue.qsize();
+            yield* sleep(100);
+          }
+          // Every item that went in comes out once, in order: a put cut short left nothing half-made.
+          const got: number[] = [];
+          while (queue.qsize() > 0) got.push(yield* queue.get());
+          expect(got).toEqual(Array.from({ length: got.length }, (_, i) => i));
+          yield* queue.put(-1);
+          expect(yield* queue.get()).toBe(-1);
+        }
+      })(),
+    );
+  });
+
+  it("frees the slot claimed for a thread that already held the primitive, however often it is passed", async () => {
+    await withWorkers(1, function* (worker) {
+      const queue = new ThreadSafeQueue<number>();
+      for (let i = 0; i < 300; i++) yield* worker.api.sameAsLast(queue); // more passes than slots
+      queue.putNowait(7);
+      expect(yield* worker.api.consume(queue, 1)).toEqual([7]);
+    });
+  });
+});
+
+describe("structured clone to bytes (the clone codec in shared memory)", () => {
+  const values = fc.anything({
+    withBigInt: true,
+    withDate: true,
+    withMap: true,
+    withSet: true,
+    withTypedArray: true,
+    withNullPrototype: false,
+    withObjectString: false,
+    withBoxedValues: false,
+    withSparseArray: false,
+  });
+
+  it("gives what structuredClone gives, for any value it takes", () => {
+    fc.assert(
+      fc.property(values, (value) => {
+        expect(cloneFromBytes(cloneToBytes(value))).toEqual(structuredClone(value));
+      }),
+      { numRuns: 300, seed: 20261202 },
+    );
+  });
+
+  it("keeps shared and cyclic references, errors and binary data", () => {
+    const shared = { n: 1 };
+    const cyclic: Record<string, unknown> = { shared, again: shared, bytes: new Uint16Array([1, 65535]), when: new Date(5), re: /a+/gi };
+    cyclic.self = cyclic;
+    const copy = cloneFromBytes(cloneToBytes(cyclic)) as typeof cyclic;
+    expect(copy.self).toBe(copy);
+    expect(copy.again).toBe(copy.shared);
+    expect(copy).toEqual(structuredClone(cyclic));
+    const error = cloneFromBytes(cloneToBytes(new RangeError("far", { cause: 3 }))) as Error;
+    expect([error.name, error.message, error.cause]).toEqual(["RangeError", "far", 3]);
+  });
+
+  it("refuses what structured clone refuses", () => {
+    expect(() => cloneToBytes({ f: () => 1 })).toThrow(/could not be cloned/);
+    expect(() => cloneToBytes(Symbol("s"))).toThrow(/could not be cloned/);
+  });
+});

@@ -24,6 +24,16 @@ async function rawSharedPingPong(worker: Worker, count: number): Promise<void> {
     worker.once("message", () => resolve());
     worker.postMessage({ buffer: words.buffer, count });
   });
+  // A pending waitAsync does not keep Node alive: a timer does, meanwhile.
+  const alive = setInterval(() => {}, 1000);
+  try {
+    await pingPongOn(words, count);
+  } finally {
+    clearInterval(alive);
+  }
+}
+
+async function pingPongOn(words: Int32Array, count: number): Promise<void> {
   for (let i = 1; i <= count; i++) {
     Atomics.store(words, 0, i);
     Atomics.notify(words, 0);

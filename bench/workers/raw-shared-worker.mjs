@@ -5,6 +5,7 @@ import { parentPort } from "node:worker_threads";
 
 parentPort.once("message", async ({ buffer, count }) => {
   const words = new Int32Array(buffer);
+  const alive = setInterval(() => {}, 1000); // a pending waitAsync does not keep the thread alive
   parentPort.postMessage("ready");
   for (let i = 1; i <= count; i++) {
     while (Atomics.load(words, 0) < i) {
@@ -14,4 +15,5 @@ parentPort.once("message", async ({ buffer, count }) => {
     Atomics.store(words, 1, i);
     Atomics.notify(words, 1);
   }
+  clearInterval(alive);
 });

@@ -55,7 +55,10 @@ const pool = new WorkerPool<typeof api>(() => new Worker(new URL("./tile-worker.
   cancelGrace: 2000, // a worker that does not unwind a cancelled tile in 2 s is replaced
   expose: pageApi,
 });
-const finished = new ThreadSafeQueue<FinishedTile>({ maxsize: 6 });
+// "auto" puts the queue in shared memory when the page is cross-origin isolated;
+// "Shared memory off" reloads the page with ?backend=message to compare.
+const chosenBackend = new URLSearchParams(location.search).get("backend") === "message" ? "message" : "auto";
+const finished = new ThreadSafeQueue<FinishedTile>({ maxsize: 6, backend: chosenBackend });
 
 let view: View = { number: 1, cx: -0.6, cy: 0, width: 3 };
 let rendering: Task<void> | null = null;
@@ -153,7 +156,11 @@ function* showStats(): Coro<void> {
 }
 createTask(showStats(), { name: "stats" });
 
-$("backend").textContent = `ThreadSafeQueue on the message backend; this page is ${globalThis.crossOriginIsolated ? "" : "not "}cross-origin isolated`;
+$("backend").textContent = `ThreadSafeQueue on the ${finished.backend} backend; this page is ${globalThis.crossOriginIsolated ? "" : "not "}cross-origin isolated`;
+const toggle = $<HTMLAnchorElement>("toggle-backend");
+toggle.textContent = finished.backend === "shared" ? "Shared memory off" : "Shared memory on (auto)";
+toggle.href = finished.backend === "shared" ? "?backend=message" : "?";
+toggle.hidden = !globalThis.crossOriginIsolated; // without isolation there is only the message backend
 
 // The controls.
 canvas.addEventListener("click", (event) => {

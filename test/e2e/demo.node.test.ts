@@ -29,8 +29,13 @@ afterAll(async () => {
 const count = async (page: Page, id: string): Promise<number> => Number((await page.locator(`#${id}`).textContent()) ?? "NaN");
 
 describe("the demo page", { timeout: 90_000 }, () => {
-  for (const isolated of [true, false]) {
-    it(`renders tiles, cancels them in their workers on zoom, keeps its frames, survives a crash (${isolated ? "" : "not "}cross-origin isolated)`, async () => {
+  for (const [isolated, sharedOff] of [
+    [true, false],
+    [true, true],
+    [false, false],
+  ] as const) {
+    const backend = isolated && !sharedOff ? "shared" : "message";
+    it(`renders tiles, cancels them in their workers on zoom, keeps its frames, survives a crash (${isolated ? "" : "not "}cross-origin isolated, ${backend} backend)`, async () => {
       const served = await serveStatic(built, { isolated });
       const page = await browser.newPage({ viewport: { width: 1100, height: 720 } });
       const errors: string[] = [];
@@ -40,7 +45,9 @@ describe("the demo page", { timeout: 90_000 }, () => {
       page.on("pageerror", (error) => errors.push(String(error)));
       try {
         await page.goto(served.url);
+        if (sharedOff) await page.click("#toggle-backend"); // the page's own switch: reloads with ?backend=message
         await expect.poll(() => page.locator("#backend").textContent(), { timeout: 10_000 }).toContain(isolated ? "is cross-origin isolated" : "is not cross-origin isolated");
+        expect(await page.locator("#backend").textContent()).toContain(`on the ${backend} backend`);
         await expect.poll(() => count(page, "stat-finished"), { timeout: 30_000 }).toBeGreaterThanOrEqual(64); // the first view
         // Zoom, wait until the finished-tiles queue is full — the workers' next tiles
         // then wait in its put(), started and holding their pixels — and zoom again:
@@ -66,7 +73,7 @@ describe("the demo page", { timeout: 90_000 }, () => {
         await expect.poll(() => count(page, "stat-finished"), { timeout: 30_000 }).toBeGreaterThanOrEqual(before + 64 - (await count(page, "stat-timedOut")));
         await expect.poll(() => count(page, "stat-workers"), { timeout: 10_000 }).toBe(workers);
         // The README's picture: refreshed with UPDATE_SCREENSHOT=1, else kept out of the tree.
-        if (isolated) await page.screenshot({ path: join(root, process.env.UPDATE_SCREENSHOT === "1" ? "docs/demo.png" : ".vitest-attachments/demo.png") });
+        if (backend === "shared") await page.screenshot({ path: join(root, process.env.UPDATE_SCREENSHOT === "1" ? "docs/demo.png" : ".vitest-attachments/demo.png") });
         expect(errors).toEqual([]);
       } finally {
         await page.close();

@@ -104,7 +104,7 @@ export class SharedCore {
    */
   critical<T>(section: () => T): T {
     if (this.deferred.length > 0) this.flushDeferred();
-    if (!this.region.lock(performance.now() + SYNC_BUDGET_MS)) {
+    if (!this.region.lock(SYNC_BUDGET_MS)) {
       throw new RuntimeError(`${this.what}: its shared state stayed locked for ${SYNC_BUDGET_MS} ms (a thread stopped inside an update of it); try again once the thread that made it has noticed.`);
     }
     return this.run(section);
@@ -117,7 +117,7 @@ export class SharedCore {
    * another thread. An error of a deferred section reaches the loop's exception handler.
    */
   criticalOrLater(section: () => void): void {
-    if (this.deferred.length === 0 && this.region.lock(performance.now() + ASYNC_BUDGET_MS)) {
+    if (this.deferred.length === 0 && this.region.lock(ASYNC_BUDGET_MS)) {
       this.run(section);
       return;
     }
@@ -127,8 +127,18 @@ export class SharedCore {
 
   /** Runs `section` inside the critical section from a coroutine, giving the loop turns while the mutex is taken. */
   *criticalSoon<T>(section: () => T): Coro<T> {
-    while (this.deferred.length > 0 || !this.region.lock(performance.now() + ASYNC_BUDGET_MS)) yield* sleep(1);
-    return this.run(section);
+    return (this.criticalNow(section) ?? (yield* this.criticalLater(section))).value;
+  }
+
+  /** The section at once if the mutex is free (the common case: no generator, no clock), else `undefined`. */
+  private criticalNow<T>(section: () => T): { value: T } | undefined {
+    if (this.deferred.length > 0 || !this.region.tryLock()) return undefined;
+    return { value: this.run(section) };
+  }
+
+  private *criticalLater<T>(section: () => T): Coro<{ value: T }> {
+    while (this.deferred.length > 0 || !this.region.lock(ASYNC_BUDGET_MS)) yield* sleep(1);
+    return { value: this.run(section) };
   }
 
   private run<T>(section: () => T): T {
@@ -161,7 +171,7 @@ export class SharedCore {
 
   private flushDeferred(): void {
     while (this.deferred.length > 0) {
-      if (!this.region.lock(performance.now() + ASYNC_BUDGET_MS)) return;
+      if (!this.region.lock(ASYNC_BUDGET_MS)) return;
       const section = this.deferred.shift()!;
       try {
         this.run(section);

@@ -32,6 +32,7 @@ export class SharedPermits {
 
   private constructor(readonly core: SharedCore) {
     const region = core.region;
+    this.isLock = region.peek(IS_LOCK) !== 0;
     this.plan = {
       attempt: () => {
         if (region.field(POISONED) !== 0) throw this.poisonError();
@@ -70,9 +71,8 @@ export class SharedPermits {
     return this.core.region.buffer;
   }
 
-  private get isLock(): boolean {
-    return this.core.region.peek(IS_LOCK) !== 0;
-  }
+  /** Fixed when it was made. */
+  private readonly isLock: boolean;
 
   private took(slot: number): void {
     this.core.region.addPerSlot(slot, 1);

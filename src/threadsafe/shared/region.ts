@@ -205,17 +205,23 @@ export class SharedRegion {
     words[index] = value;
   }
 
+  /** Takes the internal mutex if it is free, at once. */
+  tryLock(): boolean {
+    return Atomics.compareExchange(this.words, W_MUTEX, 0, this.slot) === 0;
+  }
+
   /**
    * Takes the internal mutex. Spins briefly, then (where this thread may block)
-   * sleeps on the word. Gives up at `deadline` (a `performance.now()` time) and
-   * returns false: the holder may have died inside its section, which only the
-   * creating thread's loop can learn, so no thread may wait for it forever.
+   * sleeps on the word. Gives up after `budgetMs` and returns false: the holder may
+   * have died inside its section, which only the creating thread's loop can learn,
+   * so no thread may wait for it forever.
    */
-  lock(deadline: number): Locked {
+  lock(budgetMs: number): Locked {
     const words = this.words;
     const me = this.slot;
     let state = Atomics.compareExchange(words, W_MUTEX, 0, me);
-    if (state === 0) return true;
+    if (state === 0) return true; // uncontended: no clock read
+    const deadline = performance.now() + budgetMs;
     for (let spin = 0; spin < 200; spin++) {
       if (state === 0 && (state = Atomics.compareExchange(words, W_MUTEX, 0, me)) === 0) return true;
       state = Atomics.load(words, W_MUTEX);

@@ -126,8 +126,11 @@ export class ThreadSafeLock extends ThreadSafeAcquirable {
   }
 
   /** @internal `acquire()`: `LockOwnerDiedError` while it is poisoned (see the class). */
-  *_acquire(): Coro<boolean> {
-    if (this.shared !== null) return yield* this.shared.acquire();
+  _acquire(): Coro<boolean> {
+    return this.shared !== null ? this.shared.acquire() : this.acquireHere();
+  }
+
+  private *acquireHere(): Coro<boolean> {
     if (this.local === null) {
       this.lockedSnapshot = yield* this.client!.call<boolean>("acquire");
       return true;

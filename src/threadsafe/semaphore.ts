@@ -77,8 +77,11 @@ export class ThreadSafeSemaphore extends ThreadSafeAcquirable {
   }
 
   /** @internal */
-  *_acquire(): Coro<boolean> {
-    if (this.shared !== null) return yield* this.shared.acquire();
+  _acquire(): Coro<boolean> {
+    return this.shared !== null ? this.shared.acquire() : this.acquireHere();
+  }
+
+  private *acquireHere(): Coro<boolean> {
     if (this.local !== null) return yield* this.local.acquire();
     this.lockedSnapshot = yield* this.client!.call<boolean>("acquire");
     return true;

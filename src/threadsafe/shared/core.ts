@@ -37,6 +37,8 @@ export interface WaitPlan<R> {
   attempt(): R | typeof NOT_NOW;
   /** The value stored with the waiter's record (a barrier's arrival index). */
   queuedValue?(): number;
+  /** The waiter was queued (a barrier counts its arrival only then). */
+  queued?(): void;
   /** The waiter was granted with `value`: take what was granted. */
   granted(value: number): R;
   /** The waiter's record was failed with `code`: the error to throw. */
@@ -146,13 +148,23 @@ export class SharedCore {
     try {
       result = section();
     } catch (error) {
-      this.region.abandon(); // a section that throws changes nothing
-      this.pokes.clear();
+      this.abandon();
       throw error;
     }
+    this.leave();
+    return result;
+  }
+
+  /** Ends a section: the mutex is freed, then the threads it granted something are woken. */
+  private leave(): void {
     this.region.unlock();
     this.sendPokes();
-    return result;
+  }
+
+  /** Ends a section that threw: it changes nothing. */
+  private abandon(): void {
+    this.region.abandon();
+    this.pokes.clear();
   }
 
   private sendPokes(): void {
@@ -189,17 +201,36 @@ export class SharedCore {
    */
   *wait<R>(gateIndex: number, plan: WaitPlan<R>): Coro<R> {
     const gate = this.gates[gateIndex]!;
+    // The common case — the mutex is free and the wait is over at once — allocates nothing.
     let position = -1;
-    for (;;) {
-      let now: R | typeof NOT_NOW = NOT_NOW;
-      position = yield* this.criticalSoon(() => {
-        now = plan.attempt();
-        return now === NOT_NOW ? gate.enqueue(this.region.slot, plan.queuedValue?.() ?? 0) : -1;
-      });
-      if (now !== NOT_NOW) return now;
-      if (position !== -1) break;
-      yield* sleep(FULL_RETRY_MS);
+    if (this.deferred.length === 0 && this.region.tryLock()) {
+      let at: R | typeof NOT_NOW;
+      try {
+        at = plan.attempt();
+        if (at === NOT_NOW) position = this.queue(gate, plan);
+      } catch (error) {
+        this.abandon();
+        throw error;
+      }
+      this.leave();
+      if (at !== NOT_NOW) return at;
     }
+    return yield* this.waitQueued(gate, plan, position);
+  }
+
+  /** `wait` once the mutex was taken or the waiter queued (`position`, -1 if not yet). */
+  private *waitQueued<R>(gate: Gate, plan: WaitPlan<R>, position: number): Coro<R> {
+    let now: R | typeof NOT_NOW = NOT_NOW;
+    const attemptOrQueue = (): number => {
+      now = plan.attempt();
+      return now === NOT_NOW ? this.queue(gate, plan) : -1;
+    };
+    if (position === -1) position = yield* this.criticalSoon(attemptOrQueue);
+    while ((now as R | typeof NOT_NOW) === NOT_NOW && position === -1) {
+      yield* sleep(FULL_RETRY_MS); // the ring is full: try again
+      position = yield* this.criticalSoon(attemptOrQueue);
+    }
+    if ((now as R | typeof NOT_NOW) !== NOT_NOW) return now as R;
     let settled = false;
     try {
       for (;;) {
@@ -213,6 +244,13 @@ export class SharedCore {
     } finally {
       if (!settled) this.criticalOrLater(() => this.giveUp(gate, position, plan));
     }
+  }
+
+  /** Inside a section: queues this thread's waiter; its position, or -1 if the ring is full. */
+  private queue<R>(gate: Gate, plan: WaitPlan<R>): number {
+    const position = gate.enqueue(this.region.slot, plan.queuedValue?.() ?? 0);
+    if (position !== -1) plan.queued?.();
+    return position;
   }
 
   /**
@@ -255,7 +293,7 @@ export class SharedCore {
       let now: R | typeof NOT_NOW = NOT_NOW;
       position = this.critical(() => {
         now = plan.attempt();
-        return now === NOT_NOW ? gate.enqueue(region.slot, plan.queuedValue?.() ?? 0) : -1;
+        return now === NOT_NOW ? this.queue(gate, plan) : -1;
       });
       if (now !== NOT_NOW) return { timedOut: false, result: now };
       if (position !== -1) break;

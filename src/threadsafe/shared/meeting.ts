@@ -31,7 +31,6 @@ export class SharedMeeting {
         region.addPerSlot(core.slot, region.perSlot(core.slot) === 0 ? 1 : 0); // it is part of it now
         const index = region.field(COUNT);
         if (index + 1 < region.field(PARTIES)) {
-          region.setField(COUNT, index + 1);
           this.arrival = index;
           return NOT_NOW;
         }
@@ -40,6 +39,7 @@ export class SharedMeeting {
         return index;
       },
       queuedValue: () => this.arrival,
+      queued: () => region.setField(COUNT, this.arrival + 1),
       granted: (index) => index,
       failed: (why) => brokenError(why),
       gaveUp: () => region.setField(COUNT, Math.max(0, region.field(COUNT) - 1)),

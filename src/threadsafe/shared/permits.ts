@@ -103,8 +103,9 @@ export class SharedPermits {
     return this.core.critical(() => this.core.gates[0]!.hasWaiting());
   }
 
-  *acquire(): Coro<boolean> {
-    return yield* this.core.wait(0, this.plan);
+  /** The wait itself (returned, not wrapped: one generator less per acquire). */
+  acquire(): Coro<boolean> {
+    return this.core.wait(0, this.plan);
   }
 
   /** `acquire` for synchronous code: `false` if `timeoutMs` passed first. */
@@ -114,20 +115,22 @@ export class SharedPermits {
 
   /** Gives a permit back (from any thread). */
   release(): void {
-    this.core.critical(() => {
-      const region = this.core.region;
-      if (this.isLock) {
-        const holder = region.field(HOLDER);
-        if (holder === 0 && region.field(AVAILABLE) > 0) throw new RuntimeError("Lock is not acquired: release() must follow a successful acquire().");
-        region.addPerSlot(holder, -1);
-      } else {
-        const bound = region.field(BOUND);
-        if (bound > 0 && region.field(AVAILABLE) >= bound) throw new ValueError("BoundedSemaphore released too many times: each release() must match an acquire().");
-        this.core.region.countOneLess(this.core.slot);
-      }
-      this.handOn();
-    });
+    this.core.critical(this.releaseSection);
   }
+
+  private readonly releaseSection = (): void => {
+    const region = this.core.region;
+    if (this.isLock) {
+      const holder = region.field(HOLDER);
+      if (holder === 0 && region.field(AVAILABLE) > 0) throw new RuntimeError("Lock is not acquired: release() must follow a successful acquire().");
+      region.addPerSlot(holder, -1);
+    } else {
+      const bound = region.field(BOUND);
+      if (bound > 0 && region.field(AVAILABLE) >= bound) throw new ValueError("BoundedSemaphore released too many times: each release() must match an acquire().");
+      this.core.region.countOneLess(this.core.slot);
+    }
+    this.handOn();
+  };
 
   /** Clears a lock's poison and releases it. */
   recover(): void {

@@ -199,9 +199,13 @@ export class SharedRegion {
     const length = words[W_JOURNAL_LENGTH]!;
     const at = this.journal + length;
     if (at + 2 > this.journalEnd) throw new RuntimeError("asyncio-ts internal error: a shared critical section outgrew its journal");
+    // Plain writes, in this order: the old value is saved before the word changes.
+    // Only a thread that learnt of this one's death (through a message, which
+    // synchronizes) ever reads the journal, and a thread stops only at a safepoint,
+    // so it sees a prefix of these writes in program order; no fence is needed.
     words[at] = index;
     words[at + 1] = words[index]!;
-    Atomics.store(words, W_JOURNAL_LENGTH, length + 2); // the old value is saved before the word changes
+    words[W_JOURNAL_LENGTH] = length + 2;
     words[index] = value;
   }
 
@@ -239,7 +243,7 @@ export class SharedRegion {
 
   /** Ends a critical section: the journal empties (one store: the update is done), then the mutex is freed. */
   unlock(): void {
-    Atomics.store(this.words, W_JOURNAL_LENGTH, 0);
+    this.words[W_JOURNAL_LENGTH] = 0; // published by the exchange below, which is a full fence
     if ((Atomics.exchange(this.words, W_MUTEX, 0) & CONTENDED) !== 0) Atomics.notify(this.words, W_MUTEX, 1);
   }
 

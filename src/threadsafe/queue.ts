@@ -254,11 +254,12 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
   }
 
   /** @internal */
-  *_put(item: T): Coro<void> {
-    if (this.shared !== null) {
-      yield* this.shared.put(this.codec.toBytes(item));
-      return;
-    }
+  _put(item: T): Coro<void> {
+    // On the shared backend the wait itself is returned: no generator of ours around it.
+    return this.shared !== null ? this.shared.put(this.codec.toBytes(item)) : this.putHere(item);
+  }
+
+  private *putHere(item: T): Coro<void> {
     if (this.local !== null) {
       yield* this.local.put(this.codec.copy(item));
       return;

@@ -31,16 +31,20 @@ const DEATH_SETTLE_MS = 200;
 /** Returned by `WaitPlan.attempt` when the wait must queue. */
 export const NOT_NOW: unique symbol = Symbol("not now");
 
-/** How one kind's wait goes (every method but `failed` runs inside the critical section). */
-export interface WaitPlan<R> {
+/**
+ * How one kind's wait goes (every method but `failed` runs inside the critical
+ * section). `payload` is what this one wait carries (a put's bytes), handed to
+ * `attempt` and `granted`, so that one plan serves every wait without a closure each.
+ */
+export interface WaitPlan<R, P = undefined> {
   /** The result at once, or `NOT_NOW` to queue a waiter (with `queuedValue()`). */
-  attempt(): R | typeof NOT_NOW;
+  attempt(payload: P): R | typeof NOT_NOW;
   /** The value stored with the waiter's record (a barrier's arrival index). */
   queuedValue?(): number;
   /** The waiter was queued (a barrier counts its arrival only then). */
   queued?(): void;
   /** The waiter was granted with `value`: take what was granted. */
-  granted(value: number): R;
+  granted(value: number, payload: P): R;
   /** The waiter's record was failed with `code`: the error to throw. */
   failed(code: number): Error;
   /** A waiter still WAITING gave up. */
@@ -199,14 +203,14 @@ export class SharedCore {
    * Cancelled while queued, the record is withdrawn; cancelled after it was granted,
    * the grant is passed on. Nothing is left behind either way.
    */
-  *wait<R>(gateIndex: number, plan: WaitPlan<R>): Coro<R> {
+  *wait<R, P = undefined>(gateIndex: number, plan: WaitPlan<R, P>, payload?: P): Coro<R> {
     const gate = this.gates[gateIndex]!;
     // The common case — the mutex is free and the wait is over at once — allocates nothing.
     let position = -1;
     if (this.deferred.length === 0 && this.region.tryLock()) {
       let at: R | typeof NOT_NOW;
       try {
-        at = plan.attempt();
+        at = plan.attempt(payload as P);
         if (at === NOT_NOW) position = this.queue(gate, plan);
       } catch (error) {
         this.abandon();
@@ -215,14 +219,14 @@ export class SharedCore {
       this.leave();
       if (at !== NOT_NOW) return at;
     }
-    return yield* this.waitQueued(gate, plan, position);
+    return yield* this.waitQueued(gate, plan, position, payload as P);
   }
 
   /** `wait` once the mutex was taken or the waiter queued (`position`, -1 if not yet). */
-  private *waitQueued<R>(gate: Gate, plan: WaitPlan<R>, position: number): Coro<R> {
+  private *waitQueued<R, P>(gate: Gate, plan: WaitPlan<R, P>, position: number, payload: P): Coro<R> {
     let now: R | typeof NOT_NOW = NOT_NOW;
     const attemptOrQueue = (): number => {
-      now = plan.attempt();
+      now = plan.attempt(payload);
       return now === NOT_NOW ? this.queue(gate, plan) : -1;
     };
     if (position === -1) position = yield* this.criticalSoon(attemptOrQueue);
@@ -235,7 +239,7 @@ export class SharedCore {
     try {
       for (;;) {
         yield* this.parker.until(() => gate.stateAt(position) !== WAITING);
-        const outcome = yield* this.criticalSoon(() => this.collect(gate, position, plan));
+        const outcome = yield* this.criticalSoon(() => this.collect(gate, position, plan, payload as P));
         if (outcome === null) continue; // a grant rolled back after its granter died
         settled = true;
         if ("error" in outcome) throw outcome.error;
@@ -247,7 +251,7 @@ export class SharedCore {
   }
 
   /** Inside a section: queues this thread's waiter; its position, or -1 if the ring is full. */
-  private queue<R>(gate: Gate, plan: WaitPlan<R>): number {
+  private queue<R, P>(gate: Gate, plan: WaitPlan<R, P>): number {
     const position = gate.enqueue(this.region.slot, plan.queuedValue?.() ?? 0);
     if (position !== -1) plan.queued?.();
     return position;
@@ -258,19 +262,19 @@ export class SharedCore {
    * still waits. An error of `plan.granted` is an outcome too (the grant was taken:
    * a queue shut down meanwhile), so the record is never left granted to nobody.
    */
-  private collect<R>(gate: Gate, position: number, plan: WaitPlan<R>): { result: R } | { error: unknown } | null {
+  private collect<R, P>(gate: Gate, position: number, plan: WaitPlan<R, P>, payload: P): { result: R } | { error: unknown } | null {
     const state = gate.collect(position);
     if (state === WAITING) return null;
     const value = gate.valueAt(position);
     if (state === FAILED) return { error: plan.failed(value) };
     try {
-      return { result: plan.granted(value) };
+      return { result: plan.granted(value, payload) };
     } catch (error) {
       return { error };
     }
   }
 
-  private giveUp<R>(gate: Gate, position: number, plan: WaitPlan<R>): void {
+  private giveUp<R, P>(gate: Gate, position: number, plan: WaitPlan<R, P>): void {
     const value = gate.valueAt(position);
     const state = gate.cancel(position);
     if (state === WAITING) plan.gaveUp?.(value);
@@ -282,7 +286,7 @@ export class SharedCore {
    * thread's park word, for at most `timeoutMs` (`null`: no limit). Returns
    * `{ timedOut: true }` if it gave up.
    */
-  waitBlocking<R>(gateIndex: number, plan: WaitPlan<R>, timeoutMs: number | null, what: string): { timedOut: false; result: R } | { timedOut: true } {
+  waitBlocking<R, P = undefined>(gateIndex: number, plan: WaitPlan<R, P>, timeoutMs: number | null, what: string, payload?: P): { timedOut: false; result: R } | { timedOut: true } {
     if (!canBlock()) throw new RuntimeError(`${what} cannot block this thread (a browser's main thread may not wait): use the awaitable form.`);
     const deadline = timeoutMs === null ? Infinity : performance.now() + timeoutMs;
     const gate = this.gates[gateIndex]!;
@@ -292,7 +296,7 @@ export class SharedCore {
     for (;;) {
       let now: R | typeof NOT_NOW = NOT_NOW;
       position = this.critical(() => {
-        now = plan.attempt();
+        now = plan.attempt(payload as P);
         return now === NOT_NOW ? this.queue(gate, plan) : -1;
       });
       if (now !== NOT_NOW) return { timedOut: false, result: now };
@@ -303,7 +307,7 @@ export class SharedCore {
     for (;;) {
       const value = region.parkValue(region.slot);
       if (gate.stateAt(position) !== WAITING) {
-        const outcome = this.critical(() => this.collect(gate, position, plan));
+        const outcome = this.critical(() => this.collect(gate, position, plan, payload as P));
         if (outcome !== null) {
           if ("error" in outcome) throw outcome.error;
           return { timedOut: false, result: outcome.result };
@@ -313,7 +317,7 @@ export class SharedCore {
       if (left <= 0) {
         const outcome = this.critical(() => {
           // Settled just now: it is this thread's after all.
-          if (gate.stateAt(position) !== WAITING) return this.collect(gate, position, plan);
+          if (gate.stateAt(position) !== WAITING) return this.collect(gate, position, plan, payload as P);
           plan.gaveUp?.(gate.valueAt(position));
           gate.cancel(position);
           return null;

@@ -57,10 +57,8 @@ export class SharedItems {
   private readonly data: Int32Array;
   private readonly bytes: Uint8Array;
   private readonly getPlan: WaitPlan<Uint8Array>;
-  private readonly putPlan: WaitPlan<void>;
+  private readonly putPlan: WaitPlan<void, Uint8Array>;
   private readonly joinPlan: WaitPlan<void>;
-  /** The bytes of the put being made (set just before its wait). */
-  private putting: Uint8Array = new Uint8Array(0);
 
   private constructor(
     readonly core: SharedCore,
@@ -87,20 +85,20 @@ export class SharedItems {
       },
     };
     this.putPlan = {
-      attempt: () => {
+      attempt: (bytes) => {
         if (region.field(SHUT_DOWN) !== 0) throw shutDownError();
         const maxsize = region.field(MAXSIZE);
         if (maxsize > 0 && (region.field(SIZE) + region.field(RESERVED_PLACES) >= maxsize || core.gates[PUTTERS]!.hasWaiting())) return NOT_NOW;
-        this.add(this.putting);
+        this.add(bytes);
         return undefined;
       },
-      granted: () => {
+      granted: (_, bytes) => {
         region.setField(RESERVED_PLACES, region.field(RESERVED_PLACES) - 1);
         if (region.field(SHUT_DOWN) !== 0) {
           this.placeFreed();
           throw shutDownError();
         }
-        this.add(this.putting);
+        this.add(bytes);
       },
       failed: (why) => this.error(why),
       passOn: () => {
@@ -156,20 +154,13 @@ export class SharedItems {
     return shutDownError();
   }
 
-  *put(bytes: Uint8Array): Coro<void> {
-    this.putting = bytes;
-    const plan = this.putPlan;
-    // A put that queues keeps its own bytes: another put may run before it is granted.
-    const own: WaitPlan<void> = { ...plan, attempt: () => ((this.putting = bytes), plan.attempt()), granted: (value) => ((this.putting = bytes), plan.granted(value)) };
-    yield* this.core.wait(PUTTERS, own);
+  put(bytes: Uint8Array): Coro<void> {
+    return this.core.wait(PUTTERS, this.putPlan, bytes);
   }
 
   /** Adds at once or returns false (full); `QueueShutDown` once shut down. */
   putNowait(bytes: Uint8Array): boolean {
-    return this.core.critical(() => {
-      this.putting = bytes;
-      return this.putPlan.attempt() !== NOT_NOW;
-    });
+    return this.core.critical(() => this.putPlan.attempt(bytes) !== NOT_NOW);
   }
 
   *get(): Coro<Uint8Array> {
@@ -179,15 +170,13 @@ export class SharedItems {
   /** Takes at once, or `null` (empty); `QueueShutDown` once shut down and empty. */
   getNowait(): Uint8Array | null {
     return this.core.critical(() => {
-      const got = this.getPlan.attempt();
+      const got = this.getPlan.attempt(undefined);
       return got === NOT_NOW ? null : got;
     });
   }
 
   putBlocking(bytes: Uint8Array, timeoutMs: number | null, what: string): boolean {
-    const plan = this.putPlan;
-    const own: WaitPlan<void> = { ...plan, attempt: () => ((this.putting = bytes), plan.attempt()), granted: (value) => ((this.putting = bytes), plan.granted(value)) };
-    return !this.core.waitBlocking(PUTTERS, own, timeoutMs, what).timedOut;
+    return !this.core.waitBlocking(PUTTERS, this.putPlan, timeoutMs, what, bytes).timedOut;
   }
 
   getBlocking(timeoutMs: number | null, what: string): Uint8Array | null {

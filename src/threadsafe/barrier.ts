@@ -55,11 +55,7 @@ export class ThreadSafeBarrier extends ThreadSafeObject {
     checkOptions(options, "ThreadSafeBarrier");
     if (checkBackend(options.backend, "ThreadSafeBarrier") === "shared") {
       const shared = (this.shared = SharedMeeting.create(parties, "a ThreadSafeBarrier"));
-      this.own(
-        () => ({}),
-        (holder) => shared.threadDied(holder.slot),
-        true,
-      );
+      this.ownShared((slot) => shared.threadDied(slot));
       return;
     }
     const barrier = new Barrier(parties);

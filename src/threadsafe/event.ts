@@ -41,11 +41,7 @@ export class ThreadSafeEvent extends ThreadSafeObject {
     checkOptions(options, "ThreadSafeEvent");
     if (checkBackend(options.backend, "ThreadSafeEvent") === "shared") {
       const shared = (this.shared = SharedFlag.create("a ThreadSafeEvent"));
-      this.own(
-        () => ({}),
-        (holder) => shared.threadDied(holder.slot),
-        true,
-      );
+      this.ownShared((slot) => shared.threadDied(slot));
       return;
     }
     const event = new Event();

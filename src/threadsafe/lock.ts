@@ -72,11 +72,7 @@ export class ThreadSafeLock extends ThreadSafeAcquirable {
     if (backend === "shared") {
       this.makeShared(1, false, true);
       const shared = this.shared!;
-      this.own(
-        () => ({}),
-        (holder) => shared.threadDied(holder.slot, onOwnerDeath === "poison"),
-        true,
-      );
+      this.ownShared((slot) => shared.threadDied(slot, onOwnerDeath === "poison"));
       return;
     }
     this.local = new Lock();

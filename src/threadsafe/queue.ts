@@ -88,11 +88,7 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     if (backend === "shared") {
       const shared = (this.shared = SharedItems.create(this.limit, this.kind === "LifoQueue", `a ThreadSafe${this.kind}`));
       this.local = null;
-      this.own(
-        () => ({}),
-        (holder) => shared.threadDied(holder.slot),
-        true,
-      );
+      this.ownShared((slot) => shared.threadDied(slot));
       return;
     }
     this.takenBy = new Map();

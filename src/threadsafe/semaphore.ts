@@ -41,11 +41,7 @@ export class ThreadSafeSemaphore extends ThreadSafeAcquirable {
     if (checkBackend(options.backend, this.constructor.name) === "shared") {
       this.makeShared(value, this.isBounded(), false);
       const shared = this.shared!;
-      this.own(
-        () => ({}),
-        (holder) => shared.threadDied(holder.slot, false),
-        true,
-      );
+      this.ownShared((slot) => shared.threadDied(slot, false));
       return;
     }
     this.local = this.makeSemaphore(value);

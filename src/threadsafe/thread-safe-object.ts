@@ -95,6 +95,19 @@ export abstract class ThreadSafeObject {
     forget.register(this, { map: ownedHere, id: this._id });
   }
 
+  /**
+   * @internal On the creating thread, backend "shared": the state is in shared
+   * memory, so nothing is served by messages; the holders' ports only tell when a
+   * thread dies, and `threadDied` gets its slot.
+   */
+  protected ownShared(threadDied: (slot: number) => void): void {
+    this.own(
+      () => ({}),
+      (holder) => threadDied(holder.slot),
+      true,
+    );
+  }
+
   /** @internal The fields another thread needs to rebuild a holder (options, a snapshot). */
   protected abstract wireFields(): Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import { RuntimeError } from "../errors.js";
-import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
+import type { AwaitableCoro } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
 import { type Guard, holdGuard } from "../sync/hold.js";
 import { checkTimeout } from "../validate.js";
@@ -55,7 +55,8 @@ export abstract class ThreadSafeAcquirable extends ThreadSafeObject {
 
   /** Waits until it can be taken, then takes it; `true`. Cancellable while it waits. */
   acquire(): AwaitableCoro<boolean> {
-    return acquireIt(this);
+    // Every coroutine `_acquire` returns is awaitable already (see makeMethodAwaitable in each kind).
+    return this._acquire() as AwaitableCoro<boolean>;
   }
 
   /** Acquires it and returns a `Guard` that lets it go (`using _held = yield* it.hold()`). */
@@ -66,7 +67,7 @@ export abstract class ThreadSafeAcquirable extends ThreadSafeObject {
   /** Lets it go. */
   abstract release(): void;
 
-  /** @internal */
+  /** @internal The wait of `acquire()`: a coroutine made awaitable (`makeMethodAwaitable`). */
   abstract _acquire(): Coro<boolean>;
 
   protected override sharedCore(): SharedCore | null {
@@ -88,7 +89,3 @@ export abstract class ThreadSafeAcquirable extends ThreadSafeObject {
     return this;
   }
 }
-
-const acquireIt = awaitable(function* acquireIt(it: ThreadSafeAcquirable): Coro<boolean> {
-  return yield* it._acquire();
-});

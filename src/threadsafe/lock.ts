@@ -1,5 +1,6 @@
 import { LockOwnerDiedError, RuntimeError, describeValue } from "../errors.js";
 import type { Coro } from "../futures/coroutine.js";
+import { makeMethodAwaitable } from "../futures/awaitable.js";
 import { Lock } from "../sync/lock.js";
 import { checkOptions } from "../validate.js";
 import { Breaker } from "./breaker.js";
@@ -171,5 +172,7 @@ export class ThreadSafeLock extends ThreadSafeAcquirable {
     this.poisoned.break(new LockOwnerDiedError("A thread ended while it held this ThreadSafeLock: what it guards may be half-updated. Check it, then call lock.recover()."));
   }
 }
+
+makeMethodAwaitable(ThreadSafeLock.prototype, "acquireHere");
 
 ThreadSafeObject._registerKind("Lock", (client, fields) => new ThreadSafeLock(ATTACHING as never)._attach(client, fields));

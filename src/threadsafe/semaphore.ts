@@ -1,4 +1,5 @@
 import type { Coro } from "../futures/coroutine.js";
+import { makeMethodAwaitable } from "../futures/awaitable.js";
 import { BoundedSemaphore, Semaphore } from "../sync/semaphore.js";
 import { checkInteger, checkOptions } from "../validate.js";
 import type { Holder } from "./message-backend.js";
@@ -131,6 +132,8 @@ export class ThreadSafeBoundedSemaphore extends ThreadSafeSemaphore {
     return true;
   }
 }
+
+makeMethodAwaitable(ThreadSafeSemaphore.prototype, "acquireHere");
 
 for (const [kind, Class] of [
   ["Semaphore", ThreadSafeSemaphore],

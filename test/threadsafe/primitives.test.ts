@@ -10,6 +10,7 @@ import {
   ThreadSafeQueue,
   ThreadSafeSemaphore,
   ValueError,
+  ensureFuture,
   gather,
   run,
   sleep,
@@ -97,6 +98,19 @@ describe.each(backends)("thread-safe primitives across threads (%s backend)", { 
     }
     expect(log).toHaveLength(8);
     expect(most).toBeLessThanOrEqual(2);
+  });
+
+  it("acquire() is awaitable from async code as well as yield*-able, on the thread that made it and on another", async () => {
+    await withWorkers(1, function* (worker) {
+      const lock = new ThreadSafeLock({ backend });
+      const semaphore = new ThreadSafeSemaphore(1, { backend });
+      const fromAsync = async (): Promise<boolean[]> => [await lock.acquire(), await semaphore.acquire()];
+      expect(yield* ensureFuture(fromAsync())).toEqual([true, true]);
+      expect([lock.locked(), semaphore.locked()]).toEqual([true, true]);
+      lock.release();
+      semaphore.release();
+      expect(yield* worker.api.acquireWithin(lock, 1000)).toBe("acquired");
+    });
   });
 
   it("ThreadSafeBoundedSemaphore refuses an over-release", async () => {

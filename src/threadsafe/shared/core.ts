@@ -5,6 +5,7 @@
  * kind describes with a `WaitPlan`.
  */
 import { RuntimeError } from "../../errors.js";
+import { makeMethodAwaitable } from "../../futures/awaitable.js";
 import type { Coro } from "../../futures/coroutine.js";
 import type { EventLoop } from "../../loop/event-loop.js";
 import { findRunningLoop, getRunningLoop } from "../../loop/running-loop.js";
@@ -357,3 +358,6 @@ export class SharedCore {
     return findRunningLoop() ?? this.homeLoop ?? getRunningLoop();
   }
 }
+
+// A wait is awaitable from async code as it is (ThreadSafeLock.acquire() returns it).
+makeMethodAwaitable(SharedCore.prototype, "wait");

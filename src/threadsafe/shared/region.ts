@@ -196,6 +196,7 @@ export class SharedRegion {
   /** A journaled write (inside a critical section). */
   set(index: number, value: number): void {
     const words = this.words;
+    if (words[index] === value) return; // nothing to change, nothing to undo
     const length = words[W_JOURNAL_LENGTH]!;
     const at = this.journal + length;
     if (at + 2 > this.journalEnd) throw new RuntimeError("asyncio-ts internal error: a shared critical section outgrew its journal");

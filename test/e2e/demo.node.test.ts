@@ -53,7 +53,7 @@ describe("the demo page", { timeout: 90_000 }, () => {
         // then wait in its put(), started and holding their pixels — and zoom again:
         // those are cancelled in their workers, whose finally reports it. (A tile
         // cancelled before its worker started it has nothing to let go.)
-        for (let attempt = 0; attempt < 5 && (await count(page, "stat-cancelledInWorker")) === 0; attempt++) {
+        for (let attempt = 0; attempt < 10 && (await count(page, "stat-cancelledInWorker")) === 0; attempt++) {
           await page.click("#view", { position: { x: 150 + attempt * 20, y: 256 } });
           await expect.poll(() => count(page, "stat-buffered"), { timeout: 30_000 }).toBeGreaterThanOrEqual(5);
           await page.click("#view", { position: { x: 256, y: 200 } });

@@ -77,10 +77,8 @@ describe("the shared backend", { timeout: 60_000 }, () => {
       const lock = new ThreadSafeLock();
       const log = new ThreadSafeQueue<string>();
       yield* lock.acquire();
-      const first = a.api.acquireAndLog(lock, log, "a");
-      yield* sleep(30);
-      const second = b.api.acquireAndLog(lock, log, "b");
-      yield* sleep(30);
+      yield* a.api.queueAcquire(lock, log, "a"); // returns once a's wait is queued
+      yield* b.api.queueAcquire(lock, log, "b");
       const third = createTask(
         (function* (): Coro<void> {
           yield* lock.acquire();
@@ -88,9 +86,9 @@ describe("the shared backend", { timeout: 60_000 }, () => {
           lock.release();
         })(),
       );
-      yield* sleep(30);
+      yield* sleep(0); // queued third
       lock.release();
-      yield* gather(first, second, third);
+      yield* gather(a.api.acquired(), b.api.acquired(), third);
       expect([log.getNowait(), log.getNowait(), log.getNowait()]).toEqual(["a", "b", "main"]);
     });
   });

@@ -134,18 +134,8 @@ export class SharedCore {
 
   /** Runs `section` inside the critical section from a coroutine, giving the loop turns while the mutex is taken. */
   *criticalSoon<T>(section: () => T): Coro<T> {
-    return (this.criticalNow(section) ?? (yield* this.criticalLater(section))).value;
-  }
-
-  /** The section at once if the mutex is free (the common case: no generator, no clock), else `undefined`. */
-  private criticalNow<T>(section: () => T): { value: T } | undefined {
-    if (this.deferred.length > 0 || !this.region.tryLock()) return undefined;
-    return { value: this.run(section) };
-  }
-
-  private *criticalLater<T>(section: () => T): Coro<{ value: T }> {
     while (this.deferred.length > 0 || !this.region.lock(ASYNC_BUDGET_MS)) yield* sleep(1);
-    return { value: this.run(section) };
+    return this.run(section);
   }
 
   private run<T>(section: () => T): T {

@@ -51,8 +51,7 @@ export class Parker {
       this.loop = loop;
     }
     const future = loop.createFuture<void>();
-    this.waiting.set(future, over);
-    future.addDoneCallback(() => this.waiting.delete(future));
+    this.waiting.set(future, over); // a cancelled one is dropped at the next check
     this.checkSoon();
     return future;
   }

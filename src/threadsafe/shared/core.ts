@@ -12,7 +12,7 @@ import { findRunningLoop, getRunningLoop } from "../../loop/running-loop.js";
 import { sleep } from "../../tasks/sleep.js";
 import { FAILED, GRANTED, Gate, WAITING } from "./gate.js";
 import { Parker } from "./parker.js";
-import { SharedRegion, canBlock, waitAsync } from "./region.js";
+import { SharedRegion, canBlock, isSlot, waitAsync } from "./region.js";
 
 /** Waiter records per gate: waits beyond it retry until there is room (FIFO order is then not kept among them). */
 const GATE_CAPACITY = 256;
@@ -327,7 +327,7 @@ export class SharedCore {
    * let the kind give back what it held (`cleanUp`, inside the section).
    */
   forgetDeadThread(slot: number, cleanUp: () => void, passOn: (gate: number, value: number) => void): void {
-    if (slot <= 0) return;
+    if (!isSlot(slot)) return; // a slot number comes from another thread's message
     this.loop().callLater(DEATH_SETTLE_MS, () => {
       this.region.recoverDeadHolder(slot);
       this.criticalOrLater(() => {
@@ -340,7 +340,7 @@ export class SharedCore {
 
   /** Frees a slot claimed for a thread that turned out to hold the primitive already (it never used it). */
   freeUnusedSlot(slot: number): void {
-    if (slot > 0) this.criticalOrLater(() => this.region.freeSlot(slot));
+    if (isSlot(slot)) this.criticalOrLater(() => this.region.freeSlot(slot));
   }
 
   /** The loop to defer work to: the running one, or (from a host event, e.g. a port closing) the one this was made on. */

@@ -7,7 +7,7 @@
  * canceller must pass it on. A record stays put until its waiter has taken its
  * outcome, so the ring never overwrites an answer nobody has read.
  */
-import { GATE_HEADER, MAX_SLOTS, RECORD_WORDS, type SharedRegion } from "./region.js";
+import { GATE_HEADER, RECORD_WORDS, type SharedRegion, isSlot } from "./region.js";
 
 export const FREE = 0;
 export const WAITING = 1;
@@ -92,7 +92,7 @@ export class Gate {
     this.region.set(at, state);
     if (value !== undefined) this.region.set(at + 2, value);
     this.region.set(this.head, (position + 1) | 0);
-    return slot > 0 && slot < MAX_SLOTS ? slot : 0;
+    return isSlot(slot) ? slot : 0;
   }
 
   /** The state of the record at `position` (outside the mutex: a hint to re-check under it). */

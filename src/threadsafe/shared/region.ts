@@ -25,6 +25,11 @@ import { RuntimeError, describeValue } from "../../errors.js";
 
 /** How many threads can hold one primitive at once (slot 0 means "nobody"). */
 export const MAX_SLOTS = 128;
+/** Whether `slot` names a thread's slot (what another thread says is checked with it). */
+export function isSlot(slot: number): boolean {
+  return Number.isInteger(slot) && slot > 0 && slot < MAX_SLOTS;
+}
+
 /** Kind-specific words. */
 export const FIELD_COUNT = 16;
 
@@ -143,7 +148,7 @@ export class SharedRegion {
 
   /** This thread takes `slot`, claimed for it by the thread that sent the primitive. */
   useSlot(slot: unknown, what: string): void {
-    if (typeof slot !== "number" || !Number.isInteger(slot) || slot <= 0 || slot >= MAX_SLOTS || Atomics.load(this.words, SLOT_USED + slot) !== 1) {
+    if (typeof slot !== "number" || !isSlot(slot) || Atomics.load(this.words, SLOT_USED + slot) !== 1) {
       throw new TypeError(`${what}: the slot sent with its shared state is ${describeValue(slot)}, not one claimed for this thread`);
     }
     this.slot = slot;
@@ -162,7 +167,7 @@ export class SharedRegion {
 
   /** Adds `delta` to what `slot` holds (under the mutex). */
   addPerSlot(slot: number, delta: number): void {
-    if (slot > 0 && slot < MAX_SLOTS) this.set(PER_SLOT + slot, this.words[PER_SLOT + slot]! + delta);
+    if (isSlot(slot)) this.set(PER_SLOT + slot, this.words[PER_SLOT + slot]! + delta);
   }
 
   /**
@@ -288,7 +293,7 @@ export class SharedRegion {
 
   /** Wakes `slot`'s thread: it re-checks its waiters. */
   poke(slot: number): void {
-    if (slot <= 0 || slot >= MAX_SLOTS) return;
+    if (!isSlot(slot)) return;
     Atomics.add(this.words, PARK + slot, 1);
     Atomics.notify(this.words, PARK + slot);
   }

@@ -1,6 +1,7 @@
 import { CancelledError, InvalidStateError, describeValue } from "../errors.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
+import { captureStack } from "./frames.js";
 
 /** A callback added with `addDoneCallback`; it receives the future. */
 export type DoneCallback<F> = (future: F) => void;
@@ -85,6 +86,8 @@ interface RareState<T> {
   unretrieved?: UnretrievedError;
   /** Settles the promise made by `then()`. */
   settle?: { resolve(value: T): void; reject(error: unknown): void };
+  /** In debug mode, a task's stack where it last started to wait (see call-graph.ts). */
+  waitStack?: { stack?: string } | undefined;
 }
 
 /**
@@ -100,6 +103,7 @@ class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
     const future = this.future;
     if (!this.yielded && future._state === PENDING) {
       this.yielded = true;
+      if (future._loop._debug) noteWaitPoint(future._loop, FutureIterator.prototype.next);
       return { done: false, value: future };
     }
     return { done: true, value: future.result() };
@@ -114,6 +118,16 @@ class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
   return(value?: T): IteratorResult<Future<T>, T> {
     return { done: true, value: value as T };
   }
+}
+
+/**
+ * @internal In debug mode, makes the running task remember where it starts to wait:
+ * the coroutines delegating through `yield*` are on the stack now, and nowhere
+ * else later. `below` is the caller's own function, left out of the frames.
+ */
+export function noteWaitPoint(loop: EventLoop, below: (...args: never[]) => unknown): void {
+  const task = loop._currentTask as Future<unknown> | null;
+  if (task !== null) task._setWaitStack(captureStack(below));
 }
 
 /**
@@ -309,6 +323,32 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal Keeps the CancelledError a task's coroutine raised, for `result()` to re-raise. */
   _setCancelledError(error: CancelledError): void {
     (this.rare ??= {}).cancelledError = error;
+  }
+
+  /** @internal Where this task last started to wait (debug mode), or undefined. */
+  _setWaitStack(holder: { stack?: string } | undefined): void {
+    if (holder !== undefined || this.rare !== null) (this.rare ??= {}).waitStack = holder;
+  }
+
+  /** @internal The stack recorded by `_setWaitStack`. */
+  _waitStack(): { stack?: string } | undefined {
+    return this.rare?.waitStack;
+  }
+
+  /** @internal The done callbacks and waiting tasks, in order (for the call graph). */
+  _callbacks(): ReadonlyArray<((future: never) => void) | FutureWaiter> {
+    const callbacks = this.callbacks;
+    return callbacks === null ? [] : Array.isArray(callbacks) ? callbacks : [callbacks];
+  }
+
+  /** @internal The futures this one stands for, when waiting on it waits on them (gather's children). */
+  _awaitedFutures(): readonly Future<unknown>[] | null {
+    return null;
+  }
+
+  /** @internal What waiting on this future means, for the call graph (a lock, a sleep, a gather…). */
+  _describeWait(): { kind: string; description: string } | null {
+    return null;
   }
 
   /** @internal Done with a result (not an error, not cancelled). */

@@ -5,6 +5,17 @@ import { type AsyncBody, type Coro, explainCommonMistake, isCoroutine, isPromise
 import { Future, type FutureWaiter } from "./future.js";
 import { type Listed, taskListOf } from "./task-list.js";
 import { checkOptions } from "../validate.js";
+import { type FrameInfo, captureStack, coroutineFrames } from "./frames.js";
+
+/** A call to another thread, as the call graph shows it (see RemoteCallTask). */
+export interface RemoteCallInfo {
+  /** The thread the call went to, as its handle names it (the worker's name or URL); `null` while queued in a pool. */
+  readonly thread: string | null;
+  /** The exposed function called. */
+  readonly function: string;
+  /** The call's id on its connection; the serving task there answers to it. */
+  readonly callId: number;
+}
 
 /** What a task runs: a coroutine, or an async function that receives an `AbortSignal`. */
 export type TaskBody<T> = Coro<T> | AsyncBody<T>;
@@ -116,6 +127,36 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
   }
 
   /**
+   * The coroutine frames of the task, innermost first, as far as JavaScript can
+   * tell (asyncio's `get_stack`): a suspended generator cannot be walked, so for a
+   * waiting task these are the frames recorded where it started to wait, which the
+   * loop records in debug mode only (`run(main, { debug: true })`); without debug
+   * mode a waiting task gives `[]`. Asked from inside the task itself, the frames
+   * are the live ones. Each frame names the function and, where the engine says,
+   * the source location of its `yield*`.
+   *
+   * @example
+   * ```ts
+   * for (const frame of task.getStack()) console.log(`${frame.name} ${frame.file}:${frame.line}`);
+   * ```
+   */
+  getStack(limit?: number): FrameInfo[] {
+    if (this._loop._currentTask === this) return coroutineFrames(captureStack(this.getStack).stack, limit);
+    if (this.done()) return [];
+    return coroutineFrames(this._waitStack()?.stack, limit);
+  }
+
+  /** @internal The future the task waits on now, or `null` (running, or ready to run). */
+  _waitingOn(): Future<unknown> | null {
+    return this.done() ? null : this.futureWaiter;
+  }
+
+  /** @internal Where the task's work runs when it is a call to another thread (see RemoteCallTask). */
+  _remoteCall(): RemoteCallInfo | null {
+    return null;
+  }
+
+  /**
    * Requests cancellation: `CancelledError` is thrown into the coroutine at its
    * current `yield*` on the next iteration. Returns `false` if the task is already
    * done. Each call counts (see `cancelling()`).
@@ -204,9 +245,12 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
   _step(error: unknown): void {
     if (this.done()) throw new InvalidStateError(`step() on a task that is already done: ${this}`);
     const rare = this.rare;
-    if (rare !== null && rare.mustCancel) {
-      if (!(error instanceof CancelledError)) error = this.makeCancelledError();
-      rare.mustCancel = false;
+    if (rare !== null) {
+      if (rare.mustCancel) {
+        if (!(error instanceof CancelledError)) error = this.makeCancelledError();
+        rare.mustCancel = false;
+      }
+      rare.waitStack = undefined; // it waits no more where it did
     }
     this.futureWaiter = null;
     const loop = this._loop;

@@ -1,6 +1,7 @@
 import type { EventLoop } from "../loop/event-loop.js";
 import type { Coro } from "./coroutine.js";
 import type { Future } from "./future.js";
+import { LabelledFuture } from "./labelled-future.js";
 
 /**
  * A FIFO of waiter futures (asyncio's `collections.deque` of waiters). Removal is
@@ -10,6 +11,15 @@ import type { Future } from "./future.js";
 export class WaiterQueue<T = unknown> {
   private items: Array<Future<T>> = [];
   private head = 0;
+
+  /**
+   * `owner`: the primitive whose waiters these are, and `action` which of its waits
+   * (a queue's "get"): the call graph names them.
+   */
+  constructor(
+    private readonly owner: object | string = "waiter queue",
+    private readonly action?: string,
+  ) {}
 
   get length(): number {
     return this.items.length - this.head;
@@ -25,7 +35,7 @@ export class WaiterQueue<T = unknown> {
    * can inspect it when the wait ends with an error (woken, then cancelled?).
    */
   *wait(loop: EventLoop, onJoin?: (waiter: Future<T>) => void): Coro<Future<T>> {
-    const waiter = loop.createFuture<T>();
+    const waiter: Future<T> = new LabelledFuture<T>(loop, this.owner, this.action);
     this.items.push(waiter);
     onJoin?.(waiter);
     try {

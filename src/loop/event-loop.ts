@@ -108,7 +108,8 @@ export class EventLoop {
   private timerSequence = 0;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private debug: boolean;
+  /** @internal Debug mode (read by `futures/` to record where tasks wait). */
+  _debug: boolean;
   private exceptionHandler: ExceptionHandler | null = null;
   private taskFactory: TaskFactory | null = null;
   private defaultExecutor: Executor | null = null;
@@ -134,7 +135,7 @@ export class EventLoop {
 
   constructor(options: EventLoopOptions = {}) {
     this.clock = options.clock ?? hostClock;
-    this.debug = options.debug ?? false;
+    this._debug = options.debug ?? false;
     this.logger = options.logger ?? console;
   }
 
@@ -349,12 +350,12 @@ export class EventLoop {
 
   /** Turns debug mode on or off (slow-callback warnings). */
   setDebug(enabled: boolean): void {
-    this.debug = enabled;
+    this._debug = enabled;
   }
 
   /** Whether debug mode is on. */
   getDebug(): boolean {
-    return this.debug;
+    return this._debug;
   }
 
   /**
@@ -483,7 +484,7 @@ export class EventLoop {
   }
 
   private readonly runReadyEntry = (batch: unknown[], index: number): void => {
-    const started = this.debug ? host.now() : 0;
+    const started = this._debug ? host.now() : 0;
     try {
       runEntry(batch, index);
     } catch (error) {
@@ -494,7 +495,7 @@ export class EventLoop {
         ...(entry instanceof Handle ? { handle: entry } : {}),
       });
     }
-    if (this.debug) {
+    if (this._debug) {
       const took = host.now() - started;
       if (took >= this.slowCallbackDuration) {
         this.logger.warn(`Executing ${describeEntry(batch, index)} took ${took.toFixed(3)} ms`);

@@ -30,9 +30,9 @@ import { WaiterQueue } from "../futures/waiter-queue.js";
  */
 export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   private readonly limit: number;
-  private readonly getters = new WaiterQueue<void>();
-  private readonly putters = new WaiterQueue<void>();
-  private readonly joiners = new WaiterQueue<void>();
+  private readonly getters = new WaiterQueue<void>(this, "get");
+  private readonly putters = new WaiterQueue<void>(this, "put");
+  private readonly joiners = new WaiterQueue<void>(this, "join");
   private unfinished = 0;
   private isShutdown = false;
   // FIFO storage: an array read from `head` (subclasses replace the four storage methods).

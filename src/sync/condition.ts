@@ -28,7 +28,7 @@ import { checkInteger } from "../validate.js";
  */
 export class Condition extends LoopBound {
   private readonly lock: Lock;
-  private readonly waiters = new WaiterQueue<boolean>();
+  private readonly waiters = new WaiterQueue<boolean>(this);
 
   /** A condition on `lock`, or on a new `Lock` of its own. */
   constructor(lock?: Lock) {

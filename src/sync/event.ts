@@ -15,7 +15,7 @@ import { WaiterQueue } from "../futures/waiter-queue.js";
  * ```
  */
 export class Event extends LoopBound {
-  private readonly waiters = new WaiterQueue<boolean>();
+  private readonly waiters = new WaiterQueue<boolean>(this);
   private value = false;
 
   /** Whether the flag is set. */

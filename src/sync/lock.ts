@@ -21,7 +21,7 @@ import { WaiterQueue } from "../futures/waiter-queue.js";
  * ```
  */
 export class Lock extends LoopBound {
-  private readonly waiters = new WaiterQueue<boolean>();
+  private readonly waiters = new WaiterQueue<boolean>(this);
   private isLocked = false;
 
   /** Whether some task holds the lock. */

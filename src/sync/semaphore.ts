@@ -22,7 +22,7 @@ import { checkInteger } from "../validate.js";
  * ```
  */
 export class Semaphore extends LoopBound {
-  private readonly waiters = new WaiterQueue<boolean>();
+  private readonly waiters = new WaiterQueue<boolean>(this);
   /** @internal */ protected value: number;
 
   constructor(value = 1) {

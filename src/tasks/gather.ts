@@ -25,6 +25,16 @@ export class GatheringFuture<T> extends Future<T> {
     super(loop);
   }
 
+  /** @internal Waiting on a gather waits on its children (the call graph shows them). */
+  override _awaitedFutures(): readonly Future<unknown>[] {
+    return this.children;
+  }
+
+  /** @internal */
+  override _describeWait(): { kind: string; description: string } {
+    return { kind: "gather", description: `gather of ${this.children.length}` };
+  }
+
   /** Cancels every child that is not done; returns whether any was. */
   override cancel(message?: string): boolean {
     if (this.done()) return false;

@@ -1,6 +1,8 @@
 import { describeValue } from "../errors.js";
 import type { Coro } from "../futures/coroutine.js";
 import type { Future } from "../futures/future.js";
+import { LabelledFuture } from "../futures/labelled-future.js";
+import { noteWaitPoint } from "../futures/future.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 
@@ -25,13 +27,15 @@ export function sleep<T>(ms: number, value?: T): AwaitableCoro<T | undefined> {
 }
 
 const yieldOnce = awaitable(function* yieldOnce<T>(value: T): Coro<T> {
+  const loop = getRunningLoop();
+  if (loop._debug) noteWaitPoint(loop, yieldOnce);
   yield;
   return value;
 });
 
 const sleepFor = awaitable(function* sleepFor<T>(ms: number, value: T): Coro<T> {
   const loop = getRunningLoop();
-  const future = loop.createFuture<T>();
+  const future = new LabelledFuture<T>(loop, "sleep", `${ms} ms`);
   const timer = loop.callLater(ms, resolveUnlessDone<T>, future, value);
   try {
     return yield* future;

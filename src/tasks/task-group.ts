@@ -6,6 +6,8 @@ import type { Task, TaskBody, TaskOptions } from "../futures/task.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
+import { LabelledFuture } from "../futures/labelled-future.js";
+import { markAwaitedBy } from "../futures/awaited-by.js";
 
 /** The body of a task group: a generator function that receives the group. */
 export type TaskGroupBody<T> = (group: TaskGroup) => Coro<T>;
@@ -117,7 +119,7 @@ export class TaskGroup {
     // A loop: the wait can be cancelled repeatedly while the parent is cancelled.
     let pendingCancellation: unknown = null;
     while (this.tasks.size > 0) {
-      this.allDone ??= this.loop!.createFuture<boolean>();
+      this.allDone ??= new LabelledFuture<boolean>(this.loop!, this);
       try {
         yield* this.allDone;
       } catch (cancelled) {
@@ -158,7 +160,8 @@ export class TaskGroup {
     for (const task of this.tasks) if (!task.done()) task.cancel();
   }
 
-  private readonly onTaskDone = (task: Task<unknown>): void => {
+  // Marked as the parent awaiting each child, so the call graph shows the children under it.
+  private readonly onTaskDone = markAwaitedBy((task: Task<unknown>): void => {
     this.tasks.delete(task);
     if (this.allDone !== null && this.tasks.size === 0 && !this.allDone.done()) this.allDone.setResult(true);
     if (task.cancelled()) return;
@@ -180,7 +183,7 @@ export class TaskGroup {
       this.parentCancelRequested = true;
       parent.cancel();
     }
-  };
+  }, () => this.parentTask);
 }
 
 makeMethodAwaitable(TaskGroup.prototype, "runBody");

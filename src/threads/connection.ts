@@ -1,5 +1,6 @@
 import { DataCloneError, NotExposedError, ProtocolError, RuntimeError, describeValue } from "../errors.js";
 import { type Coro, isCoroutine, isPromiseLike } from "../futures/coroutine.js";
+import type { Future } from "../futures/future.js";
 import { Task } from "../futures/task.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import type { TimerHandle } from "../loop/handles.js";
@@ -17,6 +18,17 @@ import { deserializeHandled, deserializeHandledValue, nestedHandled, serializeHa
 export type { Exposed } from "./served-functions.js";
 
 const NO_VALUES: readonly unknown[] = [];
+
+/** Per loop, the connections to threads this one started (workers, pools): where a task tree looks. */
+const treePeers = new WeakMap<EventLoop, Set<Connection>>();
+
+/** @internal The connections of `loop` a cross-thread task tree asks (see task-tree.ts). */
+export function taskTreePeers(loop: EventLoop): readonly Connection[] {
+  return [...(treePeers.get(loop) ?? [])];
+}
+
+/** @internal What answers the other side's request for this thread's task tree (set by `expose`). */
+export type TreeResponder = (asker: Connection, timeout: number) => Coro<unknown>;
 /**
  * A batch goes out once it holds this many messages, without waiting for the end
  * of the iteration: the other thread starts on the first part while this one
@@ -24,6 +36,8 @@ const NO_VALUES: readonly unknown[] = [];
  * throughput of one batch per iteration; 16 was slower again (a post's fixed cost).
  */
 const MAX_BATCH = 32;
+/** The longest another thread may make this one spend gathering its task tree (ms). */
+const MAX_TREE_TIMEOUT = 10_000;
 
 /**
  * One end of a two-way call channel between threads, over any `Endpoint`. It calls
@@ -60,16 +74,28 @@ export class Connection implements CancelChannel {
   onClosed: (() => void) | null = null;
   /** @internal Called each time a call of this side's ends (replied, failed, cancelled): a slot is free (see WorkerPool). */
   onReplySettled: (() => void) | null = null;
+  /** @internal Answers the other side's task-tree requests; `null`: this side does not share its tasks. */
+  treeResponder: TreeResponder | null = null;
+  /** Task trees asked of the other side, by request id. */
+  private readonly treeAsks = new Map<number, Future<unknown>>();
+  private nextTreeId = 1;
+  /** The other side's task-tree requests the answer being built will go to; null when none is. */
+  private treeAnswerIds: number[] | null = null;
 
   constructor(
     private readonly endpoint: Endpoint,
     /** The loop this side's calls and served tasks run on. */
     readonly loop: EventLoop,
     functions: Exposed | ServedFunctions = {},
-    options: { peerName?: string } = {},
+    options: { peerName?: string; inTaskTree?: boolean } = {},
   ) {
     this.functions = functions instanceof ServedFunctions ? functions : new ServedFunctions(functions);
     this.peerName = options.peerName ?? "the other thread";
+    if (options.inTaskTree === true) {
+      let peers = treePeers.get(loop);
+      if (peers === undefined) treePeers.set(loop, (peers = new Set()));
+      peers.add(this);
+    }
     endpoint.addEventListener("message", this.onMessage);
     endpoint.start?.();
   }
@@ -209,10 +235,61 @@ export class Connection implements CancelChannel {
     else (this.goneListeners ??= []).push(listener);
   }
 
+  /**
+   * @internal Asks the other side for its task tree; the future gets what it sent
+   * (untrusted: task-tree.ts checks it), `null` if it does not share its tasks, or
+   * fails when it is gone. The caller bounds the wait.
+   */
+  askTaskTree(timeout: number): Future<unknown> {
+    const answer = this.loop.createFuture<unknown>();
+    if (this.failure !== null) {
+      answer.setException(this.failure);
+      return answer;
+    }
+    const id = this.nextTreeId++;
+    this.treeAsks.set(id, answer);
+    // Forget a request nobody waits for any more (it timed out): a late answer is dropped.
+    answer.addDoneCallback(() => this.treeAsks.delete(id));
+    this.post({ kind: "tree?", id, timeout });
+    return answer;
+  }
+
+  /** @internal The calls from the other side this side is running, by call id. */
+  _servingTasks(): ReadonlyMap<number, Task<unknown>> {
+    return this.serving;
+  }
+
+  /**
+   * Answers a task-tree request. Requests that arrive while one is being answered
+   * share its answer, so a flood of them costs one tree; a side that does not share
+   * its tasks says `null`.
+   */
+  private answerTree(id: number, timeout: number): void {
+    const responder = this.treeResponder;
+    if (responder === null) {
+      this.post({ kind: "tree", id, tree: null });
+      return;
+    }
+    if (this.treeAnswerIds !== null) {
+      this.treeAnswerIds.push(id);
+      return;
+    }
+    const ids = (this.treeAnswerIds = [id]);
+    const answering = new Task(responder(this, Math.min(timeout, MAX_TREE_TIMEOUT)), this.loop, { name: "task tree" });
+    answering.addDoneCallback(() => {
+      this.treeAnswerIds = null;
+      if (this.failure !== null) return;
+      const tree = answering.cancelled() ? null : answering.exception() === undefined ? answering.result() : null;
+      for (const asked of ids) this.post({ kind: "tree", id: asked, tree });
+    });
+  }
+
   /** Fails every pending call with `error` and refuses new ones (the other side died). */
   fail(error: Error): void {
     if (this.failure !== null) return;
     this.failure = error;
+    treePeers.get(this.loop)?.delete(this);
+    for (const ask of [...this.treeAsks.values()]) if (!ask.done()) ask.setException(error);
     for (const listener of this.goneListeners?.splice(0) ?? []) listener();
     this.endpoint.removeEventListener("message", this.onMessage);
     if (this.graceTimers !== null) for (const timer of this.graceTimers.values()) timer.cancel();
@@ -231,6 +308,7 @@ export class Connection implements CancelChannel {
 
   /** Stops listening (after a close). */
   dispose(): void {
+    treePeers.get(this.loop)?.delete(this);
     this.endpoint.removeEventListener("message", this.onMessage);
   }
 
@@ -292,6 +370,14 @@ export class Connection implements CancelChannel {
       case "closed":
         this.onClosed?.();
         break;
+      case "tree?":
+        this.answerTree(message.id, message.timeout);
+        break;
+      case "tree": {
+        const ask = this.treeAsks.get(message.id);
+        if (ask !== undefined && !ask.done()) ask.setResult(message.tree);
+        break;
+      }
     }
   }
 

@@ -4,6 +4,8 @@ import type { Coro } from "../futures/coroutine.js";
 import { EventLoop } from "../loop/event-loop.js";
 import { Connection, type Exposed } from "./connection.js";
 import { type RemoteApi, remoteApi } from "./remote.js";
+import { answerTaskTree } from "./task-tree.js";
+import { LabelledFuture } from "../futures/labelled-future.js";
 
 /** What `expose()` gives the worker: a way to call what its parent exposes. */
 export interface ParentHandle<ParentApi = Record<string, never>> {
@@ -46,7 +48,9 @@ export function expose<ParentApi = Record<string, never>>(functions: Exposed): P
 
   const loop = new EventLoop();
   const connection = new Connection(endpoint, loop, functions, { peerName: "the parent thread" });
-  const closeRequested = loop.createFuture<void>();
+  // The parent may ask what this worker is waiting on (captureTaskTree({ threads: true })).
+  connection.treeResponder = answerTaskTree;
+  const closeRequested = new LabelledFuture<void>(loop, "close", "the parent's close request");
   connection.onCloseRequest = () => {
     if (!closeRequested.done()) closeRequested.setResult();
   };

@@ -65,6 +65,20 @@ export interface ClosedMessage {
   readonly kind: "closed";
 }
 
+/** Send your task tree (see task-tree.ts), answering within `timeout` ms. */
+export interface TreeAskMessage {
+  readonly kind: "tree?";
+  readonly id: number;
+  readonly timeout: number;
+}
+
+/** The task tree asked for as `id`; `null` when this side does not share its tasks. Untrusted: checked where it is read. */
+export interface TreeMessage {
+  readonly kind: "tree";
+  readonly id: number;
+  readonly tree: unknown;
+}
+
 export type Message =
   | CallMessage
   | CancelMessage
@@ -74,7 +88,9 @@ export type Message =
   | CancelledMessage
   | ReadyMessage
   | CloseMessage
-  | ClosedMessage;
+  | ClosedMessage
+  | TreeAskMessage
+  | TreeMessage;
 
 /** Marks our messages among others on a shared port (and the protocol's version). */
 export const PROTOCOL_TAG = "asyncio-ts/2";
@@ -97,6 +113,8 @@ const CANCELLED = 6;
 const READY = 7;
 const CLOSE = 8;
 const CLOSED = 9;
+const TREE_ASK = 10;
+const TREE = 11;
 
 export function isEnvelope(data: unknown): data is Envelope {
   return Array.isArray(data) && data[0] === PROTOCOL_TAG;
@@ -144,6 +162,12 @@ export function writeMessage(out: Envelope, message: Message): void {
       break;
     case "closed":
       out.push(CLOSED);
+      break;
+    case "tree?":
+      out.push(TREE_ASK, message.id, message.timeout);
+      break;
+    case "tree":
+      out.push(TREE, message.id, message.tree);
       break;
   }
 }
@@ -252,6 +276,19 @@ export function readBatch(envelope: Envelope, sink: MessageSink): ProtocolError 
       case CLOSED:
         sink.other({ kind: "closed" });
         break;
+      case TREE_ASK: {
+        const id = envelope[at++] as number;
+        const timeout = envelope[at++];
+        if (!isId(id) || typeof timeout !== "number" || !(timeout >= 0)) return broken("the request id is not a positive integer, or the timeout is not a number of ms");
+        sink.other({ kind: "tree?", id, timeout });
+        break;
+      }
+      case TREE: {
+        const id = envelope[at++] as number;
+        if (!isId(id) || at >= length) return broken("the request id is not a positive integer, or the tree is missing");
+        sink.other({ kind: "tree", id, tree: envelope[at++] });
+        break;
+      }
       default:
         return broken("unknown message kind; do both sides load the same asyncio-ts version?");
     }

@@ -1,11 +1,13 @@
 import { CancelledError } from "../errors.js";
 import type { Future } from "../futures/future.js";
-import { SETTLED_FROM_OUTSIDE, Task } from "../futures/task.js";
+import { type RemoteCallInfo, SETTLED_FROM_OUTSIDE, Task } from "../futures/task.js";
 import type { EventLoop } from "../loop/event-loop.js";
 
 /** Where a sent call's cancellation request goes: the connection it was sent on. */
 export interface CancelChannel {
   _requestCancel(id: number, message: string): void;
+  /** Who is on the other side, for reports. */
+  readonly peerName: string;
 }
 
 /**
@@ -48,6 +50,11 @@ export class RemoteCallTask<T> extends Task<T> {
   override setName(name: string): void {
     this.named = true;
     super.setName(name);
+  }
+
+  /** @internal */
+  override _remoteCall(): RemoteCallInfo {
+    return { thread: this._sentOn?.peerName ?? null, function: this.callName, callId: this._id };
   }
 
   override cancel(message?: string): boolean {

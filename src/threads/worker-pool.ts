@@ -76,9 +76,9 @@ export class WorkerPool<Api = Record<string, (...args: any[]) => unknown>> imple
    * Calls waiting for a free slot, in order. Each is the call's own task:
    * dispatching sends it, cancelling it drops it from here.
    */
-  private readonly pending = new WaiterQueue<unknown>();
+  private readonly pending = new WaiterQueue<unknown>(this, "queued");
   /** `submit`s (and calls) waiting for room in a full queue. */
-  private readonly roomWaiters = new WaiterQueue<void>();
+  private readonly roomWaiters = new WaiterQueue<void>(this, "submit");
   private readonly members = new Set<Member>();
   private readonly size: number;
   private readonly maxQueue: number;

@@ -19,6 +19,9 @@ import {
   transfer,
   waitFor,
   type WorkerHandle,
+  type TaskTreeNode,
+  type ThreadTree,
+  captureTaskTree,
 } from "../../src/index.js";
 import { PROTOCOL_TAG } from "../../src/threads/protocol.js";
 import type { api as HostileApi } from "./fixtures/hostile-worker.js";
@@ -134,6 +137,45 @@ describe("the thread bridge against a hostile or broken peer", { timeout: 30_000
       expect(context.exception).toBeInstanceOf(ProtocolError);
       expect(context.message).toMatch(/dropped a malformed message from worker hostile/);
     }
+  });
+
+  it("checks the task tree a worker sends: garbage, cycles, floods and depth are cut down to checked, bounded data", async () => {
+    const trees = await withHostile(function* (worker) {
+      const trees: Record<string, ThreadTree> = {};
+      for (const kind of ["mistyped", "cyclic", "huge", "deep"]) {
+        yield* worker.api.answerTreesWith(kind);
+        trees[kind] = yield* captureTaskTree({ threads: true, timeout: 5000 });
+      }
+      expect(yield* worker.api.add(2, 3)).toBe(5);
+      return trees;
+    });
+    const worker = (kind: string): ThreadTree => trees[kind]!.threads[0]!;
+    // Only the node whose every field checks out is kept; the names are the asker's.
+    expect(worker("mistyped")).toEqual({
+      thread: "worker hostile",
+      status: "answered",
+      tasks: [{ kind: "future", id: 3, name: "ok", state: "pending", awaiting: null, frames: [{ name: "f", file: null, line: null, column: null }], remote: null, children: [], servesCall: 1 }],
+      threads: [{ thread: "inner", status: "gone", tasks: [], threads: [], omitted: 0 }],
+      omitted: 4,
+    });
+    // A forged servesCall links nothing: this side had no call out to it.
+    expect(trees.mistyped!.tasks.every((node) => node.children.length === 0 || node.remote !== null)).toBe(true);
+    const count = (nodes: readonly TaskTreeNode[]): number => nodes.reduce((n, node) => n + 1 + count(node.children), 0);
+    expect(count(worker("cyclic").tasks)).toBeLessThanOrEqual(100);
+    expect(worker("huge").tasks.length).toBe(5000);
+    expect(worker("huge").omitted).toBe(15_000);
+    expect(worker("huge").tasks[0]!.name.length).toBe(500);
+    expect(count(worker("deep").tasks)).toBe(65);
+    expect(worker("deep").omitted).toBe(1);
+  });
+
+  it("does not share the main thread's tasks with a worker that asks for them", async () => {
+    const [answers, reports] = await withHostile(function* (worker, reported) {
+      const answers = yield* worker.api.askParentForTree();
+      return [answers, reported];
+    });
+    expect(answers).toEqual([null]);
+    expect(reports).toEqual([]);
   });
 
   it("serves on in the worker when the parent sends it malformed messages", async () => {

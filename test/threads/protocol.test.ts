@@ -14,6 +14,8 @@ const every: Message[] = [
   { kind: "ready", names: ["add", "log"] },
   { kind: "close" },
   { kind: "closed" },
+  { kind: "tree?", id: 4, timeout: 500 },
+  { kind: "tree", id: 4, tree: { thread: "w", tasks: [] } },
 ];
 
 function decodeAll(envelope: unknown[]): { messages: Message[]; violation: ProtocolError | null } {
@@ -51,6 +53,10 @@ describe("the wire protocol", () => {
     ["an error nested too deep", [PROTOCOL_TAG, 5, 1, nestedError(50)], /serialized error/],
     ["a cancel whose message is not a string", [PROTOCOL_TAG, 2, 1, null], /message is not a string/],
     ["ready names that are not strings", [PROTOCOL_TAG, 7, [1, 2]], /exposed names/],
+    ["a tree request whose timeout is not a number", [PROTOCOL_TAG, 10, 1, "soon"], /timeout/],
+    ["a tree request with a negative timeout", [PROTOCOL_TAG, 10, 1, -5], /timeout/],
+    ["a tree with no id", [PROTOCOL_TAG, 11, 0.5, {}], /request id/],
+    ["a tree that is missing", [PROTOCOL_TAG, 11, 3], /tree is missing/],
   ];
   for (const [what, envelope, reason] of malformed) {
     it(`stops at ${what} and returns a ProtocolError, never throwing`, () => {

@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { type Coro, type TaskTreeNode, type ThreadTree, captureTaskTree, createTask, formatTaskTree, run, sleep, spawnWorker, WorkerCrashedError } from "../../src/index.js";
+import type { api as TreeApi } from "./fixtures/tree-worker.js";
+
+const treeWorkerUrl = new URL("./fixtures/tree-worker.ts", import.meta.url);
+
+/** A node as `name: awaiting`, with its children: what a program's shape decides. */
+function shape(node: TaskTreeNode): unknown {
+  const awaiting = node.awaiting === null ? "" : ` awaiting ${node.awaiting.kind}`;
+  const where = node.thread === undefined ? "" : `[${node.thread}] `;
+  return node.children.length === 0 ? `${where}${node.name}${awaiting}` : { [`${where}${node.name}${awaiting}`]: node.children.map(shape) };
+}
+
+function findTask(tree: ThreadTree, name: string): TaskTreeNode | undefined {
+  const visit = (nodes: readonly TaskTreeNode[]): TaskTreeNode | undefined => {
+    for (const node of nodes) {
+      if (node.name === name) return node;
+      const found = visit(node.children);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return visit(tree.tasks) ?? tree.threads.map((t) => findTask(t, name)).find((n) => n !== undefined);
+}
+
+describe("captureTaskTree", () => {
+  it("shows this thread's tasks from the ones nobody awaits down", async () => {
+    const tree = await run(function* main(): Coro<ThreadTree> {
+      const sleeper = createTask(sleep(100), { name: "sleeper" });
+      createTask(
+        (function* watcher(): Coro<void> {
+          yield* sleeper;
+        })(),
+        { name: "watcher" },
+      );
+      yield* sleep(5);
+      const tree = yield* captureTaskTree();
+      sleeper.cancel();
+      return tree;
+    }());
+    expect(tree.thread).toBe("main thread");
+    expect(tree.threads).toEqual([]);
+    expect(tree.tasks.map(shape)).toEqual(expect.arrayContaining(["main", { "watcher awaiting task": ["sleeper awaiting sleep"] }]));
+    expect(tree.tasks).toHaveLength(2);
+    expect(JSON.parse(JSON.stringify(tree))).toEqual(tree); // plain data
+  });
+
+  it("links a remote call three threads deep to the tasks serving it", async () => {
+    const { tree, text } = await run(function* main(): Coro<{ tree: ThreadTree; text: string }> {
+      const worker = spawnWorker<typeof TreeApi>(treeWorkerUrl, { name: "outer" });
+      try {
+        yield* worker.ready();
+        yield* worker.api.startNested();
+        const relayed = worker.api.relay(2000);
+        const grouped = worker.api.group(2000);
+        yield* worker.api.render(0); // calls start in order: the two before have begun
+        yield* sleep(50); // and the relayed call has reached the nested worker
+        const tree = yield* captureTaskTree({ threads: true, timeout: 3000 });
+        relayed.cancel();
+        grouped.cancel();
+        yield* worker.api.closeNested();
+        return { tree, text: formatTaskTree(tree) };
+      } finally {
+        yield* worker.close();
+      }
+    }());
+    const relay = findTask(tree, "relay#2")!;
+    expect(shape(relay)).toEqual({
+      "relay#2": [{ "[worker outer] relay#2 (served) awaiting task": [{ "render#1": ["[worker nested] render#1 (served) awaiting sleep"] }] }],
+    });
+    expect(relay.remote).toEqual({ thread: "worker outer", function: "relay", callId: 2 });
+    const group = findTask(tree, "group#3 (served)")!;
+    expect(shape(group)).toEqual({
+      "[worker outer] group#3 (served) awaiting TaskGroup": ["holder awaiting sleep", "waiter awaiting Lock"],
+    });
+    // Each worker is listed once, its served tasks not repeated at its top level.
+    expect(tree.threads.map((t) => [t.thread, t.status, t.tasks.map((n) => n.name)])).toEqual([["worker outer", "answered", ["serve"]]]);
+    expect(tree.threads[0]!.threads.map((t) => [t.thread, t.status, t.tasks.map((n) => n.name)])).toEqual([["worker nested", "answered", ["serve"]]]);
+    expect(text).toMatch(/^main thread\n/);
+    expect(text).toMatch(/→ relay\(\) on worker outer\n.*\[worker outer\] Task\(name='relay#2 \(served\)'/);
+    expect(text).toMatch(/\[worker nested\] Task\(name='render#1 \(served\)', id=\d+\) awaiting sleep 2000 ms/);
+  });
+
+  it("shows a worker busy in synchronous code as unresponsive, without holding up the caller", async () => {
+    const { tree, took } = await run(function* main(): Coro<{ tree: ThreadTree; took: number }> {
+      const worker = spawnWorker<typeof TreeApi>(treeWorkerUrl, { name: "busy" });
+      try {
+        yield* worker.ready();
+        const spinning = worker.api.spin(1500);
+        yield* sleep(100);
+        const started = performance.now();
+        const tree = yield* captureTaskTree({ threads: true, timeout: 200 });
+        const took = performance.now() - started;
+        yield* spinning;
+        // Once the loop turns again, it answers.
+        const after = yield* captureTaskTree({ threads: true, timeout: 2000 });
+        expect(after.threads[0]!.status).toBe("answered");
+        return { tree, took };
+      } finally {
+        yield* worker.close();
+      }
+    }());
+    expect(tree.threads.map((t) => [t.thread, t.status])).toEqual([["worker busy", "unresponsive"]]);
+    expect(findTask(tree, "spin#1")?.remote?.function).toBe("spin");
+    expect(took).toBeLessThan(1000); // bounded by the timeout, not by the worker's spin
+  });
+
+  it("shows a worker that has died as gone", async () => {
+    const tree = await run(function* main(): Coro<ThreadTree> {
+      const worker = spawnWorker<typeof TreeApi>(treeWorkerUrl, { name: "doomed" });
+      yield* worker.ready();
+      const pending = worker.api.render(10_000);
+      const asking = createTask(captureTaskTree({ threads: true, timeout: 5000 }));
+      yield* sleep(0); // the question is out
+      worker.terminate();
+      const tree = yield* asking;
+      yield* sleep(10);
+      expect(pending.exception()).toBeInstanceOf(WorkerCrashedError);
+      return tree;
+    }());
+    expect(tree.threads.map((t) => [t.thread, t.status])).toEqual([["worker doomed", "gone"]]);
+  });
+});

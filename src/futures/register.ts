@@ -1,12 +1,21 @@
 import { type TaskFactory, registerFutureClasses } from "../loop/event-loop.js";
 import { Future } from "./future.js";
 import { Task } from "./task.js";
+import { taskListOf } from "./task-list.js";
 
 // The loop reaches Future and Task only through this registration, so loop/
 // never imports futures/ at run time.
 registerFutureClasses({
   createFuture: (loop) => new Future(loop),
   createTask: (loop, body, options) => new Task(body, loop, options),
+  reportPendingTasks: (loop) => {
+    for (const task of taskListOf<Task<unknown>>(loop).toSet()) {
+      loop.callExceptionHandler({
+        message: `Task was destroyed but it is pending! ${task} can never finish: its loop closed. Cancel and await tasks before closing a loop (run() and Runner do).`,
+        task,
+      });
+    }
+  },
 });
 
 /**

@@ -60,6 +60,8 @@ export interface Executor {
 export interface FutureClasses {
   createFuture(loop: EventLoop): Future<unknown>;
   createTask(loop: EventLoop, body: TaskBody<unknown>, options?: TaskOptions): Task<unknown>;
+  /** Reports the tasks still pending as `loop` closes (asyncio's "Task was destroyed but it is pending!"). */
+  reportPendingTasks(loop: EventLoop): void;
 }
 let futureClasses: FutureClasses | null = null;
 
@@ -67,6 +69,12 @@ let futureClasses: FutureClasses | null = null;
 export function registerFutureClasses(classes: FutureClasses): void {
   futureClasses = classes;
 }
+
+/**
+ * @internal Whether any loop of this thread was ever in debug mode: a check that
+ * costs nothing where debug work would otherwise need the running loop first.
+ */
+export let debugEverOn = false;
 
 /** How long the loop may keep the host busy before it yields a macrotask (ms). */
 const SLICE_BUDGET_MS = 8;
@@ -136,6 +144,7 @@ export class EventLoop {
   constructor(options: EventLoopOptions = {}) {
     this.clock = options.clock ?? hostClock;
     this._debug = options.debug ?? false;
+    if (this._debug) debugEverOn = true;
     this.logger = options.logger ?? console;
   }
 
@@ -333,8 +342,9 @@ export class EventLoop {
   }
 
   /**
-   * Closes the loop: drops pending callbacks and timers and reports errors nobody
-   * retrieved. A closed loop refuses new work with `RuntimeError`. Closing twice
+   * Closes the loop: drops pending callbacks and timers, reports each task still
+   * pending (it can never finish now: cancel and await tasks first, as `run()` and
+   * `Runner` do) and errors nobody retrieved. A closed loop refuses new work with `RuntimeError`. Closing twice
    * does nothing; closing a running loop is an error.
    */
   close(): void {
@@ -344,6 +354,7 @@ export class EventLoop {
     this.ready.clear();
     this.timers.removeCancelled();
     while (this.timers.size > 0) this.timers.pop()!.cancel();
+    futureClasses?.reportPendingTasks(this);
     for (const report of [...this._unreportedErrors]) report.report();
     this._unreportedErrors.clear();
   }
@@ -351,6 +362,7 @@ export class EventLoop {
   /** Turns debug mode on or off (slow-callback warnings). */
   setDebug(enabled: boolean): void {
     this._debug = enabled;
+    if (enabled) debugEverOn = true;
   }
 
   /** Whether debug mode is on. */

@@ -73,8 +73,8 @@ export class Runner {
   }
 }
 
-/** asyncio's `_cancel_all_tasks`, then close: cancel what is left, wait for it, report its errors. */
-async function closeLoop(loop: EventLoop): Promise<void> {
+/** @internal asyncio's `_cancel_all_tasks`, then close: cancel what is left, wait for it, report its errors. */
+export async function closeLoop(loop: EventLoop): Promise<void> {
   if (loop.isClosed()) return;
   try {
     const left = allTasks(loop);

@@ -4,6 +4,7 @@ import type { Future } from "../futures/future.js";
 import { LabelledFuture } from "../futures/labelled-future.js";
 import { noteWaitPoint } from "../futures/future.js";
 import { getRunningLoop } from "../loop/running-loop.js";
+import { debugEverOn } from "../loop/event-loop.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 
 /**
@@ -27,8 +28,10 @@ export function sleep<T>(ms: number, value?: T): AwaitableCoro<T | undefined> {
 }
 
 const yieldOnce = awaitable(function* yieldOnce<T>(value: T): Coro<T> {
-  const loop = getRunningLoop();
-  if (loop._debug) noteWaitPoint(loop, yieldOnce);
+  if (debugEverOn) {
+    const loop = getRunningLoop();
+    if (loop._debug) noteWaitPoint(loop, yieldOnce);
+  }
   yield;
   return value;
 });

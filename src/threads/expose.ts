@@ -5,6 +5,7 @@ import { EventLoop } from "../loop/event-loop.js";
 import { Connection, type Exposed } from "./connection.js";
 import { type RemoteApi, remoteApi } from "./remote.js";
 import { answerTaskTree } from "./task-tree.js";
+import { closeLoop } from "../tasks/runner.js";
 import { LabelledFuture } from "../futures/labelled-future.js";
 
 /** What `expose()` gives the worker: a way to call what its parent exposes. */
@@ -62,11 +63,15 @@ export function expose<ParentApi = Record<string, never>>(functions: Exposed): P
     yield* connection.cancelServing(); // their finally blocks run, their replies go out
   }
   loop.runUntilComplete(loop.createTask(serveUntilClosed(), { name: "serve" })).then(
-    () => {
-      connection.announceClosed();
-      connection.dispose();
-      loop.close();
-      host.exitCurrentThread();
+    async () => {
+      try {
+        // What the worker started besides the calls is cancelled and unwinds too, as run() does.
+        await closeLoop(loop);
+      } finally {
+        connection.announceClosed();
+        connection.dispose();
+        host.exitCurrentThread();
+      }
     },
     (error: unknown) => {
       console.error("asyncio-ts: the worker's event loop failed", error);

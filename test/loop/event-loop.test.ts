@@ -278,6 +278,24 @@ describe("EventLoop lifecycle", () => {
     expect(() => loop.runForever()).toThrow(RuntimeError);
   });
 
+  it("reports each task still pending when the loop closes, as asyncio does when one is destroyed", async () => {
+    const reported: Array<{ message: string; task: unknown }> = [];
+    const loop = new EventLoop({ clock: new VirtualClock() });
+    loop.setExceptionHandler((_loop, context) => reported.push({ message: context.message, task: context.task }));
+    const stuck = loop.createTask(sleep(1000), { name: "stuck" });
+    const finished = loop.createTask(sleep(1), { name: "finished" });
+    await loop.runUntilComplete(finished);
+    loop.close();
+    expect(reported.map((r) => r.message)).toEqual([expect.stringMatching(/^Task was destroyed but it is pending! <Task stuck pending> can never finish/)]);
+    expect(reported[0]!.task).toBe(stuck); // by identity: an equality matcher would iterate the pending task
+    // run() cancels and awaits what is left before it closes: nothing to report.
+    const outcome = await runVirtual(function* () {
+      createTask(sleep(1000));
+      yield* sleep(1);
+    });
+    expect(outcome.reported).toEqual([]);
+  });
+
   it("drops pending timers on close so they never fire", async () => {
     const loop = new EventLoop();
     let fired = false;

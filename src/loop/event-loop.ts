@@ -1,4 +1,5 @@
 import { host } from "#platform";
+import { BlockedWatchdog } from "./blocked-watchdog.js";
 import { RuntimeError, describeValue } from "../errors.js";
 import type { Future } from "../futures/future.js";
 import type { Task, TaskBody, TaskOptions } from "../futures/task.js";
@@ -109,6 +110,13 @@ const hostClock: Clock = { now: () => host.now() };
 export class EventLoop {
   /** Debug-mode threshold (ms) above which a callback is reported as slow. */
   slowCallbackDuration = 100;
+  /**
+   * Debug-mode threshold (ms) above which the thread is reported as blocked: by a
+   * slow callback, or by code outside the loop that no callback timing sees.
+   */
+  blockedThreshold = 200;
+  /** Made on the first run in debug mode. */
+  private watchdog: BlockedWatchdog | null = null;
 
   private readonly ready = new ReadyQueue();
   private readonly timers = new TimerHeap();
@@ -300,6 +308,7 @@ export class EventLoop {
     }
     this.running = true;
     setRunningLoop(this);
+    if (this._debug) this.startWatchdog();
     return new Promise<void>((resolve) => {
       this.resolveStopped = resolve;
       if (!this.ready.isEmpty || this.stopping) this.scheduleDrain();
@@ -359,10 +368,12 @@ export class EventLoop {
     this._unreportedErrors.clear();
   }
 
-  /** Turns debug mode on or off (slow-callback warnings). */
+  /** Turns debug mode on or off (slow-callback and blocked-thread warnings, recorded wait points for the call graph). */
   setDebug(enabled: boolean): void {
     this._debug = enabled;
     if (enabled) debugEverOn = true;
+    if (!enabled) this.watchdog?.stop();
+    else if (this.running) this.startWatchdog();
   }
 
   /** Whether debug mode is on. */
@@ -568,6 +579,7 @@ export class EventLoop {
     this.stopping = false;
     this.running = false;
     setRunningLoop(null);
+    this.watchdog?.stop();
     if (this.hostTimer !== null) {
       clearTimeout(this.hostTimer);
       this.hostTimer = null;
@@ -576,6 +588,10 @@ export class EventLoop {
     const resolve = this.resolveStopped;
     this.resolveStopped = null;
     resolve?.();
+  }
+
+  private startWatchdog(): void {
+    (this.watchdog ??= new BlockedWatchdog(() => this.blockedThreshold, (message) => this.logger.warn(message))).start();
   }
 
   private checkClosed(): void {

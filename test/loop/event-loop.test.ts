@@ -216,6 +216,28 @@ describe("EventLoop exception handling", () => {
     expect(warnings.some((w) => /Executing <Handle slowOne> took \d+\.\d{3} ms/.test(w))).toBe(true);
   });
 
+  it("warns in debug mode when code outside the loop blocks the thread, and not when debug mode is off", async () => {
+    for (const debug of [true, false]) {
+      const warnings: string[] = [];
+      await run(
+        (function* (): Coro<void> {
+          getRunningLoop().blockedThreshold = 50;
+          // A host callback, not one of the loop's: no callback timing sees it.
+          setTimeout(() => {
+            const end = performance.now() + 300;
+            while (performance.now() < end);
+          }, 5);
+          yield* sleep(400);
+        })(),
+        { debug, logger: { warn: (m) => warnings.push(m), error: () => {} } },
+      );
+      const blocked = warnings.filter((w) => /^The thread was blocked for \d+ ms \(longer than blockedThreshold, 50 ms\)/.test(w));
+      expect(blocked.length).toBe(debug ? 1 : 0);
+      // It names how long: the 300 ms block less at most one check interval (100 ms at the default threshold it started with).
+      if (debug) expect(Number(/blocked for (\d+) ms/.exec(blocked[0]!)![1])).toBeGreaterThanOrEqual(190);
+    }
+  });
+
   it("does not warn when debug mode is off", async () => {
     const warnings: string[] = [];
     await run(

@@ -51,7 +51,7 @@ export function expose<ParentApi = Record<string, never>>(functions: Exposed): P
   const connection = new Connection(endpoint, loop, functions, { peerName: "the parent thread" });
   // The parent may ask what this worker is waiting on (captureTaskTree({ threads: true })).
   connection.treeResponder = answerTaskTree;
-  const closeRequested = new LabelledFuture<void>(loop, "close", "the parent's close request");
+  const closeRequested = new LabelledFuture<void>(loop, "the parent's close request");
   connection.onCloseRequest = () => {
     if (!closeRequested.done()) closeRequested.setResult();
   };

@@ -2,7 +2,7 @@ import { host } from "#platform";
 import { type TaskInfo, awaitGraph, describeFuture, describeLine, framesOf } from "../futures/call-graph.js";
 import type { Coro } from "../futures/coroutine.js";
 import { currentTask } from "../futures/current-task.js";
-import { formatFrame } from "../futures/frames.js";
+import { type FrameInfo, captureStack, coroutineFrames, formatFrame } from "../futures/frames.js";
 import type { Task } from "../futures/task.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 import type { EventLoop } from "../loop/event-loop.js";
@@ -109,7 +109,10 @@ interface Capture {
 }
 
 const treeOf = awaitable(function* treeOf(loop: EventLoop, thread: string, capture: Capture): Coro<ThreadTree> {
-  const { roots, remoteCalls, omitted } = localTree(loop, capture);
+  // The task asking is running: its frames are those from where it asked, not this module's.
+  const asking = currentTask(loop);
+  const askingFrames = asking === null || asking === capture.exclude ? null : coroutineFrames(captureStack(treeOf).stack, capture.frames);
+  const { roots, remoteCalls, omitted } = localTree(loop, capture, asking, askingFrames);
   const threads: ThreadTree[] = [];
   if (capture.threads) {
     const peers = taskTreePeers(loop).filter((peer) => peer !== capture.asker);
@@ -153,7 +156,7 @@ function linkServedCalls(tree: ThreadTree, peer: Connection, remoteCalls: Readon
 }
 
 /** This thread's tasks as a tree; the nodes of calls to other threads, to link what serves them. */
-function localTree(loop: EventLoop, capture: Capture): { roots: MutableNode[]; remoteCalls: Map<RemoteCallTask<unknown>, MutableNode>; omitted: number } {
+function localTree(loop: EventLoop, capture: Capture, asking: Task<unknown> | null, askingFrames: FrameInfo[] | null): { roots: MutableNode[]; remoteCalls: Map<RemoteCallTask<unknown>, MutableNode>; omitted: number } {
   const graph = awaitGraph(loop);
   const servesCall = new Map<Task<unknown>, number>();
   if (capture.asker !== null) for (const [id, task] of capture.asker._servingTasks()) servesCall.set(task, id);
@@ -165,7 +168,8 @@ function localTree(loop: EventLoop, capture: Capture): { roots: MutableNode[]; r
     if (nodes >= MAX_TASKS) return null;
     nodes++;
     included.add(task);
-    const node: MutableNode = { ...describeFuture(task, framesOf(task, capture.frames)), children: [] };
+    const frames = task === asking && askingFrames !== null ? askingFrames : framesOf(task, capture.frames);
+    const node: MutableNode = { ...describeFuture(task, frames), children: [] };
     const id = servesCall.get(task);
     if (id !== undefined) node.servesCall = id;
     if (task instanceof RemoteCallTask) remoteCalls.set(task, node);

@@ -20,7 +20,8 @@ export default defineConfig({
           environment: "node",
           include: ["test/**/*.test.ts", "test/**/*.node.test.ts"],
           exclude: ["test/**/*.browser.test.ts"],
-          execArgv: ["--import", tsxPreload],
+          // --expose-gc: a test collects garbage on purpose (the never-awaited warning).
+          execArgv: ["--import", tsxPreload, "--expose-gc"],
         },
       },
       {

@@ -1,6 +1,7 @@
 import type { Coro } from "./coroutine.js";
 import type { Task } from "./task.js";
 import { getRunningLoop } from "../loop/running-loop.js";
+import { watchMethod, watchPrototype } from "./never-awaited.js";
 
 /** A coroutine that async code can also `await`. */
 export type AwaitableCoro<T> = Coro<T> & PromiseLike<T>;
@@ -20,6 +21,12 @@ function thenRunAsTask<T, R1 = T, R2 = never>(
   return task.then(onFulfilled, onRejected);
 }
 
+function installOnPrototype(generatorFunction: (...args: never[]) => unknown): void {
+  const prototype = (generatorFunction as unknown as { prototype: object }).prototype;
+  Object.defineProperty(prototype, "then", { value: thenRunAsTask, writable: true, configurable: true });
+  watchPrototype(prototype);
+}
+
 /**
  * Makes every coroutine that `generatorFunction` creates awaitable from async code,
  * by giving its generators' prototype a `then`. In a coroutine, `yield*` runs it in
@@ -34,11 +41,7 @@ function thenRunAsTask<T, R1 = T, R2 = never>(
  * ```
  */
 export function awaitable<A extends unknown[], T>(generatorFunction: (...args: A) => Coro<T>): (...args: A) => AwaitableCoro<T> {
-  Object.defineProperty((generatorFunction as unknown as { prototype: object }).prototype, "then", {
-    value: thenRunAsTask,
-    writable: true,
-    configurable: true,
-  });
+  installOnPrototype(generatorFunction as (...args: never[]) => unknown);
   return generatorFunction as (...args: A) => AwaitableCoro<T>;
 }
 
@@ -47,5 +50,6 @@ export function awaitable<A extends unknown[], T>(generatorFunction: (...args: A
  * prototype of the generators it makes.
  */
 export function makeMethodAwaitable(prototype: object, methodName: string): void {
-  awaitable((prototype as Record<string, (...args: unknown[]) => Coro<unknown>>)[methodName]!);
+  installOnPrototype((prototype as Record<string, (...args: never[]) => unknown>)[methodName]!);
+  watchMethod(prototype, methodName);
 }

@@ -2,12 +2,14 @@ import { type TaskFactory, registerFutureClasses } from "../loop/event-loop.js";
 import { Future } from "./future.js";
 import { Task } from "./task.js";
 import { taskListOf } from "./task-list.js";
+import { startWatching } from "./never-awaited.js";
 
 // The loop reaches Future and Task only through this registration, so loop/
 // never imports futures/ at run time.
 registerFutureClasses({
   createFuture: (loop) => new Future(loop),
   createTask: (loop, body, options) => new Task(body, loop, options),
+  debugFirstOn: startWatching,
   reportPendingTasks: (loop) => {
     for (const task of taskListOf<Task<unknown>>(loop).toSet()) {
       loop.callExceptionHandler({

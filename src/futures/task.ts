@@ -6,6 +6,7 @@ import { Future, type FutureWaiter } from "./future.js";
 import { type Listed, taskListOf } from "./task-list.js";
 import { checkOptions } from "../validate.js";
 import { type FrameInfo, captureStack, coroutineFrames } from "./frames.js";
+import { markStarted } from "./never-awaited.js";
 
 /** A call to another thread, as the call graph shows it (see RemoteCallTask). */
 export interface RemoteCallInfo {
@@ -86,6 +87,7 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
       this.body = null;
     } else if (isCoroutine(body) || (typeof body === "function" && explainCommonMistake(body, "createTask") === null)) {
       this.body = body;
+      markStarted(body);
     } else {
       throw new TypeError(
         explainCommonMistake(body, "createTask") ??

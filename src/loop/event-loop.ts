@@ -63,6 +63,8 @@ export interface FutureClasses {
   createTask(loop: EventLoop, body: TaskBody<unknown>, options?: TaskOptions): Task<unknown>;
   /** Reports the tasks still pending as `loop` closes (asyncio's "Task was destroyed but it is pending!"). */
   reportPendingTasks(loop: EventLoop): void;
+  /** A loop of this thread entered debug mode for the first time. */
+  debugFirstOn(): void;
 }
 let futureClasses: FutureClasses | null = null;
 
@@ -76,6 +78,12 @@ export function registerFutureClasses(classes: FutureClasses): void {
  * costs nothing where debug work would otherwise need the running loop first.
  */
 export let debugEverOn = false;
+
+function noteDebugOn(): void {
+  if (debugEverOn) return;
+  debugEverOn = true;
+  futureClasses?.debugFirstOn();
+}
 
 /** How long the loop may keep the host busy before it yields a macrotask (ms). */
 const SLICE_BUDGET_MS = 8;
@@ -152,7 +160,7 @@ export class EventLoop {
   constructor(options: EventLoopOptions = {}) {
     this.clock = options.clock ?? hostClock;
     this._debug = options.debug ?? false;
-    if (this._debug) debugEverOn = true;
+    if (this._debug) noteDebugOn();
     this.logger = options.logger ?? console;
   }
 
@@ -371,7 +379,7 @@ export class EventLoop {
   /** Turns debug mode on or off (slow-callback and blocked-thread warnings, recorded wait points for the call graph). */
   setDebug(enabled: boolean): void {
     this._debug = enabled;
-    if (enabled) debugEverOn = true;
+    if (enabled) noteDebugOn();
     if (!enabled) this.watchdog?.stop();
     else if (this.running) this.startWatchdog();
   }

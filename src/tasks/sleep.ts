@@ -3,6 +3,7 @@ import type { Coro } from "../futures/coroutine.js";
 import type { Future } from "../futures/future.js";
 import { LabelledFuture } from "../futures/labelled-future.js";
 import { noteWaitPoint } from "../futures/future.js";
+import { watchUnstarted } from "../futures/never-awaited.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { debugEverOn } from "../loop/event-loop.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
@@ -24,17 +25,19 @@ export function sleep<T>(ms: number, value?: T): AwaitableCoro<T | undefined> {
   if (typeof ms !== "number" || Number.isNaN(ms)) {
     throw new TypeError(`sleep expects a delay in milliseconds, got ${describeValue(ms)}`);
   }
-  return ms <= 0 ? yieldOnce(value) : sleepFor(ms, value);
+  const coro = ms <= 0 ? yieldOnce(value) : sleepFor(ms, value);
+  return debugEverOn ? watchUnstarted(coro, "sleep", sleep) : coro;
 }
 
-const yieldOnce = awaitable(function* yieldOnce<T>(value: T): Coro<T> {
+function* yieldOnceCoro<T>(value: T): Coro<T> {
   if (debugEverOn) {
     const loop = getRunningLoop();
-    if (loop._debug) noteWaitPoint(loop, yieldOnce);
+    if (loop._debug) noteWaitPoint(loop, yieldOnceCoro);
   }
   yield;
   return value;
-});
+}
+const yieldOnce = awaitable(yieldOnceCoro);
 
 const sleepFor = awaitable(function* sleepFor<T>(ms: number, value: T): Coro<T> {
   const loop = getRunningLoop();

@@ -7,6 +7,7 @@ import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
 import { LabelledFuture } from "../futures/labelled-future.js";
+import { markStarted } from "../futures/never-awaited.js";
 import { markAwaitedBy } from "../futures/awaited-by.js";
 
 /** The body of a task group: a generator function that receives the group. */
@@ -68,7 +69,10 @@ export class TaskGroup {
           : null;
     if (refusal !== null) {
       // asyncio closes a refused coroutine, so that it can never run (nor warn that it never did).
-      if (isCoroutine(body)) body.return(undefined as T);
+      if (isCoroutine(body)) {
+        body.return(undefined as T);
+        markStarted(body);
+      }
       throw new RuntimeError(`TaskGroup ${refusal}`);
     }
     const task = this.loop!.createTask(body, options);

@@ -108,10 +108,10 @@ interface Capture {
   readonly asker: Connection | null;
 }
 
-const treeOf = awaitable(function* treeOf(loop: EventLoop, thread: string, capture: Capture): Coro<ThreadTree> {
+function* treeOfCoro(loop: EventLoop, thread: string, capture: Capture): Coro<ThreadTree> {
   // The task asking is running: its frames are those from where it asked, not this module's.
   const asking = currentTask(loop);
-  const askingFrames = asking === null || asking === capture.exclude ? null : coroutineFrames(captureStack(treeOf).stack, capture.frames);
+  const askingFrames = asking === null || asking === capture.exclude ? null : coroutineFrames(captureStack(treeOfCoro).stack, capture.frames);
   const { roots, remoteCalls, omitted } = localTree(loop, capture, asking, askingFrames);
   const threads: ThreadTree[] = [];
   if (capture.threads) {
@@ -125,7 +125,8 @@ const treeOf = awaitable(function* treeOf(loop: EventLoop, thread: string, captu
     });
   }
   return { thread, status: "answered", tasks: roots, threads, omitted };
-});
+}
+const treeOf = awaitable(treeOfCoro);
 
 /** What a peer said, as a tree of its own; one that has not answered is given up on. */
 function answerOf(peer: Connection, ask: ReturnType<Connection["askTaskTree"]>): ThreadTree {

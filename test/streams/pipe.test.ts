@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Coro, createChannel, createTask, pipe, run, sleep, spawnWorker, streamsOfPort, transfer } from "../../src/index.js";
+import { type Coro, RuntimeError, createChannel, createTask, pipe, run, sleep, spawnWorker, streamsOfPort, transfer } from "../../src/index.js";
 import type { api as MathApi } from "../threads/fixtures/math-worker.js";
 import { mathWorkerUrl } from "../threads/fixtures/worker-url.js";
 
@@ -23,6 +23,27 @@ describe("streams over a MessagePort", { timeout: 30_000 }, () => {
       })(),
     );
     expect(seen).toEqual(["ping\n", "pong\n", "0"]);
+  });
+
+  it("refuses a write to a closed writer with RuntimeError, on purpose unlike asyncio 3.13's silent drop (see StreamWriter.write)", async () => {
+    const outcome = await run(
+      (function* (): Coro<unknown[]> {
+        const [[, writer], [reader]] = pipe();
+        writer.write("kept\n");
+        writer.close();
+        let refused: unknown = null;
+        try {
+          writer.write("lost\n");
+        } catch (error) {
+          refused = error;
+        }
+        yield* writer.waitClosed();
+        return [refused, text(yield* reader.read())];
+      })(),
+    );
+    expect(outcome[0]).toBeInstanceOf(RuntimeError);
+    expect((outcome[0] as Error).message).toMatch(/^write\(\) on a closed or closing StreamWriter/);
+    expect(outcome[1]).toBe("kept\n"); // what was written before close() still arrives
   });
 
   it("makes the writer's drain() wait for a slow reader at the other end, and loses nothing", async () => {

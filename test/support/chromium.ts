@@ -11,6 +11,8 @@ export const chromiumArgs = [
   "--disable-sync",
   "--disable-quic",
   "--no-first-run",
+  // Lets a test collect garbage on purpose (the never-awaited warning comes from a FinalizationRegistry).
+  "--js-flags=--expose-gc",
 ];
 
 /** A headless Chromium, driven by Playwright outside vitest's browser mode. */

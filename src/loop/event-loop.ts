@@ -39,7 +39,11 @@ export interface Logger {
 export interface EventLoopOptions {
   /** A `VirtualClock` for deterministic timing tests; the host clock by default. */
   clock?: Clock;
-  /** Debug mode: warns about callbacks slower than `slowCallbackDuration`. */
+  /**
+   * Debug mode: warns about callbacks slower than `slowCallbackDuration`, a thread
+   * blocked longer than `blockedThreshold`, and library coroutines never awaited;
+   * records where each task waits (frames in `captureCallGraph`/`captureTaskTree`).
+   */
   debug?: boolean;
   /** Where warnings and unhandled errors go; `console` by default. */
   logger?: Logger;

@@ -232,9 +232,15 @@ describe("EventLoop exception handling", () => {
         { debug, logger: { warn: (m) => warnings.push(m), error: () => {} } },
       );
       const blocked = warnings.filter((w) => /^The thread was blocked for \d+ ms \(longer than blockedThreshold, 50 ms\)/.test(w));
-      expect(blocked.length).toBe(debug ? 1 : 0);
-      // It names how long: the 300 ms block less at most one check interval (100 ms at the default threshold it started with).
-      if (debug) expect(Number(/blocked for (\d+) ms/.exec(blocked[0]!)![1])).toBeGreaterThanOrEqual(190);
+      if (!debug) {
+        expect(blocked).toEqual([]);
+        continue;
+      }
+      // A loaded machine may stall the thread on its own too: at least our block is
+      // reported, naming how long — the 300 ms less at most one check interval (100 ms
+      // at the default threshold the watchdog started with).
+      const longest = Math.max(...blocked.map((w) => Number(/blocked for (\d+) ms/.exec(w)![1])));
+      expect(longest).toBeGreaterThanOrEqual(190);
     }
   });
 

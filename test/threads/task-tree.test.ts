@@ -102,7 +102,7 @@ describe("captureTaskTree", () => {
     }());
     expect(tree.threads.map((t) => [t.thread, t.status])).toEqual([["worker busy", "unresponsive"]]);
     expect(findTask(tree, "spin#1")?.remote?.function).toBe("spin");
-    expect(took).toBeLessThan(1000); // bounded by the timeout, not by the worker's spin
+    expect(took).toBeLessThan(1400); // bounded by the timeout, not by the worker's spin (1500 ms, 100 of them gone)
   });
 
   it("shows a worker that has died as gone", async () => {

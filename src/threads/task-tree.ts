@@ -117,7 +117,12 @@ function* treeOfCoro(loop: EventLoop, thread: string, capture: Capture): Coro<Th
   if (capture.threads) {
     const peers = taskTreePeers(loop).filter((peer) => peer !== capture.asker);
     const asks = peers.map((peer) => peer.askTaskTree(capture.timeout * NESTED_SHARE));
-    if (asks.length > 0) yield* wait(asks, { timeout: capture.timeout });
+    try {
+      if (asks.length > 0) yield* wait(asks, { timeout: capture.timeout });
+    } finally {
+      // Given up on (or this capture was cancelled): each connection forgets its question.
+      for (const ask of asks) if (!ask.done()) ask.cancel();
+    }
     peers.forEach((peer, i) => {
       const ask = asks[i]!;
       const tree = answerOf(peer, ask);
@@ -131,10 +136,7 @@ const treeOf = awaitable(treeOfCoro);
 /** What a peer said, as a tree of its own; one that has not answered is given up on. */
 function answerOf(peer: Connection, ask: ReturnType<Connection["askTaskTree"]>): ThreadTree {
   const empty = (status: ThreadStatus): ThreadTree => ({ thread: peer.peerName, status, tasks: [], threads: [], omitted: 0 });
-  if (!ask.done()) {
-    ask.cancel();
-    return empty("unresponsive");
-  }
+  if (ask.cancelled()) return empty("unresponsive");
   if (ask.exception() !== undefined) return empty("gone");
   const raw = ask.result();
   return raw === null ? empty("refused") : sanitizeThreadTree(raw, peer.peerName, MAX_TASKS);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Coro, type TaskTreeNode, type ThreadTree, captureTaskTree, createTask, formatTaskTree, run, sleep, spawnWorker, WorkerCrashedError } from "../../src/index.js";
+import { type Coro, type TaskTreeNode, type ThreadTree, captureTaskTree, createTask, formatTaskTree, gather, run, sleep, spawnWorker, WorkerCrashedError } from "../../src/index.js";
 import type { api as TreeApi } from "./fixtures/tree-worker.js";
 
 const treeWorkerUrl = new URL("./fixtures/tree-worker.ts", import.meta.url);
@@ -103,6 +103,26 @@ describe("captureTaskTree", () => {
     expect(tree.threads.map((t) => [t.thread, t.status])).toEqual([["worker busy", "unresponsive"]]);
     expect(findTask(tree, "spin#1")?.remote?.function).toBe("spin");
     expect(took).toBeLessThan(1400); // bounded by the timeout, not by the worker's spin (1500 ms, 100 of them gone)
+  });
+
+  it("leaves no question behind when a capture is cancelled while a worker is busy", async () => {
+    const left = await run(function* main(): Coro<number> {
+      const worker = spawnWorker<typeof TreeApi>(treeWorkerUrl, { name: "busy" });
+      try {
+        yield* worker.ready();
+        const spinning = worker.api.spin(500);
+        yield* sleep(50);
+        const capture = createTask(captureTaskTree({ threads: true, timeout: 5000 }));
+        yield* sleep(50);
+        capture.cancel();
+        yield* gather(capture, { returnExceptions: true });
+        yield* spinning;
+        return (worker.connection as unknown as { treeAsks: Map<number, unknown> }).treeAsks.size;
+      } finally {
+        yield* worker.close();
+      }
+    }());
+    expect(left).toBe(0);
   });
 
   it("shows a worker that has died as gone", async () => {

@@ -34,6 +34,11 @@ export function checkString(value: unknown, what: string): string {
   return value;
 }
 
+/** Whether `value` is an object with fields, not an array: the first check of a record read from another thread. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /** `value` is an options object (or `undefined`, when options may be left out). */
 export function checkOptions(value: unknown, what: string): void {
   if (value === undefined) return;

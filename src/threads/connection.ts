@@ -18,6 +18,11 @@ import { deserializeHandled, deserializeHandledValue, nestedHandled, serializeHa
 export type { Exposed } from "./served-functions.js";
 
 const NO_VALUES: readonly unknown[] = [];
+const NO_TREE = {
+  gone: { status: "gone", tree: null },
+  unresponsive: { status: "unresponsive", tree: null },
+  refused: { status: "refused", tree: null },
+} as const satisfies Record<string, TreeAnswer>;
 
 /** Per loop, the connections to threads this one started (workers, pools): where a task tree looks. */
 const treePeers = new WeakMap<EventLoop, Set<Connection>>();
@@ -29,6 +34,15 @@ export function taskTreePeers(loop: EventLoop): readonly Connection[] {
 
 /** @internal What answers the other side's request for this thread's task tree (set by `expose`). */
 export type TreeResponder = (asker: Connection, timeout: number) => Coro<unknown>;
+
+/**
+ * @internal What came of asking another thread for its task tree: its answer
+ * (untrusted: only the thread that started the capture checks it, see
+ * task-tree-input.ts), or why there is none.
+ */
+export type TreeAnswer =
+  | { readonly status: "answered"; readonly tree: unknown }
+  | { readonly status: "unresponsive" | "gone" | "refused"; readonly tree: null };
 /**
  * A batch goes out once it holds this many messages, without waiting for the end
  * of the iteration: the other thread starts on the first part while this one
@@ -77,7 +91,7 @@ export class Connection implements CancelChannel {
   /** @internal Answers the other side's task-tree requests; `null`: this side does not share its tasks. */
   treeResponder: TreeResponder | null = null;
   /** Task trees asked of the other side, by request id. */
-  private readonly treeAsks = new Map<number, Future<unknown>>();
+  private readonly treeAsks = new Map<number, Future<TreeAnswer>>();
   private nextTreeId = 1;
   /** The other side's task-tree requests the answer being built will go to; null when none is. */
   private treeAnswerIds: number[] | null = null;
@@ -236,20 +250,27 @@ export class Connection implements CancelChannel {
   }
 
   /**
-   * @internal Asks the other side for its task tree; the future gets what it sent
-   * (untrusted: task-tree.ts checks it), `null` if it does not share its tasks, or
-   * fails when it is gone. The caller bounds the wait.
+   * @internal Asks the other side for its task tree, to be answered within
+   * `timeout` ms; the future settles by `waitUpTo` ms at the latest and never
+   * fails: an answer, `refused` (the other side does not share its tasks),
+   * `unresponsive` (no answer in time) or `gone`. Cancelling it withdraws the
+   * question, and a late answer is dropped.
    */
-  askTaskTree(timeout: number): Future<unknown> {
-    const answer = this.loop.createFuture<unknown>();
+  askTaskTree(timeout: number, waitUpTo: number): Future<TreeAnswer> {
+    const answer = this.loop.createFuture<TreeAnswer>();
     if (this.failure !== null) {
-      answer.setException(this.failure);
+      answer.setResult(NO_TREE.gone);
       return answer;
     }
     const id = this.nextTreeId++;
     this.treeAsks.set(id, answer);
-    // Forget a request nobody waits for any more (it timed out): a late answer is dropped.
-    answer.addDoneCallback(() => this.treeAsks.delete(id));
+    const timer = this.loop.callLater(waitUpTo, () => {
+      if (!answer.done()) answer.setResult(NO_TREE.unresponsive);
+    });
+    answer.addDoneCallback(() => {
+      timer.cancel();
+      this.treeAsks.delete(id);
+    });
     this.post({ kind: "tree?", id, timeout });
     return answer;
   }
@@ -289,7 +310,7 @@ export class Connection implements CancelChannel {
     if (this.failure !== null) return;
     this.failure = error;
     treePeers.get(this.loop)?.delete(this);
-    for (const ask of [...this.treeAsks.values()]) if (!ask.done()) ask.setException(error);
+    for (const ask of [...this.treeAsks.values()]) if (!ask.done()) ask.setResult(NO_TREE.gone);
     for (const listener of this.goneListeners?.splice(0) ?? []) listener();
     this.endpoint.removeEventListener("message", this.onMessage);
     if (this.graceTimers !== null) for (const timer of this.graceTimers.values()) timer.cancel();
@@ -375,7 +396,7 @@ export class Connection implements CancelChannel {
         break;
       case "tree": {
         const ask = this.treeAsks.get(message.id);
-        if (ask !== undefined && !ask.done()) ask.setResult(message.tree);
+        if (ask !== undefined && !ask.done()) ask.setResult(message.tree === null ? NO_TREE.refused : { status: "answered", tree: message.tree });
         break;
       }
     }

@@ -4,7 +4,7 @@ import type { Coro } from "../futures/coroutine.js";
 import { EventLoop } from "../loop/event-loop.js";
 import { Connection, type Exposed } from "./connection.js";
 import { type RemoteApi, remoteApi } from "./remote.js";
-import { answerTaskTree } from "./task-tree.js";
+import { answerTaskTree } from "./thread-tree.js";
 import { closeLoop } from "../tasks/runner.js";
 import { LabelledFuture } from "../futures/labelled-future.js";
 

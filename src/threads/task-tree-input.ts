@@ -1,6 +1,7 @@
 import type { TaskInfo, TaskState, WaitInfo } from "../futures/call-graph.js";
 import type { FrameInfo } from "../futures/frames.js";
 import type { RemoteCallInfo } from "../futures/task.js";
+import { isRecord } from "../validate.js";
 import type { TaskTreeNode, ThreadStatus, ThreadTree } from "./task-tree.js";
 
 /**
@@ -111,8 +112,4 @@ function readList<T>(raw: unknown, read: (item: unknown) => T | null): T[] {
 
 function text(value: unknown): string | null {
   return typeof value === "string" ? value.slice(0, MAX_STRING) : null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

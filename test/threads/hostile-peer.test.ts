@@ -174,7 +174,7 @@ describe("the thread bridge against a hostile or broken peer", { timeout: 30_000
       const answers = yield* worker.api.askParentForTree();
       return [answers, reported];
     });
-    expect(answers).toEqual([null]);
+    expect(answers).toEqual([{ status: "refused", tree: null }]);
     expect(reports).toEqual([]);
   });
 

@@ -125,6 +125,41 @@ describe("captureTaskTree", () => {
     expect(left).toBe(0);
   });
 
+  it("passes a nested worker's answer up unread, and checks it where the capture began", async () => {
+    const trees = await run(function* main(): Coro<Record<string, ThreadTree>> {
+      const worker = spawnWorker<typeof TreeApi>(treeWorkerUrl, { name: "outer" });
+      const trees: Record<string, ThreadTree> = {};
+      try {
+        yield* worker.ready();
+        for (const kind of ["mistyped", "huge"]) {
+          yield* worker.api.startHostile(kind);
+          trees[kind] = yield* captureTaskTree({ threads: true, timeout: 5000 });
+        }
+        yield* worker.api.closeNested();
+      } finally {
+        yield* worker.close();
+      }
+      return trees;
+    }());
+    const hostile = (kind: string): ThreadTree => trees[kind]!.threads[0]!.threads[0]!;
+    expect(trees.huge!.threads[0]!.status).toBe("answered");
+    // What the outer worker passed up is cut down exactly as a direct answer is.
+    expect(hostile("mistyped")).toEqual({
+      thread: "worker hostile",
+      status: "answered",
+      tasks: [{ kind: "future", id: 3, name: "ok", state: "pending", awaiting: null, frames: [{ name: "f", file: null, line: null, column: null }], remote: null, children: [], servesCall: 1 }],
+      threads: [{ thread: "inner", status: "gone", tasks: [], threads: [], omitted: 0 }],
+      omitted: 4,
+    });
+    // One budget of 5000 tasks for all that came from the outer worker, its own included.
+    const count = (nodes: readonly TaskTreeNode[]): number => nodes.reduce((n, node) => n + 1 + count(node.children), 0);
+    const outer = trees.huge!.threads[0]!;
+    expect(count(outer.tasks)).toBeGreaterThan(0);
+    expect(count(outer.tasks) + hostile("huge").tasks.length).toBe(5000);
+    expect(hostile("huge").omitted).toBe(20_000 - hostile("huge").tasks.length);
+    expect(hostile("huge").tasks[0]!.name.length).toBe(500);
+  });
+
   it("shows a worker that has died as gone", async () => {
     const tree = await run(function* main(): Coro<ThreadTree> {
       const worker = spawnWorker<typeof TreeApi>(treeWorkerUrl, { name: "doomed" });

@@ -114,6 +114,53 @@ export const coreGroups: BenchGroup[] = [
     ],
   },
   {
+    // What users write: a coroutine from a generator function made per task (a
+    // closure, a function* expression in a loop). Each has a prototype V8 has never
+    // seen, so the floor is creating and running those generators with no runtime.
+    name: "spawn+join 1e5 tasks from per-task closures",
+    ops: TASKS,
+    rounds: 11,
+    cases: [
+      {
+        name: "asyncio-ts createTask(closure()) + yield* each",
+        run: () =>
+          run(
+            (function* (): Coro<void> {
+              const tasks = new Array(TASKS);
+              for (let i = 0; i < TASKS; i++)
+                tasks[i] = createTask(
+                  (function* (): Coro<number> {
+                    return i;
+                  })(),
+                );
+              for (let i = 0; i < TASKS; i++) yield* tasks[i];
+            })(),
+          ),
+      },
+      {
+        name: "raw: the same generators made and run, no runtime",
+        run: () => {
+          const coros = new Array(TASKS);
+          for (let i = 0; i < TASKS; i++)
+            coros[i] = (function* (): Coro<number> {
+              return i;
+            })();
+          let sum = 0;
+          for (let i = 0; i < TASKS; i++) sum += coros[i].next().value;
+          if (sum !== (TASKS * (TASKS - 1)) / 2) throw new Error("wrong sum");
+        },
+      },
+      {
+        name: "async closures + Promise.all",
+        run: async () => {
+          const promises = new Array(TASKS);
+          for (let i = 0; i < TASKS; i++) promises[i] = (async () => i)();
+          await Promise.all(promises);
+        },
+      },
+    ],
+  },
+  {
     name: "wait on a done future/promise",
     ops: AWAITS,
     cases: [

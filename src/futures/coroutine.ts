@@ -45,7 +45,7 @@ export function isCoroutine(value: unknown): value is Coro<unknown> {
   // and costs a full lookup (most of such a task's cost, measured). Only other
   // objects are checked by their methods.
   return (
-    isPrototypeOf.call(GeneratorPrototype, value) ||
+    isPrototypeOf.call(GeneratorPrototype, value as object) ||
     (typeof value === "object" &&
       value !== null &&
       typeof (value as Generator).next === "function" &&

@@ -123,9 +123,10 @@ class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
 /**
  * @internal In debug mode, makes the running task remember where it starts to wait:
  * the coroutines delegating through `yield*` are on the stack now, and nowhere
- * else later. `below` is the caller's own function, left out of the frames.
+ * else later. `below` is a function on the stack, left out of the frames with
+ * all it called; by default the frames begin with this function's caller.
  */
-export function noteWaitPoint(loop: EventLoop, below: (...args: never[]) => unknown): void {
+export function noteWaitPoint(loop: EventLoop, below: (...args: never[]) => unknown = noteWaitPoint): void {
   const task = loop._currentTask as Future<unknown> | null;
   if (task !== null) task._setWaitStack(captureStack(below));
 }

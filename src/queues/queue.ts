@@ -2,6 +2,7 @@ import { QueueEmpty, QueueFull, QueueShutDown, ValueError, describeValue } from 
 import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
 import { LoopBound } from "../futures/loop-bound.js";
+import { noteWaitPoint } from "../futures/future.js";
 import { WaiterQueue } from "../futures/waiter-queue.js";
 
 /**
@@ -193,27 +194,44 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
     return item;
   }
 
+  // As asyncio's: a woken put (get) checks again, since a task that ran first may
+  // have taken the slot (item). Each yields its waiter future to the task itself
+  // (a task waits on a yielded future, and throws its error back in here), with
+  // no coroutine or iterator between: every level of yield* is paid again at each
+  // resume, on the hottest path of a contended queue.
   private *putCoro(item: T): Coro<void> {
-    // A put woken for a free slot but cancelled passes the slot on (see waitUntil).
-    if (this.full()) yield* this.putters.waitUntil(this.loop(), this.hasRoom, this.refusePutWhenShutDown);
+    while (this.full()) {
+      if (this.isShutdown) throw new QueueShutDown("Queue is shut down: it takes no new items.");
+      const loop = this.loop();
+      const waiter = this.putters.join(loop);
+      try {
+        if (loop._debug) noteWaitPoint(loop);
+        yield waiter;
+      } catch (error) {
+        // Cancelled: adds nothing, and a wake-up it got for a free slot goes on.
+        if (this.putters.leave(waiter) && !this.full()) this.putters.wakeNext();
+        throw error;
+      }
+    }
     this.putNowait(item);
   }
 
   private *getCoro(): Coro<T> {
-    // A get woken for an item but cancelled leaves it for the next getter.
-    if (this.empty()) yield* this.getters.waitUntil(this.loop(), this.hasItem, this.refuseGetWhenShutDown);
+    while (this.empty()) {
+      if (this.isShutdown) throw new QueueShutDown("Queue is shut down and empty.");
+      const loop = this.loop();
+      const waiter = this.getters.join(loop);
+      try {
+        if (loop._debug) noteWaitPoint(loop);
+        yield waiter;
+      } catch (error) {
+        // Cancelled: takes nothing, and a wake-up it got for an item goes on.
+        if (this.getters.leave(waiter) && !this.empty()) this.getters.wakeNext();
+        throw error;
+      }
+    }
     return this.getNowait();
   }
-
-  // Bound once per queue, so that waiting allocates no closures.
-  private readonly hasRoom = (): boolean => !this.full();
-  private readonly hasItem = (): boolean => !this.empty();
-  private readonly refusePutWhenShutDown = (): void => {
-    if (this.isShutdown) throw new QueueShutDown("Queue is shut down: it takes no new items.");
-  };
-  private readonly refuseGetWhenShutDown = (): void => {
-    if (this.isShutdown) throw new QueueShutDown("Queue is shut down and empty.");
-  };
 
   private *joinCoro(): Coro<void> {
     if (this.unfinished === 0) return;

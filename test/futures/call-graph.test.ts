@@ -109,6 +109,42 @@ describe("captureCallGraph", () => {
     }
   });
 
+  it("records the frames of a task waiting in a queue's get or put, or on a lock", async () => {
+    const frames: Record<string, string[]> = {};
+    await runV(
+      function* main() {
+        const empty = new Queue<number>();
+        const full = new Queue<number>(1);
+        full.putNowait(0);
+        const lock = new Lock();
+        yield* lock.acquire();
+        const tasks = {
+          getter: createTask((function* consumer(): Coro<number> {
+            return yield* empty.get();
+          })()),
+          putter: createTask((function* producer(): Coro<void> {
+            yield* full.put(1);
+          })()),
+          locker: createTask((function* guarded(): Coro<void> {
+            yield* lock.acquire();
+            lock.release();
+          })()),
+        };
+        yield* sleep(10);
+        for (const [name, task] of Object.entries(tasks)) frames[name] = task.getStack().map((frame) => frame.name);
+        empty.putNowait(1);
+        full.getNowait();
+        lock.release();
+        yield* gather(...Object.values(tasks));
+      },
+      { debug: true },
+    );
+    // The primitive's own method first, then the coroutine that waits in it.
+    expect(frames.getter!.slice(0, 2)).toEqual(["Queue.getCoro", "consumer"]);
+    expect(frames.putter!.slice(0, 2)).toEqual(["Queue.putCoro", "producer"]);
+    expect(frames.locker).toContain("guarded");
+  });
+
   it("formats a graph as asyncio's format_call_graph does, and prints nothing outside a task", async () => {
     let text = "";
     await runV(function* main() {

@@ -8,6 +8,7 @@ import { findRunningLoop, setRunningLoop } from "./running-loop.js";
 import { type InternalCallback, ReadyQueue, describeEntry, runEntry } from "./ready-queue.js";
 import { TimerHeap } from "./timer-heap.js";
 import type { Clock } from "./virtual-clock.js";
+import { runAsMicrotask } from "./microtask.js";
 
 /** What the loop hands its exception handler, as asyncio's context dict. */
 export interface ExceptionContext {
@@ -471,7 +472,7 @@ export class EventLoop {
       // a turn. At most one such detour per budget, so it costs nothing measurable.
       host.scheduleMacrotask(this.drainAfterHostTurn);
     } else {
-      queueMicrotask(this.drain);
+      runAsMicrotask(this.drain);
     }
   }
 

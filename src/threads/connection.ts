@@ -14,6 +14,7 @@ import { transferablesOf, transferablesOfValue } from "./transfer.js";
 import { checkString } from "../validate.js";
 import type { TransferableObject } from "../platform/endpoint.js";
 import { deserializeHandled, deserializeHandledValue, nestedHandled, serializeHandled, serializeHandledValue } from "./transfer-handlers.js";
+import { runAsMicrotask } from "../loop/microtask.js";
 
 export type { Exposed } from "./served-functions.js";
 
@@ -587,7 +588,7 @@ export class Connection implements CancelChannel {
     }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(this.flushScheduledMessages);
+      runAsMicrotask(this.flushScheduledMessages);
     }
   }
 

@@ -4,7 +4,7 @@
  * Compared with bare async functions + Promise.all and with effection.
  */
 import { run as effectionRun, spawn as effectionSpawn } from "effection";
-import { type Coro, createTask, gather, getRunningLoop, run, sleep, taskGroup } from "asyncio-ts";
+import { type Coro, VirtualClock, createTask, gather, getRunningLoop, run, sleep, taskGroup } from "asyncio-ts";
 import type { BenchGroup } from "./harness.js";
 
 const TASKS = 100_000;
@@ -14,6 +14,27 @@ const EFFECTION_TASKS = 10_000;
 const AWAITS = 1_000_000;
 const SWITCHES = 100_000;
 const GROUP_CHILDREN = 10_000;
+const CHAINS = 10_000;
+const CHAIN_DEPTH = 10;
+const SLEEPERS = 100_000;
+
+/** One sleep(0) per level of a yield* chain `depth` deep. */
+function* chain(depth: number): Coro<void> {
+  yield* sleep(0);
+  if (depth > 1) yield* chain(depth - 1);
+}
+
+async function awaitChain(depth: number): Promise<void> {
+  await null;
+  if (depth > 1) await awaitChain(depth - 1);
+}
+
+/** 1e5 tasks sleeping up to 20 ms each, every deadline different. */
+function* sleepers(): Coro<void> {
+  const tasks = new Array(SLEEPERS);
+  for (let i = 0; i < SLEEPERS; i++) tasks[i] = createTask(sleep((((i * 7919) % SLEEPERS) / SLEEPERS) * 20));
+  yield* gather(...tasks);
+}
 
 function* oneWait(): Coro<number> {
   yield* sleep(0);
@@ -208,6 +229,68 @@ export const coreGroups: BenchGroup[] = [
           for (let i = 0; i < SWITCHES; i++) await new Promise((resolve) => setImmediate(resolve));
         },
       },
+    ],
+  },
+  {
+    // Every switch resumes the whole yield* chain below the task (V8 re-enters each
+    // delegating generator), where an await resumes only its own function.
+    name: "depth-10 chain of coroutines, one sleep(0) per level (per level)",
+    ops: CHAINS * CHAIN_DEPTH,
+    rounds: 11,
+    cases: [
+      {
+        name: "asyncio-ts yield* chain, yield* sleep(0)",
+        run: () =>
+          run(
+            (function* (): Coro<void> {
+              for (let i = 0; i < CHAINS; i++) yield* chain(CHAIN_DEPTH);
+            })(),
+          ),
+      },
+      {
+        name: "raw: async functions, await null per level",
+        run: async () => {
+          for (let i = 0; i < CHAINS; i++) await awaitChain(CHAIN_DEPTH);
+        },
+      },
+    ],
+  },
+  {
+    name: "gather of 1e5 coroutines",
+    ops: TASKS,
+    rounds: 11,
+    cases: [
+      {
+        name: "asyncio-ts gather(...coroutines)",
+        run: () =>
+          run(
+            (function* (): Coro<void> {
+              const coros = new Array(TASKS);
+              for (let i = 0; i < TASKS; i++) coros[i] = child();
+              yield* gather(...coros);
+            })(),
+          ),
+      },
+      {
+        name: "raw: async functions + Promise.all",
+        run: async () => {
+          const promises = new Array(TASKS);
+          for (let i = 0; i < TASKS; i++) promises[i] = (async () => 1)();
+          await Promise.all(promises);
+        },
+      },
+    ],
+  },
+  {
+    // What a test suite on VirtualClock pays: each distinct deadline is one loop
+    // iteration, reached through a host macrotask so that work the host already
+    // has ready runs before time moves.
+    name: "1e5 concurrent sleeps (distinct deadlines within 20 ms)",
+    ops: SLEEPERS,
+    rounds: 5,
+    cases: [
+      { name: "asyncio-ts under VirtualClock", run: () => run(sleepers(), { clock: new VirtualClock() }) },
+      { name: "asyncio-ts on the real clock", run: () => run(sleepers()) },
     ],
   },
 ];

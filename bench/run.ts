@@ -11,8 +11,8 @@ import { threadsafeSuite } from "./threadsafe.bench.js";
 
 interface Suite {
   groups: BenchGroup[];
-  /** Measurements that do not fit the alternating harness. */
-  extra?: () => Promise<GroupResult[]>;
+  /** Measurements that do not fit the alternating harness; gets what the groups measured. */
+  extra?: (measured: readonly GroupResult[]) => Promise<GroupResult[]>;
   close?: () => Promise<void>;
 }
 
@@ -37,7 +37,7 @@ for (const name of selected) {
       printGroup(result);
       results.push(result);
     }
-    for (const result of (await suite.extra?.()) ?? []) {
+    for (const result of (await suite.extra?.(results)) ?? []) {
       printGroup(result);
       results.push(result);
     }

@@ -4,9 +4,11 @@
  * ping-pong, an uncontended lock against the single-thread Lock, and one producer
  * feeding two consumer threads with each codec.
  */
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { type Coro, Lock, ThreadSafeLock, ThreadSafeQueue, type WorkerHandle, gather, spawnWorker } from "asyncio-ts";
-import type { BenchGroup } from "./harness.js";
+import type { BenchGroup, CaseResult, GroupResult } from "./harness.js";
 import { itemCodec } from "./workers/item-codec.mjs";
 import { backgroundLoop, rawRoundTrip } from "./threads.bench.js";
 
@@ -44,7 +46,38 @@ async function pingPongOn(words: Int32Array, count: number): Promise<void> {
   }
 }
 
-export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; close: () => Promise<void> }> {
+const CONSUMERS_GROUP = "one producer → two consumer threads, small objects, 2e4 items";
+const LOCK_GROUP = "uncontended lock acquire + release";
+
+/**
+ * W4G1/multithreading's channel and Mutex on the same workloads, measured in a
+ * process of its own (see bench/peers/multithreading.mjs), beside our figures
+ * from this run.
+ */
+function multithreadingPeer(measured: readonly GroupResult[]): GroupResult[] {
+  const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
+  let peer: { version: string; channelNsPerItem: number; mutexNsPerCycle: number };
+  try {
+    const output = execFileSync(process.execPath, ["--import", here("./peers/node22-shims.mjs"), here("./peers/multithreading.mjs"), String(ITEMS), String(LOCK_CYCLES)], { encoding: "utf8", timeout: 300_000 });
+    peer = JSON.parse(output.trim().split("\n").pop()!);
+  } catch (error) {
+    console.log(`\nmultithreading not measured: ${(error as Error).message.split("\n")[0]}`);
+    return [];
+  }
+  const beside = (group: string, oursName: string, peerName: string, peerNs: number): GroupResult[] => {
+    const source = measured.find((result) => result.name === group);
+    const ours = source?.cases.find((c) => c.name === oursName);
+    if (source === undefined || ours === undefined) return [];
+    const theirs: CaseResult = { name: peerName, ops: source.ops, medianNsPerOp: peerNs, opsPerSecond: 1e9 / peerNs, ratioToOurs: peerNs / ours.medianNsPerOp };
+    return [{ name: `${group}: multithreading ${peer.version}, in a process of its own`, ops: source.ops, cases: [ours, theirs] }];
+  };
+  return [
+    ...beside(CONSUMERS_GROUP, "asyncio-ts ThreadSafeQueue(256), shared, json codec", "multithreading channel(256) (JSON values)", peer.channelNsPerItem),
+    ...beside(LOCK_GROUP, "asyncio-ts ThreadSafeLock, shared backend", "multithreading Mutex lock() + dispose", peer.mutexNsPerCycle),
+  ];
+}
+
+export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; extra: (measured: readonly GroupResult[]) => Promise<GroupResult[]>; close: () => Promise<void> }> {
   const { loop, stop } = await backgroundLoop();
   const onLoop = <T>(body: () => Coro<T>) => loop.createTask(body());
   const workers: WorkerHandle<any>[] = await onLoop(function* () {
@@ -123,7 +156,7 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; close: 
       ],
     },
     {
-      name: "uncontended lock acquire + release",
+      name: LOCK_GROUP,
       ops: LOCK_CYCLES,
       rounds: 9,
       cases: [
@@ -133,7 +166,7 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; close: 
       ],
     },
     {
-      name: "one producer → two consumer threads, small objects, 2e4 items",
+      name: CONSUMERS_GROUP,
       ops: ITEMS,
       rounds: 5,
       cases: [
@@ -147,6 +180,7 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; close: 
   ];
   return {
     groups,
+    extra: async (measured) => multithreadingPeer(measured),
     close: async () => {
       await onLoop(function* () {
         for (const worker of workers) yield* worker.close();

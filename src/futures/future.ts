@@ -1,5 +1,5 @@
 import { CancelledError, InvalidStateError, describeValue } from "../errors.js";
-import type { EventLoop } from "../loop/event-loop.js";
+import { type EventLoop, debugEverOn } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { captureStack } from "./frames.js";
 
@@ -117,6 +117,24 @@ class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
 
   return(value?: T): IteratorResult<Future<T>, T> {
     return { done: true, value: value as T };
+  }
+}
+
+/**
+ * @internal A `CancelledError` the library makes for a cancellation it carries
+ * out. It has no stack trace outside debug mode: the trace would show where the
+ * loop made it (its own internals), not where the coroutine was waiting, and
+ * capturing one was most of what cancelling a worker's call cost locally
+ * (~8 µs per error on the test machine, against ~25 µs for the rest).
+ */
+export function cancelledError(message: string): CancelledError {
+  if (debugEverOn) return new CancelledError(message);
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new CancelledError(message);
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 
@@ -361,7 +379,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   makeCancelledError(): CancelledError {
     const raised = this.rare?.cancelledError;
     if (raised !== undefined) return raised;
-    return new CancelledError(this._cancelMessage ?? "");
+    return cancelledError(this._cancelMessage ?? "");
   }
 
   /** @internal The state in words, for messages. */

@@ -2,7 +2,7 @@ import { CancelledError, InvalidStateError, RuntimeError, describeValue } from "
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { type AsyncBody, type Coro, explainCommonMistake, isCoroutine, isPromiseLike } from "./coroutine.js";
-import { Future, type FutureWaiter } from "./future.js";
+import { Future, type FutureWaiter, cancelledError } from "./future.js";
 import { type Listed, taskListOf } from "./task-list.js";
 import { checkOptions } from "../validate.js";
 import { type FrameInfo, captureStack, coroutineFrames } from "./frames.js";
@@ -169,7 +169,7 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
     const controller = rare.abortController;
     if (controller !== undefined) {
       // An async function is running: the signal is the only way in.
-      controller.abort(new CancelledError(message ?? ""));
+      controller.abort(cancelledError(message ?? ""));
       return true;
     }
     if (this.futureWaiter !== null && this.futureWaiter.cancel(message)) {
@@ -199,7 +199,7 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
     const rare = (this.rare ??= {});
     if (rare.signalController === undefined) {
       rare.signalController = new AbortController();
-      if (this.cancelled() || (rare.cancelsRequested ?? 0) > 0) rare.signalController.abort(new CancelledError(this._cancelMessage ?? ""));
+      if (this.cancelled() || (rare.cancelsRequested ?? 0) > 0) rare.signalController.abort(cancelledError(this._cancelMessage ?? ""));
     }
     return rare.signalController.signal;
   }
@@ -208,7 +208,7 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
   protected _countCancelRequest(message: string | undefined): NonNullable<typeof this.rare> {
     const rare = (this.rare ??= {});
     rare.cancelsRequested = (rare.cancelsRequested ?? 0) + 1;
-    rare.signalController?.abort(new CancelledError(message ?? ""));
+    rare.signalController?.abort(cancelledError(message ?? ""));
     return rare;
   }
 

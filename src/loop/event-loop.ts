@@ -451,6 +451,18 @@ export class EventLoop {
     if (this.running && !this.drainScheduled) this.scheduleDrain();
   }
 
+  /**
+   * @internal A host callback of the library's is running (a message event, a
+   * host timer): the host is taking its turn right now, so work this brings is
+   * drained on microtasks, without first yielding a macrotask for the host's sake.
+   * Without this, the first work after a wait of more than the slice budget took
+   * a detour through the host (about 30 µs on a message, measured): most of what
+   * a cancelled remote call's answer cost locally.
+   */
+  _hostTurn(): void {
+    this.sliceStart = host.now();
+  }
+
   /** @internal A scheduled timer was cancelled (lazy removal bookkeeping). */
   _timerCancelled(): void {
     this.cancelledTimers++;
@@ -574,6 +586,7 @@ export class EventLoop {
   private readonly onHostTimer = (): void => {
     this.hostTimer = null;
     this.hostTimerDeadline = Infinity;
+    this._hostTurn();
     if (this.running) this.scheduleDrain();
   };
 

@@ -1,6 +1,5 @@
-import { CancelledError } from "../errors.js";
 import type { ResultOf } from "../futures/coroutine.js";
-import { Future } from "../futures/future.js";
+import { Future, cancelledError } from "../futures/future.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { type FutureSource, ensureFuture } from "./create-task.js";
@@ -123,7 +122,7 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
       }
     }
     if (finished === children.length) {
-      const results = children.map((c) => (c.cancelled() ? new CancelledError(c._cancelMessage ?? "") : c.exception() ?? c.result()));
+      const results = children.map((c) => (c.cancelled() ? cancelledError(c._cancelMessage ?? "") : c.exception() ?? c.result()));
       if (outer._cancelRequested) outer.setException(child.makeCancelledError());
       else outer.setResult(results);
     }

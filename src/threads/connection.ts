@@ -348,6 +348,7 @@ export class Connection implements CancelChannel {
       if (isForeignVersion(data)) this.reportViolation(new ProtocolError(`it speaks ${String((data as unknown[])[0])}, this side ${PROTOCOL_TAG}: load the same asyncio-ts version on both sides`));
       return;
     }
+    this.loop._hostTurn(); // a message event: what it brings may run at once
     try {
       const violation = readBatch(data, this.sink);
       if (violation !== null) this.reportViolation(violation);

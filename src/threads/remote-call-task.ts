@@ -1,5 +1,4 @@
-import { CancelledError } from "../errors.js";
-import type { Future } from "../futures/future.js";
+import { type Future, cancelledError } from "../futures/future.js";
 import { type RemoteCallInfo, SETTLED_FROM_OUTSIDE, Task } from "../futures/task.js";
 import type { EventLoop } from "../loop/event-loop.js";
 
@@ -62,7 +61,7 @@ export class RemoteCallTask<T> extends Task<T> {
     this._countCancelRequest(message);
     const channel = this._sentOn;
     if (channel === null) {
-      this._finishWithError(new CancelledError(message ?? ""));
+      this._finishWithError(cancelledError(message ?? ""));
       this._onDropped?.(this);
       return true;
     }
@@ -85,6 +84,6 @@ export class RemoteCallTask<T> extends Task<T> {
 
   /** @internal The remote call ended cancelled, after unwinding. */
   _remoteCancelled(message: string): void {
-    this._finishWithError(new CancelledError(message));
+    this._finishWithError(cancelledError(message));
   }
 }

@@ -7,7 +7,7 @@ import { wrap } from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { Worker } from "node:worker_threads";
 import { Piscina } from "piscina";
-import { type Coro, type EventLoop, type Task, type WorkerHandle, WorkerPool, gather, getRunningLoop, run, spawnWorker } from "asyncio-ts";
+import { CancelledError, type Coro, type EventLoop, type Task, type WorkerHandle, WorkerPool, gather, getRunningLoop, run, spawnWorker, transfer } from "asyncio-ts";
 import { burn } from "./workers/burn.mjs";
 import type { BenchGroup, GroupResult } from "./harness.js";
 
@@ -17,6 +17,9 @@ const PIPELINED_CALLS = 64_000;
 const POOL_TASKS = 20_000;
 const CPU_CHUNKS = 8;
 const CPU_ITERATIONS = 4_000_000;
+const TRANSFER_BYTES = 64 * 1024 * 1024;
+const TRANSFERS = 50;
+const CANCELS = 500;
 
 const workerUrl = new URL("./workers/asyncio-worker.mjs", import.meta.url);
 
@@ -51,6 +54,14 @@ function onLoop<T>(loop: EventLoop, body: () => Coro<T>): Task<T> {
   return loop.createTask(body());
 }
 
+/** Raw postMessage echo of a buffer, moved both ways; resolves with the buffer back. */
+function rawTransferRoundTrip(worker: Worker, buffer: ArrayBuffer): Promise<ArrayBuffer> {
+  return new Promise((resolve) => {
+    worker.once("message", resolve);
+    worker.postMessage(buffer, [buffer]);
+  });
+}
+
 /** Raw postMessage echo, one message in flight at a time. */
 export function rawRoundTrip(worker: Worker, value: number): Promise<unknown> {
   return new Promise((resolve) => {
@@ -78,6 +89,9 @@ export async function threadSuite(): Promise<{ groups: BenchGroup[]; extra: () =
   });
   const piscina = new Piscina({ filename: new URL("./workers/piscina-task.mjs", import.meta.url).href, minThreads: 2, maxThreads: 2, concurrentTasksPerWorker: 32 });
   await Promise.all([piscina.run(1), piscina.run(2)]);
+
+  // Each buffer travels and comes back: the next round sends what came back.
+  const buffers = { ours: new ArrayBuffer(TRANSFER_BYTES), raw: new ArrayBuffer(TRANSFER_BYTES) };
 
   const groups: BenchGroup[] = [
     {
@@ -133,6 +147,30 @@ export async function threadSuite(): Promise<{ groups: BenchGroup[]; extra: () =
       ],
     },
     {
+      name: "64 MiB round trip, moved (transfer) both ways",
+      ops: TRANSFERS,
+      rounds: 9,
+      cases: [
+        {
+          name: "asyncio-ts worker.call with transfer()",
+          run: () =>
+            onLoop(loop, function* () {
+              let buffer = buffers.ours;
+              for (let i = 0; i < TRANSFERS; i++) buffer = (yield* ours.call("echoTransfer", transfer(buffer, [buffer]))) as ArrayBuffer;
+              buffers.ours = buffer;
+            }),
+        },
+        {
+          name: "raw postMessage with a transfer list",
+          run: async () => {
+            let buffer = buffers.raw;
+            for (let i = 0; i < TRANSFERS; i++) buffer = await rawTransferRoundTrip(raw, buffer);
+            buffers.raw = buffer;
+          },
+        },
+      ],
+    },
+    {
       name: "2e4 tiny tasks on a 2-worker pool",
       ops: POOL_TASKS,
       rounds: 9,
@@ -178,6 +216,56 @@ export async function threadSuite(): Promise<{ groups: BenchGroup[]; extra: () =
     },
   ];
 
+  /**
+   * From cancel() to the local task being done, for a call blocked in sleep on the
+   * worker: the cancel goes across, the coroutine there unwinds, and the end comes
+   * back. Beside it, a raw message round trip: what that exchange costs at least.
+   * Only that stretch is timed, not starting the call.
+   */
+  async function cancelLatency(): Promise<GroupResult> {
+    const rounds = 9;
+    const oursSamples: number[] = [];
+    const rawSamples: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      oursSamples.push(
+        await onLoop(loop, function* () {
+          let total = 0;
+          for (let i = 0; i < CANCELS; i++) {
+            const call = ours.call("sleepy", 1e9);
+            yield* ours.call("echo", 0); // calls start in order: the sleep has begun
+            const started = performance.now();
+            call.cancel();
+            try {
+              yield* call;
+            } catch (error) {
+              if (!(error instanceof CancelledError)) throw error;
+            }
+            total += performance.now() - started;
+          }
+          return (total * 1e6) / CANCELS;
+        }),
+      );
+      let total = 0;
+      for (let i = 0; i < CANCELS; i++) {
+        const started = performance.now();
+        await rawRoundTrip(raw, i);
+        total += performance.now() - started;
+      }
+      rawSamples.push((total * 1e6) / CANCELS);
+    }
+    const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+    const oursNs = median(oursSamples);
+    const rawNs = median(rawSamples);
+    return {
+      name: "cancel → local task done, remote call blocked in sleep",
+      ops: CANCELS,
+      cases: [
+        { name: "asyncio-ts task.cancel() of a worker call", ops: CANCELS, medianNsPerOp: oursNs, opsPerSecond: 1e9 / oursNs, ratioToOurs: 1 },
+        { name: "raw postMessage round trip (a cancel and its answer)", ops: CANCELS, medianNsPerOp: rawNs, opsPerSecond: 1e9 / rawNs, ratioToOurs: rawNs / oursNs },
+      ],
+    };
+  }
+
   /** Pool start to first result: a fresh pool each time, shutdown not counted. */
   async function startUp(): Promise<GroupResult[]> {
     const samples: number[] = [];
@@ -205,7 +293,7 @@ export async function threadSuite(): Promise<{ groups: BenchGroup[]; extra: () =
 
   return {
     groups,
-    extra: startUp,
+    extra: async () => [await cancelLatency(), ...(await startUp())],
     close: async () => {
       await onLoop(loop, function* () {
         yield* ours.close();

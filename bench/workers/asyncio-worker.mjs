@@ -1,5 +1,5 @@
 // The worker the thread benchmarks call through asyncio-ts (the built package).
-import { expose } from "asyncio-ts";
+import { expose, sleep, transfer } from "asyncio-ts";
 import { burn } from "./burn.mjs";
 
 expose({
@@ -8,6 +8,14 @@ expose({
   },
   *echoCoroutine(value) {
     return value;
+  },
+  /** Sends `buffer` back, moved rather than copied. */
+  echoTransfer(buffer) {
+    return transfer(buffer, [buffer]);
+  },
+  /** Waits `ms` in sleep: a call to cancel. */
+  *sleepy(ms) {
+    yield* sleep(ms);
   },
   burn,
 });

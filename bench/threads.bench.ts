@@ -18,7 +18,7 @@ const POOL_TASKS = 20_000;
 const CPU_CHUNKS = 8;
 const CPU_ITERATIONS = 4_000_000;
 const TRANSFER_BYTES = 64 * 1024 * 1024;
-const TRANSFERS = 50;
+const TRANSFERS = 200;
 const CANCELS = 500;
 
 const workerUrl = new URL("./workers/asyncio-worker.mjs", import.meta.url);
@@ -149,7 +149,7 @@ export async function threadSuite(): Promise<{ groups: BenchGroup[]; extra: () =
     {
       name: "64 MiB round trip, moved (transfer) both ways",
       ops: TRANSFERS,
-      rounds: 9,
+      rounds: 15,
       cases: [
         {
           name: "asyncio-ts worker.call with transfer()",

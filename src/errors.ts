@@ -25,6 +25,10 @@ export class AsyncioError extends Error {
  * raised by `result()` of a cancelled future. Catching it is allowed; a coroutine
  * that swallows it should call `currentTask().uncancel()` (asyncio's rule).
  *
+ * One the library makes for a cancellation has no stack trace outside debug mode:
+ * the trace would show where the loop made it, not where the coroutine waited, and
+ * capturing it is most of what a cancellation costs. Debug mode keeps the traces.
+ *
  * @example
  * ```ts
  * const t = createTask(sleep(1000));

@@ -27,7 +27,7 @@ export interface TaskTreeNode extends TaskInfo {
  * timeout: busy in synchronous code, or its loop is blocked); `"gone"` (it ended);
  * `"refused"` (it does not share its tasks: the main thread never does).
  */
-export type ThreadStatus = TreeAnswer["status"];
+export type ThreadStatus = "answered" | "unresponsive" | "gone" | "refused";
 
 /** One thread's tasks, and the threads it reaches. Plain data: send it, store it, draw it. */
 export interface ThreadTree {

@@ -311,7 +311,7 @@ export class Connection implements CancelChannel {
     if (this.failure !== null) return;
     this.failure = error;
     treePeers.get(this.loop)?.delete(this);
-    for (const ask of [...this.treeAsks.values()]) if (!ask.done()) ask.setResult(NO_TREE.gone);
+    if (!this.loop.isClosed()) for (const ask of [...this.treeAsks.values()]) if (!ask.done()) ask.setResult(NO_TREE.gone);
     for (const listener of this.goneListeners?.splice(0) ?? []) listener();
     this.endpoint.removeEventListener("message", this.onMessage);
     if (this.graceTimers !== null) for (const timer of this.graceTimers.values()) timer.cancel();

@@ -163,6 +163,43 @@ describe("the shared backend", { timeout: 60_000 }, () => {
     );
   });
 
+  it.each(["json", "clone"] as const)("keeps the item of every put that waits on a full queue, though later puts reuse the %s codec's buffer", async (codec) => {
+    await run(
+      (function* (): Coro<void> {
+        const queue = new ThreadSafeQueue<{ name: string; n: number }>({ codec, maxsize: 1, backend: "shared" });
+        queue.putNowait({ name: "first", n: 1 });
+        // Each of these encodes its item (into the codec's one buffer), finds the queue full and waits.
+        const waiting = [createTask(queue.put({ name: "second, longer", n: 2.5 })), createTask(queue.put({ name: "3rd", n: -3 }))];
+        yield* sleep(0);
+        const got = [];
+        while (got.length < 3) got.push(yield* queue.get());
+        yield* gather(...waiting);
+        expect(got).toEqual([
+          { name: "first", n: 1 },
+          { name: "second, longer", n: 2.5 },
+          { name: "3rd", n: -3 },
+        ]);
+      })(),
+    );
+  });
+
+  it("encodes an item whose getter puts another item meanwhile (the clone codec's buffer is in use)", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const side = new ThreadSafeQueue<string>({ backend: "shared" });
+        const queue = new ThreadSafeQueue<{ inner: string }>({ backend: "shared" });
+        const item = {
+          get inner(): string {
+            side.putNowait("put while the outer item was being encoded");
+            return "outer";
+          },
+        };
+        queue.putNowait(item);
+        expect([queue.getNowait(), side.getNowait()]).toEqual([{ inner: "outer" }, "put while the outer item was being encoded"]);
+      })(),
+    );
+  });
+
   it("frees the slot claimed for a thread that already held the primitive, however often it is passed", async () => {
     await withWorkers(1, function* (worker) {
       const queue = new ThreadSafeQueue<number>();

@@ -32,11 +32,31 @@ const enum Tag {
   Reference,
 }
 
+/**
+ * Numbers go to and from bytes through one 8-byte scratch, never a DataView: a
+ * DataView needs its array's `.buffer`, and a small Uint8Array (such as a queue
+ * item's bytes) lives on V8's heap until that first `.buffer` moves it off, which
+ * costs about a microsecond: more than the rest of a small item's trip.
+ */
+let numberScratch: { float: Float64Array; bytes: Uint8Array } | undefined;
+function numberBytes(): { float: Float64Array; bytes: Uint8Array } {
+  if (numberScratch === undefined) {
+    const float = new Float64Array(1);
+    numberScratch = { float, bytes: new Uint8Array(float.buffer) };
+  }
+  return numberScratch;
+}
+
+/** Strings up to this length are read code by code. */
+const SHORT_STRING = 32;
+
+/** Writers kept for reuse beyond this size give their buffer back. */
+const KEPT_WRITER_BYTES = 64 * 1024;
+
 const viewKinds = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView] as const;
 
 class Writer {
   bytes = new Uint8Array(256);
-  view = new DataView(this.bytes.buffer);
   length = 0;
   readonly seen = new Map<object, number>();
 
@@ -45,7 +65,13 @@ class Writer {
     const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.length + n));
     bigger.set(this.bytes.subarray(0, this.length));
     this.bytes = bigger;
-    this.view = new DataView(bigger.buffer);
+  }
+
+  /** Ready for the next value; a buffer grown large for one item is not kept. */
+  reset(): void {
+    this.length = 0;
+    this.seen.clear();
+    if (this.bytes.length > KEPT_WRITER_BYTES) this.bytes = new Uint8Array(256);
   }
 
   tag(tag: Tag): void {
@@ -53,10 +79,24 @@ class Writer {
     this.bytes[this.length++] = tag;
   }
 
+  /** Little-endian, as Reader.u32 reads it; an int32 goes through it as its two's complement. */
   u32(n: number): void {
     this.room(4);
-    this.view.setUint32(this.length, n, true);
-    this.length += 4;
+    const bytes = this.bytes;
+    const at = this.length;
+    bytes[at] = n;
+    bytes[at + 1] = n >>> 8;
+    bytes[at + 2] = n >>> 16;
+    bytes[at + 3] = n >>> 24;
+    this.length = at + 4;
+  }
+
+  float(n: number): void {
+    this.room(8);
+    const scratch = numberBytes();
+    scratch.float[0] = n;
+    this.bytes.set(scratch.bytes, this.length);
+    this.length += 8;
   }
 
   raw(source: Uint8Array): void {
@@ -100,14 +140,10 @@ class Writer {
       case "number":
         if ((value | 0) === value && !Object.is(value, -0)) {
           this.tag(Tag.Int);
-          this.room(4);
-          this.view.setInt32(this.length, value, true);
-          this.length += 4;
+          this.u32(value);
         } else {
           this.tag(Tag.Float);
-          this.room(8);
-          this.view.setFloat64(this.length, value, true);
-          this.length += 8;
+          this.float(value);
         }
         return;
       case "string":
@@ -180,26 +216,40 @@ class Writer {
   }
 }
 
-/** The bytes of `value` (a copy: nothing of it is shared). */
+/** This thread's writer, between two `cloneToBytes` calls (taken while one runs). */
+let idleWriter: Writer | null = null;
+
+/**
+ * The bytes of `value` (nothing of it is shared). They are a view of this thread's
+ * writer, good until the next `cloneToBytes` on this thread: copy them at once (a
+ * queue writes them into shared memory, or copies them if its put has to wait).
+ * One writer serves every call, so an item allocates no buffer of its own.
+ */
 export function cloneToBytes(value: unknown): Uint8Array {
-  const writer = new Writer();
-  writer.value(value);
-  return writer.bytes.subarray(0, writer.length);
+  // A getter of the value that puts into a queue itself meets a writer in use: it gets one of its own.
+  const writer = idleWriter ?? new Writer();
+  idleWriter = null;
+  try {
+    writer.value(value);
+    return writer.bytes.subarray(0, writer.length);
+  } finally {
+    writer.reset();
+    idleWriter = writer;
+  }
 }
 
 class Reader {
   at = 0;
-  readonly view: DataView;
   readonly objects: unknown[] = [];
 
-  constructor(readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
+  constructor(readonly bytes: Uint8Array) {}
 
   u32(): number {
-    const n = this.view.getUint32(this.at, true);
-    this.at += 4;
-    return n;
+    const bytes = this.bytes;
+    const at = this.at;
+    if (at + 4 > bytes.length) throw new DataCloneError("A queue item's bytes are corrupt (a number runs past their end).");
+    this.at = at + 4;
+    return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
   }
 
   /** A count read from the bytes, bounded by what is left of them (a corrupt count fails, it does not allocate). */
@@ -227,6 +277,15 @@ class Reader {
     const bytes = this.bytes;
     let at = this.at;
     let text = "";
+    if (n <= SHORT_STRING) {
+      // A key or a short value: appending codes one by one beats building an argument list.
+      if (width === 1) for (let i = 0; i < n; i++) text += String.fromCharCode(bytes[at++]!);
+      else {
+        for (let i = 0; i < n; i++, at += 2) text += String.fromCharCode(bytes[at]! | (bytes[at + 1]! << 8));
+      }
+      this.at = at;
+      return text;
+    }
     // In chunks: String.fromCharCode takes its codes as arguments.
     const codes = new Array<number>(Math.min(n, 4096));
     for (let done = 0; done < n; ) {
@@ -257,15 +316,15 @@ class Reader {
         return true;
       case Tag.False:
         return false;
-      case Tag.Int: {
-        const n = this.view.getInt32(this.at, true);
-        this.at += 4;
-        return n;
-      }
+      case Tag.Int:
+        return this.u32() | 0;
       case Tag.Float: {
-        const n = this.view.getFloat64(this.at, true);
-        this.at += 8;
-        return n;
+        const at = this.at;
+        if (at + 8 > this.bytes.length) throw new DataCloneError("A queue item's bytes are corrupt (a number runs past their end).");
+        const scratch = numberBytes();
+        for (let i = 0; i < 8; i++) scratch.bytes[i] = this.bytes[at + i]!;
+        this.at = at + 8;
+        return scratch.float[0];
       }
       case Tag.BigInt:
         return BigInt(this.string());

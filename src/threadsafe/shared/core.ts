@@ -40,6 +40,11 @@ export const NOT_NOW: unique symbol = Symbol("not now");
 export interface WaitPlan<R, P = undefined> {
   /** The result at once, or `NOT_NOW` to queue a waiter (with `queuedValue()`). */
   attempt(payload: P): R | typeof NOT_NOW;
+  /**
+   * The wait will outlast this step: a payload that is only good until then (a
+   * put's bytes, a view of the codec's scratch buffer) is copied here.
+   */
+  retain?(payload: P): P;
   /** The value stored with the waiter's record (a barrier's arrival index). */
   queuedValue?(): number;
   /** The waiter was queued (a barrier counts its arrival only then). */
@@ -215,6 +220,7 @@ export class SharedCore {
 
   /** `wait` once the mutex was taken or the waiter queued (`position`, -1 if not yet). */
   private *waitQueued<R, P>(gate: Gate, plan: WaitPlan<R, P>, position: number, payload: P): Coro<R> {
+    if (plan.retain !== undefined) payload = plan.retain(payload);
     let now: R | typeof NOT_NOW = NOT_NOW;
     const attemptOrQueue = (): number => {
       now = plan.attempt(payload);

@@ -92,6 +92,7 @@ export class SharedItems {
         this.add(bytes);
         return undefined;
       },
+      retain: (bytes) => bytes.slice(),
       granted: (_, bytes) => {
         region.setField(RESERVED_PLACES, region.field(RESERVED_PLACES) - 1);
         if (region.field(SHUT_DOWN) !== 0) {

@@ -92,6 +92,8 @@ export class Connection implements CancelChannel {
   /** @internal Answers the other side's task-tree requests; `null`: this side does not share its tasks. */
   treeResponder: TreeResponder | null = null;
   /** Task trees asked of the other side, by request id. */
+  /** @internal The other side is a worker this thread started (a `ThreadChannel`). */
+  readonly _toChild: boolean;
   private readonly treeAsks = new Map<number, Future<TreeAnswer>>();
   private nextTreeId = 1;
   /** The other side's task-tree requests the answer being built will go to; null when none is. */
@@ -102,10 +104,11 @@ export class Connection implements CancelChannel {
     /** The loop this side's calls and served tasks run on. */
     readonly loop: EventLoop,
     functions: Exposed | ServedFunctions = {},
-    options: { peerName?: string; inTaskTree?: boolean } = {},
+    options: { peerName?: string; inTaskTree?: boolean; toChild?: boolean } = {},
   ) {
     this.functions = functions instanceof ServedFunctions ? functions : new ServedFunctions(functions);
     this.peerName = options.peerName ?? "the other thread";
+    this._toChild = options.toChild === true;
     if (options.inTaskTree === true) {
       let peers = treePeers.get(loop);
       if (peers === undefined) treePeers.set(loop, (peers = new Set()));
@@ -242,6 +245,11 @@ export class Connection implements CancelChannel {
   /** How many calls from the other side this side is running. */
   get servingCount(): number {
     return this.serving.size;
+  }
+
+  /** Whether the connection has failed (the other side is gone, or it was closed). */
+  get isFailed(): boolean {
+    return this.failure !== null;
   }
 
   /** @internal Calls `listener` once when the other side is gone (see `fail`): a `ThreadChannel`. */

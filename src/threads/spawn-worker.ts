@@ -78,7 +78,7 @@ export class WorkerHandle<Api = Record<string, (...args: any[]) => unknown>> {
     /** Where it came from, for messages: the module's URL. */
     private readonly origin: string,
   ) {
-    this.connection = new Connection(worker.endpoint, getRunningLoop(), exposed, { peerName: `worker ${label}`, inTaskTree: true });
+    this.connection = new Connection(worker.endpoint, getRunningLoop(), exposed, { peerName: `worker ${label}`, inTaskTree: true, toChild: true });
     this.api = remoteApi<Api>(this.connection);
     worker.onExit((reason) => this.onExit(reason));
     // Said by a worker that ends itself (a browser worker's close() gives no event),

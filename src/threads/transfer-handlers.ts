@@ -31,6 +31,11 @@ export interface TransferHandler<T extends object = object> {
 export interface ThreadChannel {
   /** Calls `listener` once when the other side is gone (at once if it already is). */
   _whenGone(listener: () => void): void;
+  /**
+   * The other side is a worker this thread started: it cannot outlive this thread
+   * (a browser ends a worker's workers with it; Node terminates them too).
+   */
+  readonly _toChild: boolean;
 }
 
 /** The key a serialized object travels under: `{ [HANDLED]: handlerName, data }`. */

@@ -51,15 +51,28 @@ export class MessageOwner {
 
   /**
    * Serves the operations on `port` to whichever thread holds its other end; on the
-   * shared backend `slot` is that thread's slot in the shared state.
+   * shared backend `slot` is that thread's slot in the shared state. Returns what
+   * ends that hold (as its thread's death does).
    */
-  adopt(port: unknown, via?: ThreadChannel, slot: unknown = 0): void {
+  adopt(port: unknown, via?: ThreadChannel, slot: unknown = 0): () => void {
     checkPort(port, `${this.what}: adopt`);
     const holder: Holder = { id: this.nextHolder++, dead: false, slot: typeof slot === "number" && Number.isInteger(slot) && slot > 0 ? slot : 0 };
+    // Holds this holder's thread handed on to workers it started, by its number for
+    // each: a browser port does not tell us when such a worker ends, so the holder
+    // does ("holdEnded"), and they end with the holder's thread at the latest.
+    const introduced = new Map<number, () => void>();
     const operations = {
       ...this.operationsFor(holder),
       // A holder passing the primitive onward hands the new thread's port (and slot) to us.
-      adopt: (next: unknown, nextSlot: unknown) => this.adopt(next, undefined, nextSlot),
+      adopt: (next: unknown, nextSlot: unknown, hold: unknown) => {
+        const end = this.adopt(next, undefined, nextSlot);
+        if (isHoldNumber(hold)) introduced.set(hold, end);
+      },
+      holdEnded: (hold: unknown) => {
+        if (!isHoldNumber(hold)) return;
+        introduced.get(hold)?.();
+        introduced.delete(hold);
+      },
       // The thread already held it: this hold is over (its slot was never used).
       gone: () => {
         holder.unused = true;
@@ -73,9 +86,12 @@ export class MessageOwner {
       holder.dead = true;
       connection.fail(new WorkerCrashedError(`a thread sharing ${this.what} ended`));
       this.onHolderDeath(holder);
+      for (const end of introduced.values()) end();
+      introduced.clear();
     };
     host.onPortClose(port, died);
     via?._whenGone(died);
+    return died;
   }
 }
 
@@ -83,6 +99,7 @@ export class MessageOwner {
 export class MessageClient {
   private readonly connection: Connection;
   private pending = 0;
+  private nextHold = 1;
 
   /** `ownerChannel`: the channel to the owner's thread, when it came straight from there. */
   constructor(
@@ -120,10 +137,21 @@ export class MessageClient {
     this.connection.callSoon(name, args);
   }
 
-  /** A port for another thread: the owner adopts its other end (with `slot`, on the shared backend). */
-  portForAnotherThread(slot = 0): unknown {
+  /**
+   * A port for another thread: the owner adopts its other end (with `slot`, on the
+   * shared backend). Sent to a worker this thread started (`via`), the hold gets a
+   * number, and the owner is told when that worker ends: only this thread sees it.
+   */
+  portForAnotherThread(slot = 0, via?: ThreadChannel): unknown {
     const { port1, port2 } = host.createChannel();
-    this.connection.callSoon("adopt", [transfer(port1 as object, [port1 as object]), slot]);
+    const hold = via?._toChild === true ? this.nextHold++ : 0;
+    this.connection.callSoon("adopt", [transfer(port1 as object, [port1 as object]), slot, hold]);
+    if (hold !== 0) {
+      via!._whenGone(() => {
+        // Once the owner is gone too there is nobody to tell.
+        if (!this.connection.isFailed) this.connection.callSoon("holdEnded", [hold]);
+      });
+    }
     return port2;
   }
 
@@ -133,4 +161,9 @@ export class MessageClient {
     // The message goes out in a microtask queued by callSoon; close after it.
     queueMicrotask(() => (this.port as { close?: () => void }).close?.());
   }
+}
+
+/** A hold number from another thread: a positive integer (anything else is ignored). */
+function isHoldNumber(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value > 0;
 }

@@ -117,7 +117,7 @@ export abstract class ThreadSafeObject {
     // the owner knows it before that thread can die holding anything.
     const core = this.sharedCore();
     const slot = core !== null ? core.claimSlotForAnotherThread() : 0;
-    const port = this.owner !== null ? this.owner.portForAnotherThread(via, slot) : this.client!.portForAnotherThread(slot);
+    const port = this.owner !== null ? this.owner.portForAnotherThread(via, slot) : this.client!.portForAnotherThread(slot, via);
     const fields = core !== null ? { ...this.wireFields(), slot } : this.wireFields();
     return [{ kind: this.kind, id: this._id, port, fields, fromOwner: this.owner !== null }, [port as object]];
   }

@@ -11,6 +11,7 @@ import {
   run,
   sleep,
   spawnWorker,
+  waitFor,
 } from "../../src/index.js";
 import type { api as WorkerApi } from "./fixtures/threadsafe-worker.js";
 import { caught } from "../support/harness.js";
@@ -92,6 +93,32 @@ describe.each(backends)("a thread that dies holding a thread-safe lock, permits 
       })(),
     );
   });
+
+  // Chromium tells nobody but the spawner that a worker ended: the intermediary
+  // passes that on to the owner, and a worker's workers end with it.
+  it.each([
+    ["end", "the intermediary ends that worker"],
+    ["keep", "the intermediary itself ends"],
+  ] as const)(
+    "poisons a ThreadSafeLock held by a worker's own worker (a thread the owner never saw) when %s: %s",
+    async (then, _how) => {
+      await run(
+        (function* (): Coro<void> {
+          const intermediary = spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl);
+          const lock = new ThreadSafeLock({ backend });
+          expect(yield* intermediary.api.childAcquires(lock, then)).toBe(true);
+          expect(lock.locked()).toBe(true);
+          if (then === "keep") intermediary.terminate(); // its worker, holding the lock, ends with it
+          const outcome = yield* caught(waitFor(lock.acquire(), 5000));
+          expect(outcome).toBeInstanceOf(LockOwnerDiedError);
+          lock.recover();
+          expect(yield* waitFor(lock.acquire(), 1000)).toBe(true);
+          lock.release();
+          if (then === "end") yield* intermediary.close();
+        })(),
+      );
+    },
+  );
 
   it("releases a ThreadSafeLock made with onOwnerDeath: 'release'", async () => {
     await run(

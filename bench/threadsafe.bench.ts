@@ -116,10 +116,10 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; extra: 
       });
   }
 
-  function consumers(backend: Backend, codec: "clone" | "json" | typeof itemCodec): () => unknown {
+  function consumers(backend: Backend, codec: "clone" | "json" | typeof itemCodec, prefetch = 1): () => unknown {
     return () =>
       onLoop(function* () {
-        const queue = new ThreadSafeQueue<Item>({ maxsize: 256, codec, backend });
+        const queue = new ThreadSafeQueue<Item>({ maxsize: 256, codec, backend, prefetch });
         const drains = workers.map((worker) => worker.call("drain", queue));
         for (let id = 0; id < ITEMS; id++) yield* queue.put({ id, name: "item" });
         queue.shutdown();
@@ -175,6 +175,8 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; extra: 
         { name: "asyncio-ts ThreadSafeQueue(256), shared, bytes codec", run: consumers("shared", itemCodec) },
         { name: "asyncio-ts ThreadSafeQueue(256), message, clone codec", run: consumers("message", "clone") },
         { name: "asyncio-ts ThreadSafeQueue(256), message, json codec", run: consumers("message", "json") },
+        { name: "asyncio-ts ThreadSafeQueue(256), message, clone codec, prefetch 64", run: consumers("message", "clone", 64) },
+        { name: "asyncio-ts ThreadSafeQueue(256), message, json codec, prefetch 64", run: consumers("message", "json", 64) },
       ],
     },
   ];

@@ -36,6 +36,8 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   private readonly joiners = new WaiterQueue<void>(this, "join");
   private unfinished = 0;
   private isShutdown = false;
+  /** Set by `shutdown(true)`: what comes back after it is dropped too. */
+  private droppedAll = false;
   // FIFO storage: an array read from `head` (subclasses replace the four storage methods).
   private items: T[] = [];
   private head = 0;
@@ -136,6 +138,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   shutdown(immediate = false): void {
     this.isShutdown = true;
     if (immediate) {
+      this.droppedAll = true;
       while (!this.empty()) {
         this.getItem();
         if (this.unfinished > 0) this.unfinished--;
@@ -145,6 +148,27 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
     // Every waiter re-checks the state and sees the shutdown.
     for (let waiter = this.getters.shift(); waiter !== undefined; waiter = this.getters.shift()) if (!waiter.done()) waiter.setResult();
     for (let waiter = this.putters.shift(); waiter !== undefined; waiter = this.putters.shift()) if (!waiter.done()) waiter.setResult();
+  }
+
+  /** @internal How many gets wait for an item. */
+  get _waitingGetters(): number {
+    return this.getters.length;
+  }
+
+  /**
+   * @internal Items taken ahead of its gets by another thread (a `ThreadSafeQueue`'s
+   * prefetch), back at the head in their order: not new puts, so `join`'s count is
+   * unchanged and `maxsize` may be passed for a moment. After `shutdown(true)` they
+   * are dropped and marked done, as the queued items were. FIFO queues only.
+   */
+  _giveBack(items: readonly T[]): void {
+    if (this.droppedAll) {
+      this.unfinished = Math.max(0, this.unfinished - items.length);
+      if (this.unfinished === 0) this.releaseJoiners();
+      return;
+    }
+    this.items.splice(this.head, 0, ...items);
+    for (let i = 0; i < items.length; i++) this.getters.wakeNext();
   }
 
   /** Whether `shutdown()` was called. */

@@ -132,6 +132,11 @@ export class MessageClient {
     if (--this.pending === 0) host.keepAlive(this.port, false);
   };
 
+  /** Whether the owner's thread is gone (or this hold was closed). */
+  get ownerGone(): boolean {
+    return this.connection.isFailed;
+  }
+
   /** Sends the owner a message that needs no answer. */
   tell(name: string, args: readonly unknown[]): void {
     this.connection.callSoon(name, args);

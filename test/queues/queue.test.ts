@@ -211,6 +211,43 @@ describe("Queue", () => {
     expect(seen).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it("takes items given back (a thread-safe queue's prefetch) at the head, still unfinished, waking a getter for each", async () => {
+    await runV(function* (): Coro<void> {
+      const queue = new Queue<string>(2);
+      queue.putNowait("a");
+      queue.putNowait("b");
+      const taken = [queue.getNowait(), queue.getNowait()]; // taken ahead by another thread
+      queue.putNowait("c");
+      queue._giveBack(taken); // back at the head, past maxsize for a moment
+      expect(queue.qsize()).toBe(3);
+      expect([queue.getNowait(), queue.getNowait(), queue.getNowait()]).toEqual(["a", "b", "c"]);
+      const joined = createTask(queue.join());
+      yield* sleep(0);
+      expect(joined.done()).toBe(false); // three were put, none is done: a give-back is not a put
+      for (let i = 0; i < 3; i++) queue.taskDone();
+      yield* joined;
+      const getters = [createTask(queue.get()), createTask(queue.get())];
+      yield* sleep(0);
+      queue._giveBack(["x", "y"]);
+      expect([yield* getters[0]!, yield* getters[1]!]).toEqual(["x", "y"]);
+    });
+  });
+
+  it("drops items given back after shutdown(immediate) and marks them done, so join() returns", async () => {
+    await runV(function* (): Coro<void> {
+      const queue = new Queue<string>();
+      queue.putNowait("a");
+      const taken = queue.getNowait();
+      queue.shutdown(true);
+      const joined = createTask(queue.join());
+      yield* sleep(0);
+      expect(joined.done()).toBe(false);
+      queue._giveBack([taken]);
+      expect(queue.qsize()).toBe(0);
+      yield* joined;
+    });
+  });
+
   it("refuses a negative or non-integer maxsize", () => {
     expect(() => new Queue(-1)).toThrow(ValueError);
     expect(() => new Queue(1.5)).toThrow(TypeError);

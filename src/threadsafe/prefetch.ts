@@ -5,12 +5,16 @@
  *
  * Items fetched are taken from the owner's point of view (they count as got by
  * this thread until marked done). So that they are not stranded here:
- * - a fetch is made only for a get that waits, and withdrawn (cancelled) when the
- *   last such get gives up, so an idle thread holds no call open at the owner;
+ * - a fetch that waits at the owner is made only for a get that waits here, and
+ *   withdrawn (cancelled) when the last such get gives up, so an idle thread holds
+ *   no call open at the owner;
  * - items no get took within `GIVE_BACK_MS` go back to the head of the queue, for
  *   the other threads;
  * - the batch grows while this thread keeps up (doubling, up to `prefetch`) and
- *   shrinks when it had to give items back, so a slow consumer fetches one at a time.
+ *   shrinks when it had to give items back, so a slow consumer fetches one at a time;
+ * - when a get leaves less than half a batch here, the next batch is asked for
+ *   ahead, without waiting at the owner (it brings what is there, maybe nothing):
+ *   the gets go on while it travels, instead of waiting a round trip per batch.
  *
  * A get woken with an item and cancelled before it ran passes the item on to the
  * next get here, as the owner's own queue does.
@@ -35,6 +39,8 @@ export class PrefetchingGets<State> {
   /** Gets of this thread waiting for an item, in order. */
   private readonly waiting: Future<unknown>[] = [];
   private fetch: Task<unknown> | null = null;
+  /** Whether the fetch out is one asked for ahead (it may bring nothing). */
+  private fetchingAhead = false;
   /** How many items the next fetch asks for. */
   private batch = 1;
   private loop: EventLoop | null = null;
@@ -53,7 +59,9 @@ export class PrefetchingGets<State> {
   *get(): Coro<unknown> {
     if (this.waiting.length === 0 && this.fetched.length > 0) {
       this.served++;
-      return this.fetched.shift();
+      const item = this.fetched.shift();
+      if (this.fetch === null && this.fetched.length < this.batch >> 1) this.startFetch(false);
+      return item;
     }
     const loop = (this.loop ??= getRunningLoop());
     const waiter = loop.createFuture<unknown>();
@@ -73,9 +81,14 @@ export class PrefetchingGets<State> {
   }
 
   private fetchIfNeeded(): void {
-    if (this.fetch !== null || this.waiting.length === 0) return;
-    const fetch = this.client.call<unknown>("getMany", [this.batch]);
+    if (this.fetch === null && this.waiting.length > 0) this.startFetch(true);
+  }
+
+  /** Asks the owner for a batch; `wait`: for a get that waits here (else ahead of need). */
+  private startFetch(wait: boolean): void {
+    const fetch = this.client.call<unknown>("getMany", [this.batch, wait]);
     this.fetch = fetch;
+    this.fetchingAhead = !wait;
     fetch.addDoneCallback(this.onFetched);
   }
 
@@ -93,7 +106,7 @@ export class PrefetchingGets<State> {
     }
     const reply = fetch.result() as [unknown, State];
     const items = Array.isArray(reply) ? reply[0] : undefined;
-    if (!Array.isArray(items) || items.length === 0 || items.length > this.batch) {
+    if (!Array.isArray(items) || (items.length === 0 && !this.fetchingAhead) || items.length > this.batch) {
       const refusal = new DataCloneError(`The thread that owns a ThreadSafeQueue answered a get with ${describeValue(reply)}, not a batch of at most ${this.batch} items.`);
       for (const waiter of this.waiting.splice(0)) waiter.setException(refusal);
       return;

@@ -365,11 +365,12 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
         taken.set(holder, (taken.get(holder) ?? 0) + 1);
         return [codec.toWire(item), self.state()];
       },
-      // prefetch: the first item when there is one, and up to `count` in all of
-      // what is there and owed to no get waiting here (none is passed over).
-      *getMany(count: unknown): Coro<[unknown[], QueueState]> {
+      // prefetch: the first item when there is one (unless asked ahead: then maybe
+      // none), and up to `count` in all of what is there and owed to no get waiting
+      // here (none is passed over).
+      *getMany(count: unknown, wait: unknown): Coro<[unknown[], QueueState]> {
         const most = typeof count === "number" && Number.isInteger(count) ? Math.max(1, Math.min(count, self.prefetch)) : 1;
-        const items = [codec.toWire(yield* queue.get())];
+        const items = wait === false ? [] : [codec.toWire(yield* queue.get())];
         while (items.length < most && queue.qsize() > queue._waitingGetters) items.push(codec.toWire(queue.getNowait()));
         taken.set(holder, (taken.get(holder) ?? 0) + items.length);
         return [items, self.state()];

@@ -9,6 +9,8 @@ import { caught, runV } from "../support/harness.js";
 
 interface Fetch {
   count: number;
+  /** For a get that waits (else asked for ahead, and it may bring nothing). */
+  wait: boolean;
   reply: Future<unknown>;
 }
 
@@ -22,7 +24,7 @@ function owner(): { client: MessageClient; fetches: Fetch[]; told: [string, unkn
     call: (name: string, args: unknown[]) => {
       expect(name).toBe("getMany");
       const reply = getRunningLoop().createFuture<unknown>();
-      fetches.push({ count: args[0] as number, reply });
+      fetches.push({ count: args[0] as number, wait: args[1] as boolean, reply });
       return reply;
     },
     tell: (name: string, args: unknown[]) => void told.push([name, args]),
@@ -31,30 +33,34 @@ function owner(): { client: MessageClient; fetches: Fetch[]; told: [string, unkn
 }
 
 describe("prefetching gets (the holder side of prefetch)", () => {
-  it("asks for one item first, doubles the batch while batches come back full, and serves buffered items without asking", async () => {
+  it("asks for one item first, doubles the batch while batches come back full, serves buffered items at once and asks ahead", async () => {
     await runV(function* (): Coro<void> {
       const { fetches, gets, states } = owner();
+      const asked = () => fetches.map((f) => `${f.count}${f.wait ? "" : " ahead"}`);
       const first = createTask(gets.get());
       yield* sleep(0);
-      expect(fetches.map((f) => f.count)).toEqual([1]);
+      expect(asked()).toEqual(["1"]);
       fetches[0]!.reply.setResult([["a"], "state 1"]);
       expect(yield* first).toBe("a");
       const second = createTask(gets.get());
       yield* sleep(0);
       fetches[1]!.reply.setResult([["b", "c"], "state 2"]);
       expect(yield* second).toBe("b");
-      expect(yield* gets.get()).toBe("c"); // buffered: no fetch
-      expect(fetches.map((f) => f.count)).toEqual([1, 2]);
+      expect(yield* gets.get()).toBe("c"); // buffered: taken at once...
+      expect(asked()).toEqual(["1", "2", "4 ahead"]); // ...and less than half a batch is left: the next is asked for ahead
       const third = createTask(gets.get());
       yield* sleep(0);
-      expect(fetches[2]!.count).toBe(4);
-      fetches[2]!.reply.setResult([["d"], "state 3"]); // not full: the batch stays
+      expect(fetches).toHaveLength(3); // it waits for the one already out
+      fetches[2]!.reply.setResult([[], "state 3"]); // asked ahead, it may bring nothing: then a fetch that waits
+      yield* sleep(0);
+      expect(asked()).toEqual(["1", "2", "4 ahead", "4"]);
+      fetches[3]!.reply.setResult([["d"], "state 4"]); // not full: the batch stays
       expect(yield* third).toBe("d");
       createTask(gets.get());
       yield* sleep(0);
-      expect(fetches[3]!.count).toBe(4);
-      expect(states).toEqual(["state 1", "state 2", "state 3"]);
-      fetches[3]!.reply.setResult([["e"], "state 4"]);
+      expect(asked()).toEqual(["1", "2", "4 ahead", "4", "4"]);
+      expect(states).toEqual(["state 1", "state 2", "state 3", "state 4"]);
+      fetches[4]!.reply.setResult([["e"], "state 5"]);
       yield* sleep(0);
     });
   });

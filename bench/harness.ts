@@ -9,7 +9,11 @@ export interface BenchCase {
   name: string;
   /** Operations per run when they differ from the group's (a much slower peer). */
   ops?: number;
-  /** Runs `ops` operations once; may be async. */
+  /**
+   * Runs `ops` operations once; may be async. A case that times itself (a latency
+   * read off timestamps, without the pauses between samples) resolves to
+   * `{ measuredMs }`, which then counts instead of the run's wall time.
+   */
   run: () => unknown | Promise<unknown>;
 }
 
@@ -63,6 +67,12 @@ function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
+/** The time a self-timed case measured (see `BenchCase.run`), if it is one. */
+function selfTimed(outcome: unknown): number | undefined {
+  const measured = typeof outcome === "object" && outcome !== null ? (outcome as { measuredMs?: unknown }).measuredMs : undefined;
+  return typeof measured === "number" ? measured : undefined;
+}
+
 /** Runs one group, alternating its cases round by round. */
 export async function runGroup(group: BenchGroup): Promise<GroupResult> {
   const rounds = group.rounds ?? 15;
@@ -78,8 +88,8 @@ export async function runGroup(group: BenchGroup): Promise<GroupResult> {
     for (let i = 0; i < group.cases.length; i++) {
       await settle();
       const started = performance.now();
-      await group.cases[i]!.run();
-      samples[i]!.push(performance.now() - started);
+      const outcome = await group.cases[i]!.run();
+      samples[i]!.push(selfTimed(outcome) ?? performance.now() - started);
     }
   }
   const medians = samples.map((s, i) => (median(s) * 1e6) / (group.cases[i]!.ops ?? group.ops));

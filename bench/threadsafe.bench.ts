@@ -7,14 +7,18 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { type Coro, Lock, ThreadSafeLock, ThreadSafeQueue, type WorkerHandle, gather, spawnWorker } from "asyncio-ts";
+import { type Coro, Lock, ThreadSafeLock, ThreadSafeQueue, type WorkerHandle, gather, sleep, spawnWorker } from "asyncio-ts";
 import type { BenchGroup, CaseResult, GroupResult } from "./harness.js";
+import { hrMs } from "./workers/hr-ms.mjs";
 import { itemCodec } from "./workers/item-codec.mjs";
 import { backgroundLoop, rawRoundTrip } from "./threads.bench.js";
 
 const ROUND_TRIPS = 5_000;
 const LOCK_CYCLES = 100_000;
 const ITEMS = 20_000;
+/** One-way latency samples per run, each sent after a pause, to an idle receiver. */
+const STAMPS = 300;
+const PAUSE_MS = 1;
 
 type Backend = "message" | "shared";
 type Item = { id: number; name: string };
@@ -33,6 +37,39 @@ async function rawSharedPingPong(worker: Worker, count: number): Promise<void> {
   } finally {
     clearInterval(alive);
   }
+}
+
+/**
+ * The raw one-way latency: `count` time stamps sent to `worker` (a
+ * raw-one-way-worker) after a pause each, over postMessage or shared memory;
+ * resolves to the time they took to arrive, in all.
+ */
+async function rawOneWay(worker: Worker, over: "message" | "shared", count: number): Promise<{ measuredMs: number }> {
+  const pause = () => new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+  const answer = () => new Promise<number>((resolve) => worker.once("message", resolve));
+  if (over === "message") {
+    for (let i = 0; i < count; i++) {
+      await pause();
+      worker.postMessage(hrMs());
+    }
+    const total = answer();
+    worker.postMessage("report");
+    return { measuredMs: await total };
+  }
+  const buffer = new SharedArrayBuffer(16);
+  const words = new Int32Array(buffer);
+  const stamp = new Float64Array(buffer, 8, 1);
+  const ready = answer();
+  worker.postMessage({ buffer, count });
+  await ready;
+  const total = answer();
+  for (let i = 1; i <= count; i++) {
+    await pause();
+    stamp[0] = hrMs();
+    Atomics.store(words, 0, i);
+    Atomics.notify(words, 0);
+  }
+  return { measuredMs: await total };
 }
 
 async function pingPongOn(words: Int32Array, count: number): Promise<void> {
@@ -87,6 +124,7 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; extra: 
   });
   const raw = new Worker(new URL("./workers/raw-worker.mjs", import.meta.url));
   await rawRoundTrip(raw, 0);
+  const rawOneWayWorker = new Worker(new URL("./workers/raw-one-way-worker.mjs", import.meta.url));
   const locks = await onLoop(function* () {
     return { message: new ThreadSafeLock({ backend: "message" }), shared: new ThreadSafeLock({ backend: "shared" }) };
   });
@@ -103,6 +141,20 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; extra: 
           yield* pong.get();
         }
         yield* partner;
+      });
+  }
+
+  /** Time stamps put on a queue after a pause each, got by a worker waiting for them. */
+  function oneWay(backend: Backend): () => PromiseLike<{ measuredMs: number }> {
+    return () =>
+      onLoop(function* () {
+        const queue = new ThreadSafeQueue<number>({ backend });
+        const receiver = workers[0]!.call("latencies", queue, STAMPS);
+        for (let i = 0; i < STAMPS; i++) {
+          yield* sleep(PAUSE_MS);
+          yield* queue.put(hrMs());
+        }
+        return { measuredMs: (yield* receiver) as number };
       });
   }
 
@@ -156,6 +208,20 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; extra: 
       ],
     },
     {
+      // What one item costs to cross when the other side waits for it, idle (the
+      // round trip above also has the answering thread's own put and next get on
+      // its path: on the message backend, two messages more than a raw echo).
+      name: "one-way put→get latency, a time stamp every 1 ms to a worker waiting in get()",
+      ops: STAMPS,
+      rounds: 5,
+      cases: [
+        { name: "asyncio-ts ThreadSafeQueue, shared backend", run: oneWay("shared") },
+        { name: "raw SharedArrayBuffer + Atomics.waitAsync", run: () => rawOneWay(rawOneWayWorker, "shared", STAMPS) },
+        { name: "asyncio-ts ThreadSafeQueue, message backend", run: oneWay("message") },
+        { name: "raw postMessage", run: () => rawOneWay(rawOneWayWorker, "message", STAMPS) },
+      ],
+    },
+    {
       name: LOCK_GROUP,
       ops: LOCK_CYCLES,
       rounds: 9,
@@ -189,6 +255,7 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; extra: 
       });
       await stop();
       await raw.terminate();
+      await rawOneWayWorker.terminate();
     },
   };
 }

@@ -1,30 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Connection, type Coro, type Endpoint, type EventLoop, type ExceptionContext, NotExposedError, ProtocolError, type Task, WorkerCrashedError, getRunningLoop, run, sleep } from "../../src/index.js";
+import { Connection, type Coro, type EventLoop, type ExceptionContext, NotExposedError, ProtocolError, type Task, WorkerCrashedError, getRunningLoop, run, sleep } from "../../src/index.js";
 import { type Message, PROTOCOL_TAG, encodeBatch } from "../../src/threads/protocol.js";
+import { HandFedEndpoint } from "../support/hand-fed-endpoint.js";
 
-/**
- * A live connection fed by hand: what the other side "sends" is handed straight to
- * the connection's listener, as a port would deliver it, and what it sends back is
- * recorded. Both roles are exercised at once: it has calls out waiting for replies
- * (the caller's side) and functions exposed (the serving side).
- */
-class HandFedEndpoint implements Endpoint {
-  readonly sent: unknown[] = [];
-  private listener: ((event: { data: unknown }) => void) | null = null;
-  postMessage(message: unknown): void {
-    this.sent.push(message);
-  }
-  addEventListener(_type: "message", listener: (event: { data: unknown }) => void): void {
-    this.listener = listener;
-  }
-  removeEventListener(): void {
-    this.listener = null;
-  }
-  deliver(data: unknown): void {
-    this.listener?.({ data });
-  }
-}
+// A live connection fed by hand (HandFedEndpoint): what the other side "sends" is
+// handed straight to the connection's listener, as a port would deliver it, and
+// what it sends back is recorded. Both roles are exercised at once: it has calls
+// out waiting for replies (the caller's side) and functions exposed (the serving side).
 
 const RESULT = 4;
 const ERROR = 5;

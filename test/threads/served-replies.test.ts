@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import { Connection, type Coro, type ExceptionContext, currentTask, getRunningLoop, run, sleep } from "../../src/index.js";
+import { type Envelope, type Message, decodeBatch, encodeBatch } from "../../src/threads/protocol.js";
+import { HandFedEndpoint } from "../support/hand-fed-endpoint.js";
+
+// A served coroutine is answered in the step it returns in, not by its task's done
+// callback an iteration later; failures and cancellations still are answered by the
+// done callback. Either way a call gets exactly one answer.
+
+type Reply = Extract<Message, { kind: "result" | "error" | "cancelled" }>;
+
+/** The replies among what `endpoint` sent. */
+function replies(endpoint: HandFedEndpoint): Reply[] {
+  const found: Reply[] = [];
+  for (const envelope of endpoint.sent) {
+    decodeBatch(envelope as Envelope, (message) => {
+      if (message.kind === "result" || message.kind === "error" || message.kind === "cancelled") found.push(message);
+    });
+  }
+  return found;
+}
+
+/** Serves `exposed` on a hand-fed endpoint for `body`; fails the test on anything reported to the loop. */
+function serving(exposed: object, body: (endpoint: HandFedEndpoint) => Coro<void>): Promise<void> {
+  return run(
+    (function* (): Coro<void> {
+      const reported: ExceptionContext[] = [];
+      getRunningLoop().setExceptionHandler((_loop, context) => {
+        reported.push(context);
+      });
+      const endpoint = new HandFedEndpoint();
+      const connection = new Connection(endpoint, getRunningLoop(), exposed, { peerName: "a test peer" });
+      try {
+        yield* body(endpoint);
+      } finally {
+        connection.dispose();
+      }
+      expect(reported).toEqual([]);
+    })(),
+  );
+}
+
+const call = (id: number, name: string, args: unknown[] = []): unknown => encodeBatch([{ kind: "call", id, name, args }]);
+const cancel = (id: number): unknown => encodeBatch([{ kind: "cancel", id, message: "the caller gave up" }]);
+
+/** Lets the loop run a few iterations (served tasks start, step, finish and their done callbacks run). */
+function* iterations(count = 5): Coro<void> {
+  for (let i = 0; i < count; i++) yield* sleep(0);
+}
+
+describe("answers to served coroutines", () => {
+  it("posts a returned value before the served task's done callbacks run", async () => {
+    const order: string[] = [];
+    await serving(
+      {
+        *double(x: number): Coro<number> {
+          currentTask()!.addDoneCallback(() => order.push("done callbacks"));
+          yield* sleep(0);
+          return 2 * x;
+        },
+      },
+      function* (endpoint) {
+        endpoint.onPost = () => order.push("posted");
+        endpoint.deliver(call(1, "double", [21]));
+        yield* iterations();
+        expect(replies(endpoint)).toEqual([{ kind: "result", id: 1, value: 42 }]);
+        expect(order).toEqual(["posted", "done callbacks"]);
+      },
+    );
+  });
+
+  it("answers once when a cancel arrives after the value was sent", async () => {
+    await serving(
+      {
+        *quick(): Coro<string> {
+          yield* sleep(0);
+          return "done";
+        },
+      },
+      function* (endpoint) {
+        endpoint.onPost = () => endpoint.deliver(cancel(1)); // the caller's cancel crosses the answer
+        endpoint.deliver(call(1, "quick"));
+        yield* iterations();
+        expect(replies(endpoint)).toEqual([{ kind: "result", id: 1, value: "done" }]);
+      },
+    );
+  });
+
+  it("answers once with the value when the coroutine cancels its own task in its last step", async () => {
+    await serving(
+      {
+        *selfCancelling(): Coro<number> {
+          yield* sleep(0);
+          currentTask()!.cancel(); // the task ends cancelled, but the value was already returned
+          return 7;
+        },
+      },
+      function* (endpoint) {
+        endpoint.deliver(call(1, "selfCancelling"));
+        yield* iterations();
+        expect(replies(endpoint)).toEqual([{ kind: "result", id: 1, value: 7 }]);
+      },
+    );
+  });
+
+  it("answers a failure and a cancellation through the done callback, once each", async () => {
+    await serving(
+      {
+        *failing(): Coro<never> {
+          yield* sleep(0);
+          throw new RangeError("out of range");
+        },
+        *waiting(): Coro<void> {
+          yield* sleep(1000);
+        },
+      },
+      function* (endpoint) {
+        endpoint.deliver(call(1, "failing"));
+        endpoint.deliver(call(2, "waiting"));
+        endpoint.deliver(encodeBatch([{ kind: "call", id: 3, name: "waiting", args: [] }, { kind: "cancel", id: 3, message: "before it started" }]));
+        yield* iterations();
+        endpoint.deliver(cancel(2));
+        yield* iterations();
+        const got = replies(endpoint);
+        expect(got.map((reply) => [reply.id, reply.kind])).toEqual([
+          [3, "cancelled"],
+          [1, "error"],
+          [2, "cancelled"],
+        ]);
+        expect(got.find((reply) => reply.id === 1)).toMatchObject({ error: { name: "RangeError", message: "out of range" } });
+      },
+    );
+  });
+});

@@ -1,8 +1,8 @@
 /**
  * Runs the benchmark suite: `npm run bench` (all suites) or `npm run bench -- core`;
  * `BENCH_ONLY=latency npm run bench -- threadsafe` runs only the groups whose name
- * contains "latency". Prints medians and ratios, and merges them into
- * bench/results.json.
+ * contains "latency" (`BENCH_ONLY="latency|lock"`: either). Prints medians and
+ * ratios, and merges them into bench/results.json.
  */
 import { coreGroups } from "./core.bench.js";
 import { type BenchGroup, type GroupResult, printGroup, runGroup, saveResults } from "./harness.js";
@@ -27,7 +27,7 @@ const suites: Record<string, () => Promise<Suite>> = {
 };
 const wanted = process.argv.slice(2);
 const selected = wanted.length ? wanted : Object.keys(suites);
-const only = process.env.BENCH_ONLY;
+const only = process.env.BENCH_ONLY?.split("|");
 
 const results: GroupResult[] = [];
 for (const name of selected) {
@@ -36,7 +36,7 @@ for (const name of selected) {
   const suite = await makeSuite();
   try {
     for (const group of suite.groups) {
-      if (only !== undefined && !group.name.includes(only)) continue;
+      if (only !== undefined && !only.some((part) => group.name.includes(part))) continue;
       const result = await runGroup(group);
       printGroup(result);
       results.push(result);

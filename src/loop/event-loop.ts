@@ -92,6 +92,14 @@ function noteDebugOn(): void {
 
 /** How long the loop may keep the host busy before it yields a macrotask (ms). */
 const SLICE_BUDGET_MS = 8;
+/**
+ * Iterations that may start without a look at the clock, after a look showed the
+ * iterations before it fast (under `FAST_ITERATION_MS` each on average). A clock
+ * read costs about 100 ns on this project's test machine, a fifth of a `sleep(0)`
+ * switch; iterations that turn slow overshoot the budget by at most this many.
+ */
+const UNCHECKED_ITERATIONS = 3;
+const FAST_ITERATION_MS = 0.05;
 /** Compact the timer heap when this many cancelled timers sit in it and they are the majority. */
 const MIN_CANCELLED_TIMERS_TO_COMPACT = 100;
 
@@ -151,6 +159,9 @@ export class EventLoop {
   private drainScheduled = false;
   /** When the loop last started draining from a macrotask: the host had its turn then. */
   private sliceStart = 0;
+  /** When `scheduleDrain` last read the clock, and how many iterations may still start without a read. */
+  private budgetCheckedAt = 0;
+  private uncheckedIterations = 0;
   private hostTimer: ReturnType<typeof setTimeout> | null = null;
   private hostTimerDeadline = Infinity;
   private virtualJumpScheduled = false;
@@ -478,14 +489,23 @@ export class EventLoop {
   private scheduleDrain(): void {
     if (this.drainScheduled) return;
     this.drainScheduled = true;
-    if (host.now() - this.sliceStart > SLICE_BUDGET_MS) {
+    if (this.uncheckedIterations > 0) {
+      this.uncheckedIterations--;
+      runAsMicrotask(this.drain);
+      return;
+    }
+    const now = host.now();
+    if (now - this.sliceStart > SLICE_BUDGET_MS) {
       // Draining on microtasks since longer than the budget (or the first work in a
       // while): continue in a macrotask, so the host's I/O, timers and rendering get
       // a turn. At most one such detour per budget, so it costs nothing measurable.
       host.scheduleMacrotask(this.drainAfterHostTurn);
-    } else {
-      runAsMicrotask(this.drain);
+      return;
     }
+    const fast = now - this.budgetCheckedAt < FAST_ITERATION_MS * (UNCHECKED_ITERATIONS + 1);
+    this.uncheckedIterations = fast ? UNCHECKED_ITERATIONS : 0;
+    this.budgetCheckedAt = now;
+    runAsMicrotask(this.drain);
   }
 
   private readonly drainAfterHostTurn = (): void => {

@@ -192,7 +192,10 @@ export class StreamReader extends LoopBound implements AsyncIterable<Uint8Array>
     // is already buffered is read without a task or a wait (`drive`).
     const lineOf = (line: Uint8Array): IteratorResult<Uint8Array> => (line.length === 0 ? { done: true, value: undefined } : { done: false, value: line });
     return {
-      next: () => drive(this.readlineCoro(), lineOf),
+      next: () => {
+        const line = this.takeBufferedThrough(NEWLINE);
+        return line !== null ? Promise.resolve({ done: false, value: line }) : drive(this.readlineCoro(), lineOf);
+      },
       return: () => Promise.resolve({ done: true, value: undefined }),
     };
   }
@@ -219,7 +222,24 @@ export class StreamReader extends LoopBound implements AsyncIterable<Uint8Array>
     return data;
   }
 
+  /**
+   * What `readuntil(separator)` returns, taken at once if it is already in the
+   * buffer within the limit; `null` otherwise (an error, a limit overrun, EOF or a
+   * wait are the coroutine's to handle). The common case of reading lines then
+   * needs no coroutine of its own: `for await` none per line, `readline()` one.
+   */
+  private takeBufferedThrough(separator: Uint8Array): Uint8Array | null {
+    if (this.failure !== undefined) return null;
+    const index = this.buffer.indexOf(separator, 0);
+    if (index === -1 || index > this.bufferLimit) return null;
+    const chunk = this.buffer.take(index + separator.length);
+    this.maybeResume();
+    return chunk;
+  }
+
   private *readlineCoro(): Coro<Uint8Array> {
+    const line = this.takeBufferedThrough(NEWLINE);
+    if (line !== null) return line;
     try {
       return yield* this.readuntilCoro(NEWLINE_ONLY);
     } catch (error) {
@@ -251,6 +271,10 @@ export class StreamReader extends LoopBound implements AsyncIterable<Uint8Array>
   }
 
   private *readuntilCoro(separators: readonly Uint8Array[]): Coro<Uint8Array> {
+    if (separators.length === 1) {
+      const chunk = this.takeBufferedThrough(separators[0]!);
+      if (chunk !== null) return chunk;
+    }
     if (this.failure !== undefined) throw this.failure;
     const shortest = separators[0]!.length;
     const longest = separators[separators.length - 1]!.length;

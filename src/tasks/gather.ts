@@ -70,10 +70,12 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   }
   const loop = args.find((arg): arg is Future<unknown> => arg instanceof Future)?.getLoop() ?? getRunningLoop();
   // Validate everything before scheduling anything: a bad argument starts no task.
-  // A future given twice is simply waited on twice (counted per occurrence, no set
-  // of 1e4 futures to hash); only a coroutine given twice must map to one task.
+  // A future given twice is simply waited on twice (counted per occurrence); only a
+  // coroutine given twice must map to one task (asyncio's arg_to_fut). One hash per
+  // coroutine tells a repeat (a Set's size grows or not); the rare repeat finds its
+  // task by its first position, as children[i] stands for args[i].
   const children: Future<unknown>[] = [];
-  let taskOf: Map<unknown, Future<unknown>> | null = null;
+  let coroutines: Set<unknown> | null = null;
   try {
     for (const arg of args) {
       if (arg instanceof Future) {
@@ -85,16 +87,18 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
         // as Promise.all reads it, so the result type always matches the arguments.
         throw new TypeError(`gather takes awaitables as separate arguments, got an array of ${arg.length}: write gather(...array)`);
       }
-      taskOf ??= new Map();
-      let child = taskOf.get(arg);
-      if (child === undefined) {
-        child = ensureFuture(arg as FutureSource<unknown>, loop);
-        taskOf.set(arg, child);
-      }
-      children.push(child);
+      coroutines ??= new Set();
+      const seen = coroutines.size;
+      coroutines.add(arg);
+      children.push(coroutines.size > seen ? ensureFuture(arg as FutureSource<unknown>, loop) : children[args.indexOf(arg)]!);
     }
   } catch (error) {
-    if (taskOf !== null) for (const child of taskOf.values()) child.cancel();
+    // Stop the tasks made for the arguments before the bad one (each once).
+    const made = new Set<Future<unknown>>();
+    children.forEach((child, i) => {
+      if (!(args[i] instanceof Future)) made.add(child);
+    });
+    for (const child of made) child.cancel();
     throw error;
   }
 

@@ -147,6 +147,25 @@ describe("gather", () => {
     expect(log.events).toEqual([]);
   });
 
+  it("stops each task it made once when a later argument is bad, a repeated coroutine's included, and leaves a given task alone", async () => {
+    await runV(function* () {
+      const given = createTask(sleep(5, "given"));
+      function* twice(): Coro<void> {
+        yield* sleep(1);
+      }
+      const coro = twice();
+      const before = allTasks().size;
+      expect(() => gather(given, coro, coro, [] as never)).toThrow(/separate arguments/);
+      const made = [...allTasks()].filter((task) => task !== given && task.getCoro() === coro);
+      expect(allTasks().size).toBe(before + 1); // one task for the coroutine given twice
+      expect(made).toHaveLength(1);
+      expect(made[0]!.cancelling()).toBe(1); // cancelled once, not once per occurrence
+      yield* sleep(0);
+      expect(made[0]!.cancelled()).toBe(true);
+      expect(yield* given).toBe("given");
+    });
+  });
+
   it("can be awaited from async code", async () => {
     const { value: results } = await runVirtual(function* () {
       return yield* createTask(async () => await gather(sleep(5, 1), sleep(1, 2)));

@@ -1,4 +1,4 @@
-import { DataCloneError, NotExposedError, ProtocolError, RuntimeError, describeValue } from "../errors.js";
+import { CancelledError, DataCloneError, NotExposedError, ProtocolError, RuntimeError, describeValue } from "../errors.js";
 import { type Coro, isCoroutine, isPromiseLike } from "../futures/coroutine.js";
 import type { Future } from "../futures/future.js";
 import { Task } from "../futures/task.js";
@@ -513,21 +513,28 @@ export class Connection implements CancelChannel {
   private serveTask(id: number, task: Task<unknown>): void {
     this.serving.set(id, task);
     task.addDoneCallback(() => {
-      // Not served any more: replyOnReturn has answered it already.
+      // Not served any more: replyOnReturn has answered it already (its error is retrieved here).
       if (this.serving.delete(id)) this.reply(id, task);
+      else if (!task.cancelled()) task.exception();
     });
   }
 
   /**
-   * A served coroutine that answers the moment it returns, in the step it returns
-   * in: the task's done callback runs an iteration later, and on a thread woken from
+   * A served coroutine that answers the moment it returns or throws, in that step:
+   * the task's done callback runs an iteration later, and on a thread woken from
    * idle each iteration is slow (measured: a cross-thread queue get answered ~10 µs
-   * sooner). Failures and cancellations are still answered by the done callback, and
-   * so is nothing else once this answered (a cancel() during the last step, which
-   * turns the task cancelled, comes too late for the caller).
+   * sooner). The done callback answers what this never saw (a task cancelled before
+   * its first step), and nothing once this answered (a cancel() during the last
+   * step, which turns the task cancelled, comes too late for the caller).
    */
   private *replyOnReturn(id: number, coro: Coro<unknown>): Coro<unknown> {
-    const value = yield* coro;
+    let value: unknown;
+    try {
+      value = yield* coro;
+    } catch (error) {
+      if (this.serving.delete(id) && this.failure === null) this.replyFailure(id, error);
+      throw error;
+    }
     if (this.serving.delete(id) && this.failure === null) this.replyValue(id, value);
     return value;
   }
@@ -535,21 +542,25 @@ export class Connection implements CancelChannel {
   private reply(id: number, task: Task<unknown>): void {
     if (this.failure !== null) return;
     if (task.cancelled()) {
-      let message = "";
       try {
         task.result();
       } catch (error) {
-        message = (error as Error).message;
+        this.replyFailure(id, error); // its CancelledError, with the message it was cancelled with
       }
-      this.post({ kind: "cancelled", id, message });
       return;
     }
     const error = task.exception();
     if (error !== undefined) {
-      this.post({ kind: "error", id, error: serializeError(error) });
+      this.replyFailure(id, error);
       return;
     }
     this.replyValue(id, task.result());
+  }
+
+  /** Answers a served call that ended with `error` (a CancelledError: it was cancelled). */
+  private replyFailure(id: number, error: unknown): void {
+    if (error instanceof CancelledError) this.post({ kind: "cancelled", id, message: error.message });
+    else this.post({ kind: "error", id, error: serializeError(error) });
   }
 
   private replyValue(id: number, value: unknown): void {

@@ -3,9 +3,9 @@ import { Connection, type Coro, type ExceptionContext, currentTask, getRunningLo
 import { type Envelope, type Message, decodeBatch, encodeBatch } from "../../src/threads/protocol.js";
 import { HandFedEndpoint } from "../support/hand-fed-endpoint.js";
 
-// A served coroutine is answered in the step it returns in, not by its task's done
-// callback an iteration later; failures and cancellations still are answered by the
-// done callback. Either way a call gets exactly one answer.
+// A served coroutine is answered in the step it returns or throws in, not by its
+// task's done callback an iteration later; the done callback answers only a task
+// cancelled before its first step. Either way a call gets exactly one answer.
 
 type Reply = Extract<Message, { kind: "result" | "error" | "cancelled" }>;
 
@@ -103,7 +103,7 @@ describe("answers to served coroutines", () => {
     );
   });
 
-  it("answers a failure and a cancellation through the done callback, once each", async () => {
+  it("answers a failure and a cancellation in the step they end in, a task cancelled before its first step by its done callback, once each", async () => {
     await serving(
       {
         *failing(): Coro<never> {
@@ -122,12 +122,15 @@ describe("answers to served coroutines", () => {
         endpoint.deliver(cancel(2));
         yield* iterations();
         const got = replies(endpoint);
+        // 1 fails in the iteration after its first step; 3's done callback runs then too, after it.
         expect(got.map((reply) => [reply.id, reply.kind])).toEqual([
-          [3, "cancelled"],
           [1, "error"],
+          [3, "cancelled"],
           [2, "cancelled"],
         ]);
         expect(got.find((reply) => reply.id === 1)).toMatchObject({ error: { name: "RangeError", message: "out of range" } });
+        expect(got.find((reply) => reply.id === 2)).toMatchObject({ message: "the caller gave up" });
+        expect(got.find((reply) => reply.id === 3)).toMatchObject({ message: "before it started" });
       },
     );
   });

@@ -72,10 +72,11 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   // Validate everything before scheduling anything: a bad argument starts no task.
   // A future given twice is simply waited on twice (counted per occurrence); only a
   // coroutine given twice must map to one task (asyncio's arg_to_fut). One hash per
-  // coroutine tells a repeat (a Set's size grows or not); the rare repeat finds its
-  // task by its first position, as children[i] stands for args[i].
+  // coroutine tells a repeat (a Set's size grows or not); only at the first repeat
+  // is a map from coroutine to task built, from children[i] standing for args[i].
   const children: Future<unknown>[] = [];
   let coroutines: Set<unknown> | null = null;
+  let taskOf: Map<unknown, Future<unknown>> | null = null;
   try {
     for (const arg of args) {
       if (arg instanceof Future) {
@@ -90,7 +91,19 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
       coroutines ??= new Set();
       const seen = coroutines.size;
       coroutines.add(arg);
-      children.push(coroutines.size > seen ? ensureFuture(arg as FutureSource<unknown>, loop) : children[args.indexOf(arg)]!);
+      if (coroutines.size > seen) {
+        const child = ensureFuture(arg as FutureSource<unknown>, loop);
+        taskOf?.set(arg, child);
+        children.push(child);
+        continue;
+      }
+      if (taskOf === null) {
+        taskOf = new Map();
+        children.forEach((child, i) => {
+          if (!(args[i] instanceof Future)) taskOf!.set(args[i], child);
+        });
+      }
+      children.push(taskOf.get(arg)!);
     }
   } catch (error) {
     // Stop the tasks made for the arguments before the bad one (each once).

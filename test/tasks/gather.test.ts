@@ -122,6 +122,23 @@ describe("gather", () => {
     expect(log.events).toEqual(["ran"]);
   });
 
+  it("runs each coroutine once however often and wherever it repeats, and orders the results as the arguments", async () => {
+    const log = new Log();
+    await runV(function* () {
+      function* named(name: string, ms: number): Coro<string> {
+        log.add(name);
+        yield* sleep(ms);
+        return name;
+      }
+      const [a, b, c, d] = [named("a", 3), named("b", 1), named("c", 2), named("d", 1)];
+      const before = allTasks().size;
+      const outer = gather(a, b, a, c, b, a, d, c);
+      expect(allTasks().size).toBe(before + 4);
+      expect(yield* outer).toEqual(["a", "b", "a", "c", "b", "a", "d", "c"]);
+    });
+    expect(log.events).toEqual(["a", "b", "c", "d"]);
+  });
+
   it("raises a repeated failing child's error once and leaves nothing unretrieved", async () => {
     const { reported } = await runVirtual(function* () {
       const task = createTask(fail(1, "boom"));

@@ -16,13 +16,9 @@ import {
   sleep,
   startLoop,
   taskGroup,
-  timeout,
 } from "../../src/index.js";
 import type { PageApi, api } from "./tile-worker.js";
 import { CANVAS, type FinishedTile, TILE, type TileJob, type View, tilesOf } from "./tiles.js";
-
-/** A tile slower than this is given up (timeout() cancels it in its worker). */
-const SLOW_TILE_MS = 1500;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const canvas = $<HTMLCanvasElement>("view");
@@ -52,6 +48,9 @@ const pageApi: PageApi = {
 // Workers made the way bundlers recognise; a factory, since the pool replaces dead ones.
 const pool = new WorkerPool<typeof api>(() => new Worker(new URL("./tile-worker.ts", import.meta.url), { type: "module" }), {
   size: Math.max(2, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)),
+  // Two tiles at a time per worker: they come back one after the other, and on a
+  // zoom the tiles still queued here are dropped at once, never sent.
+  inflightPerWorker: 2,
   cancelGrace: 2000, // a worker that does not unwind a cancelled tile in 2 s is replaced
   expose: pageApi,
 });
@@ -63,16 +62,14 @@ const finished = new ThreadSafeQueue<FinishedTile>({ maxsize: 6, backend: chosen
 let view: View = { number: 1, cx: -0.6, cy: 0, width: 3 };
 let rendering: Task<void> | null = null;
 
-/** One tile: called in a worker under a timeout, retried once if its worker crashed. */
+/** One tile: called in a worker (which gives up a slow one), retried once if its worker crashed. */
 function* renderTile(job: TileJob): Coro<void> {
   stats.started++;
   inFlight.add(job.id);
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        const worker = yield* timeout(SLOW_TILE_MS, function* () {
-          return yield* pool.api.renderTile(job, finished);
-        });
+        const worker = yield* pool.api.renderTile(job, finished);
         stats.finished++;
         finishedBy.set(worker, (finishedBy.get(worker) ?? 0) + 1);
         return;

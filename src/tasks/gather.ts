@@ -77,6 +77,14 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   const children: Future<unknown>[] = [];
   let coroutines: Set<unknown> | null = null;
   let taskOf: Map<unknown, Future<unknown>> | null = null;
+  /** The tasks made so far, by the coroutine each runs (children[i] stands for args[i]). */
+  const madeSoFar = (): Map<unknown, Future<unknown>> => {
+    const made = new Map<unknown, Future<unknown>>();
+    children.forEach((child, i) => {
+      if (!(args[i] instanceof Future)) made.set(args[i], child);
+    });
+    return made;
+  };
   try {
     for (const arg of args) {
       if (arg instanceof Future) {
@@ -97,21 +105,12 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
         children.push(child);
         continue;
       }
-      if (taskOf === null) {
-        taskOf = new Map();
-        children.forEach((child, i) => {
-          if (!(args[i] instanceof Future)) taskOf!.set(args[i], child);
-        });
-      }
+      taskOf ??= madeSoFar();
       children.push(taskOf.get(arg)!);
     }
   } catch (error) {
     // Stop the tasks made for the arguments before the bad one (each once).
-    const made = new Set<Future<unknown>>();
-    children.forEach((child, i) => {
-      if (!(args[i] instanceof Future)) made.add(child);
-    });
-    for (const child of made) child.cancel();
+    for (const child of madeSoFar().values()) child.cancel();
     throw error;
   }
 

@@ -3,9 +3,18 @@ import type { AwaitableCoro } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
 import { type Guard, holdGuard } from "../sync/hold.js";
 import { checkTimeout } from "../validate.js";
-import { SharedPermits } from "./shared/permits.js";
 import type { SharedCore } from "./shared/core.js";
 import { type Client, ThreadSafeObject } from "./thread-safe-object.js";
+
+/** The shared-backend state of a lock (`SharedLock`) or semaphore (`SharedPermits`). */
+export interface SharedAcquirableState {
+  readonly core: SharedCore;
+  readonly buffer: SharedArrayBuffer;
+  locked(): boolean;
+  acquire(): Coro<boolean>;
+  acquireBlocking(timeoutMs: number | null, what: string): boolean;
+  release(): void;
+}
 
 /**
  * What a thread-safe lock and semaphore share: `locked()` (exact on the owner, a
@@ -18,7 +27,7 @@ export abstract class ThreadSafeAcquirable extends ThreadSafeObject {
   /** @internal On a holder: `locked()` as of its last operation. */
   protected lockedSnapshot = false;
   /** @internal On the shared backend, on every thread: the state itself. */
-  protected shared: SharedPermits | null = null;
+  protected shared: SharedAcquirableState | null = null;
 
   /**
    * Whether `acquire()` would wait now. Exact on the shared backend; on the message
@@ -48,11 +57,6 @@ export abstract class ThreadSafeAcquirable extends ThreadSafeObject {
     return this.shared.acquireBlocking(timeout, what);
   }
 
-  /** @internal Makes the shared state (on the creating thread, backend "shared"). */
-  protected makeShared(value: number, bounded: boolean, lock: boolean): void {
-    this.shared = SharedPermits.create({ value, bounded, lock }, `a ${this.constructor.name}`);
-  }
-
   /** Waits until it can be taken, then takes it; `true`. Cancellable while it waits. */
   acquire(): AwaitableCoro<boolean> {
     // Every coroutine `_acquire` returns is awaitable already (see makeMethodAwaitable in each kind).
@@ -70,6 +74,9 @@ export abstract class ThreadSafeAcquirable extends ThreadSafeObject {
   /** @internal The wait of `acquire()`: a coroutine made awaitable (`makeMethodAwaitable`). */
   abstract _acquire(): Coro<boolean>;
 
+  /** @internal The shared state of this kind in `buffer`, sent by another thread with `slot`. */
+  protected abstract attachShared(buffer: unknown, slot: unknown, what: string): SharedAcquirableState;
+
   protected override sharedCore(): SharedCore | null {
     return this.shared?.core ?? null;
   }
@@ -82,7 +89,7 @@ export abstract class ThreadSafeAcquirable extends ThreadSafeObject {
   _attach(client: Client, fields: Record<string, unknown>): this {
     this.client = client;
     if (fields.shared !== undefined) {
-      this.shared = SharedPermits.attach(fields.shared, fields.slot, `a ${this.constructor.name}`);
+      this.shared = this.attachShared(fields.shared, fields.slot, `a ${this.constructor.name}`);
       this.attachedShared();
     }
     this.lockedSnapshot = fields.locked === true;

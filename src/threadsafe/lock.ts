@@ -6,6 +6,7 @@ import { checkOptions } from "../validate.js";
 import { Breaker } from "./breaker.js";
 import type { Holder } from "./message-backend.js";
 import { ThreadSafeAcquirable } from "./acquirable.js";
+import { SharedLock } from "./shared/lock-word.js";
 import { ATTACHING, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
 
 /** Options of `ThreadSafeLock`. */
@@ -52,6 +53,8 @@ type HeldBy = Holder | "owner" | null;
 export class ThreadSafeLock extends ThreadSafeAcquirable {
   /** On the owner: the lock itself. */
   protected override local: Lock | null = null;
+  /** On the shared backend, on every thread: the state itself. */
+  protected declare shared: SharedLock | null;
   private heldBy: HeldBy = null;
   private onOwnerDeath: "poison" | "release" = "poison";
   private readonly poisoned = new Breaker();
@@ -71,8 +74,8 @@ export class ThreadSafeLock extends ThreadSafeAcquirable {
     }
     this.onOwnerDeath = onOwnerDeath;
     if (backend === "shared") {
-      this.makeShared(1, false, true);
-      const shared = this.shared!;
+      const shared = SharedLock.create(`a ${this.constructor.name}`);
+      this.shared = shared;
       this.ownShared((slot) => shared.threadDied(slot, onOwnerDeath === "poison"));
       return;
     }
@@ -120,6 +123,11 @@ export class ThreadSafeLock extends ThreadSafeAcquirable {
     this.poisoned.mend();
     this.heldBy = null;
     if (this.local.locked()) this.local.release();
+  }
+
+  /** @internal */
+  protected attachShared(buffer: unknown, slot: unknown, what: string): SharedLock {
+    return SharedLock.attach(buffer, slot, what);
   }
 
   /** @internal `acquire()`: `LockOwnerDiedError` while it is poisoned (see the class). */

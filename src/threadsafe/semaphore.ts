@@ -3,7 +3,8 @@ import { makeMethodAwaitable } from "../futures/awaitable.js";
 import { BoundedSemaphore, Semaphore } from "../sync/semaphore.js";
 import { checkInteger, checkOptions } from "../validate.js";
 import type { Holder } from "./message-backend.js";
-import { ThreadSafeAcquirable } from "./acquirable.js";
+import { type SharedAcquirableState, ThreadSafeAcquirable } from "./acquirable.js";
+import { SharedPermits } from "./shared/permits.js";
 import { ATTACHING, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
 
 /** Options of `ThreadSafeSemaphore`. */
@@ -40,9 +41,9 @@ export class ThreadSafeSemaphore extends ThreadSafeAcquirable {
     checkInteger(value, `${this.constructor.name} initial value (permits)`, 0);
     checkOptions(options, this.constructor.name);
     if (checkBackend(options.backend, this.constructor.name) === "shared") {
-      this.makeShared(value, this.isBounded(), false);
-      const shared = this.shared!;
-      this.ownShared((slot) => shared.threadDied(slot, false));
+      const shared = SharedPermits.create({ value, bounded: this.isBounded() }, `a ${this.constructor.name}`);
+      this.shared = shared;
+      this.ownShared((slot) => shared.threadDied(slot));
       return;
     }
     this.local = this.makeSemaphore(value);
@@ -50,6 +51,11 @@ export class ThreadSafeSemaphore extends ThreadSafeAcquirable {
       (holder) => this.operationsFor(holder),
       (holder) => this.holderDied(holder),
     );
+  }
+
+  /** @internal */
+  protected attachShared(buffer: unknown, slot: unknown, what: string): SharedAcquirableState {
+    return SharedPermits.attach(buffer, slot, what);
   }
 
   /** @internal */

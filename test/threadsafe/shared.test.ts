@@ -17,6 +17,7 @@ import { pendingWaitAsyncs } from "../../src/threadsafe/shared/parker.js";
 import { SharedRegion, canBlock } from "../../src/threadsafe/shared/region.js";
 import { caught } from "../support/harness.js";
 import { sharedAvailable } from "./fixtures/backends.js";
+import { countUnderLock } from "./fixtures/count-under-lock.js";
 import { pointCodec } from "./fixtures/point-codec.js";
 import type { api as WorkerApi } from "./fixtures/threadsafe-worker.js";
 import { withWorkers } from "./fixtures/with-workers.js";
@@ -69,6 +70,17 @@ describe("the shared backend", { timeout: 60_000 }, () => {
       expect(lock.locked()).toBe(false);
       expect(yield* worker.api.acquireWithin(lock, 1000)).toBe("acquired");
       expect(yield* worker.api.pendingWaitAsyncs()).toBeLessThanOrEqual(1);
+    });
+  });
+
+  it("keeps a ThreadSafeLock exclusive on its fast path and through hand-overs, over three threads: plain increments under it lose nothing", async () => {
+    await withWorkers(2, function* (a, b) {
+      const lock = new ThreadSafeLock();
+      const counter = new Int32Array(new SharedArrayBuffer(8));
+      const rounds = 20_000;
+      yield* gather(countUnderLock(lock, counter, rounds, 7), a.api.countUnderLock(lock, counter, rounds, 5), b.api.countUnderLock(lock, counter, rounds, 3));
+      expect(counter[0]).toBe(3 * rounds);
+      expect(lock.locked()).toBe(false);
     });
   });
 

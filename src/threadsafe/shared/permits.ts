@@ -1,30 +1,21 @@
 /**
- * Permits in shared memory, FIFO over every thread: the state of a `ThreadSafeLock`
- * (one permit, a holder, poison) and of a `ThreadSafeSemaphore` (n permits,
- * optionally bounded). A release hands the permit straight to the first waiter, so
+ * Permits in shared memory, FIFO over every thread: the state of a
+ * `ThreadSafeSemaphore` (n permits, optionally bounded; a lock has its own, one
+ * word: `SharedLock`). A release hands the permit straight to the first waiter, so
  * a newcomer cannot barge in ahead of it; each slot's count of permits says what a
  * dead thread gives back.
  */
-import { LockOwnerDiedError, RuntimeError, ValueError } from "../../errors.js";
+import { RuntimeError, ValueError } from "../../errors.js";
 import type { Coro } from "../../futures/coroutine.js";
 import { NOT_NOW, SharedCore, type WaitPlan } from "./core.js";
-import { FAILED } from "./gate.js";
 
 const AVAILABLE = 0;
 /** 0: no bound; else the most permits there may be (a bounded semaphore's initial value). */
 const BOUND = 1;
-/** A lock's holder slot (0: free). */
-const HOLDER = 2;
-const POISONED = 3;
-const IS_LOCK = 4;
-
-/** Why a wait failed. */
-const POISON = 1;
 
 export interface PermitsOptions {
   value: number;
   bounded: boolean;
-  lock: boolean;
 }
 
 export class SharedPermits {
@@ -32,10 +23,8 @@ export class SharedPermits {
 
   private constructor(readonly core: SharedCore) {
     const region = core.region;
-    this.isLock = region.peek(IS_LOCK) !== 0;
     this.plan = {
       attempt: () => {
-        if (region.field(POISONED) !== 0) throw this.poisonError();
         if (region.field(AVAILABLE) > 0 && !core.gates[0]!.hasWaiting()) {
           region.setField(AVAILABLE, region.field(AVAILABLE) - 1);
           this.took(core.slot);
@@ -47,7 +36,7 @@ export class SharedPermits {
         this.took(core.slot);
         return true;
       },
-      failed: () => this.poisonError(),
+      failed: () => new RuntimeError("asyncio-ts internal error: a semaphore's wait cannot fail"),
       passOn: () => this.handOn(),
     };
   }
@@ -58,7 +47,6 @@ export class SharedPermits {
     core.critical(() => {
       region.setField(AVAILABLE, options.value);
       region.setField(BOUND, options.bounded ? options.value : 0);
-      region.setField(IS_LOCK, options.lock ? 1 : 0);
     });
     return new SharedPermits(core);
   }
@@ -71,34 +59,17 @@ export class SharedPermits {
     return this.core.region.buffer;
   }
 
-  /** Fixed when it was made. */
-  private readonly isLock: boolean;
-
-  /**
-   * `slot` took a permit. A semaphore counts it against the slot (what a dead
-   * thread gives back); a lock's holder field says it all, and a count beside it
-   * would cost two journaled writes a cycle for nothing.
-   */
+  /** `slot` took a permit: counted against it (what a dead thread gives back). */
   private took(slot: number): void {
-    if (this.isLock) this.core.region.setField(HOLDER, slot);
-    else this.core.region.addPerSlot(slot, 1);
+    this.core.region.addPerSlot(slot, 1);
   }
 
   /** Gives one permit to the first waiter, or back to the pool (inside a section). */
   private handOn(): void {
     const region = this.core.region;
     const slot = this.core.gates[0]!.grantFirst();
-    if (slot !== 0) {
-      this.core.wake(slot);
-      if (this.isLock) region.setField(HOLDER, slot);
-    } else {
-      region.setField(AVAILABLE, region.field(AVAILABLE) + 1);
-      if (this.isLock) region.setField(HOLDER, 0);
-    }
-  }
-
-  private poisonError(): LockOwnerDiedError {
-    return new LockOwnerDiedError("A thread ended while it held this ThreadSafeLock: what it guards may be half-updated. Check it, then call lock.recover().");
+    if (slot !== 0) this.core.wake(slot);
+    else region.setField(AVAILABLE, region.field(AVAILABLE) + 1);
   }
 
   /** Whether `acquire()` would wait: no permit left, or others wait ahead. */
@@ -125,49 +96,19 @@ export class SharedPermits {
 
   private readonly releaseSection = (): void => {
     const region = this.core.region;
-    if (this.isLock) {
-      if (region.field(HOLDER) === 0 && region.field(AVAILABLE) > 0) throw new RuntimeError("Lock is not acquired: release() must follow a successful acquire().");
-    } else {
-      const bound = region.field(BOUND);
-      if (bound > 0 && region.field(AVAILABLE) >= bound) throw new ValueError("BoundedSemaphore released too many times: each release() must match an acquire().");
-      this.core.region.countOneLess(this.core.slot);
-    }
+    const bound = region.field(BOUND);
+    if (bound > 0 && region.field(AVAILABLE) >= bound) throw new ValueError("BoundedSemaphore released too many times: each release() must match an acquire().");
+    region.countOneLess(this.core.slot);
     this.handOn();
   };
 
-  /** Clears a lock's poison and releases it. */
-  recover(): void {
-    this.core.criticalOrLater(() => {
-      const region = this.core.region;
-      if (region.field(POISONED) === 0) return;
-      region.setField(POISONED, 0);
-      region.setField(HOLDER, 0);
-      this.handOn();
-    });
-  }
-
-  /**
-   * The thread in `slot` died (on the creating thread): a semaphore gets its permits
-   * back; a lock it held is released or, with `poison`, poisoned — every waiter and
-   * every later acquire fails with `LockOwnerDiedError` until `recover()`.
-   */
-  threadDied(slot: number, poison: boolean): void {
-    const core = this.core;
-    const region = core.region;
-    core.forgetDeadThread(
+  /** The thread in `slot` died (on the creating thread): its permits come back. */
+  threadDied(slot: number): void {
+    const region = this.core.region;
+    this.core.forgetDeadThread(
       slot,
       () => {
-        if (!this.isLock) {
-          for (let held = region.perSlot(slot); held > 0; held--) this.handOn();
-          return;
-        }
-        if (region.field(HOLDER) !== slot) return;
-        if (!poison) {
-          this.handOn();
-          return;
-        }
-        region.setField(POISONED, 1);
-        core.gates[0]!.settleAll(FAILED, POISON, (waiter) => core.wake(waiter));
+        for (let held = region.perSlot(slot); held > 0; held--) this.handOn();
       },
       () => this.handOn(),
     );

@@ -6,8 +6,9 @@
  *   (with a "contended" bit, Drepper's futex mutex). Critical sections are short and
  *   never wait for anything but that word.
  * - Every write inside a critical section goes through `set`, which first appends
- *   the word's old value to an undo journal; the section ends with one atomic store
- *   that empties the journal. A thread terminated inside a section therefore leaves
+ *   the word's old value to an undo journal (or through `compareExchangeField`, for
+ *   a word that also changes outside the mutex); the section ends with one atomic
+ *   store that empties the journal. A thread terminated inside a section therefore leaves
  *   either a finished update or a journal that rolls it back: the state stays
  *   consistent, and the survivor that learns of the death (the creating thread) can
  *   roll back and free the mutex (`recoverDeadHolder`).
@@ -36,6 +37,12 @@ export const FIELD_COUNT = 16;
 const MAGIC = 0x61696f74; // "aiot"
 const CONTENDED = 1 << 30;
 const SLOT_MASK = CONTENDED - 1;
+
+// A journal entry is two words, [index, old value]. A compareExchange inside a
+// section (`compareExchangeField`) takes two: [index | CAS_ENTRY, old value], then
+// [CAS_WRITTEN, the value written].
+const CAS_ENTRY = 1 << 29;
+const CAS_WRITTEN = -1;
 
 // Header words.
 const W_MAGIC = 0;
@@ -198,6 +205,36 @@ export class SharedRegion {
     this.set(FIELDS + index, value);
   }
 
+  /** Where kind field `index` is in `words` (for atomics on it outside the mutex). */
+  fieldWord(index: number): number {
+    return FIELDS + index;
+  }
+
+  /**
+   * A journaled `Atomics.compareExchange` of kind field `index` (inside a critical
+   * section), for a word that threads also change outside the mutex, with
+   * compareExchanges of their own: whether it was `expected` and now is `value`.
+   * A rollback restores it only if it still holds `value`: a change another thread
+   * made after it is kept, so the kind must make every such change leave its state
+   * consistent without the section (see `SharedLock`).
+   */
+  compareExchangeField(index: number, expected: number, value: number): boolean {
+    const words = this.words;
+    const word = FIELDS + index;
+    if (expected === value) return Atomics.load(words, word) === expected;
+    const length = words[W_JOURNAL_LENGTH]!;
+    const at = this.journal + length;
+    if (at + 4 > this.journalEnd) throw new RuntimeError("asyncio-ts internal error: a shared critical section outgrew its journal");
+    words[at] = word | CAS_ENTRY;
+    words[at + 1] = expected;
+    words[at + 2] = CAS_WRITTEN;
+    words[at + 3] = value;
+    words[W_JOURNAL_LENGTH] = length + 4;
+    if (Atomics.compareExchange(words, word, expected, value) === expected) return true;
+    words[W_JOURNAL_LENGTH] = length; // nothing changed: nothing to undo
+    return false;
+  }
+
   /** A journaled write (inside a critical section). */
   set(index: number, value: number): void {
     const words = this.words;
@@ -277,6 +314,11 @@ export class SharedRegion {
     for (let at = this.journal + length - 2; at >= this.journal; at -= 2) {
       const index = words[at]!;
       if (index >= 0 && index < this.journal) words[index] = words[at + 1]!;
+      else if (index === CAS_WRITTEN && at - 2 >= this.journal) {
+        at -= 2;
+        const word = words[at]! & ~CAS_ENTRY;
+        if ((words[at]! & CAS_ENTRY) !== 0 && word >= 0 && word < this.journal) Atomics.compareExchange(words, word, words[at + 3]!, words[at + 1]!);
+      }
     }
     Atomics.store(words, W_JOURNAL_LENGTH, 0);
   }

@@ -46,6 +46,14 @@ export function awaitable<A extends unknown[], T>(generatorFunction: (...args: A
 }
 
 /**
+ * @internal Like `awaitable`, for a class whose objects are coroutines written by
+ * hand (`next`, `throw`, `return` and `[Symbol.iterator]` as a generator has them).
+ */
+export function makeCoroutineClassAwaitable(coroutineClass: abstract new (...args: never[]) => object): void {
+  installOnPrototype(coroutineClass as unknown as (...args: never[]) => unknown);
+}
+
+/**
  * Like `awaitable`, for a generator method of a class: installs `then` on the
  * prototype of the generators it makes.
  */

@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Coro, createTask, getRunningLoop, sleep } from "../../src/index.js";
+import { CancelledError, type Coro, createTask, getRunningLoop, isCoroutine, sleep } from "../../src/index.js";
 import { Log, caught, runVirtual } from "../support/harness.js";
 
 describe("sleep", () => {
@@ -24,6 +25,56 @@ describe("sleep", () => {
       yield* sleep(0);
     });
     expect(log.events).toEqual(["first callback", "resumed", "second callback"]);
+  });
+
+  it("sleep(0) answers next, throw and return in any order as the generator `function* () { yield; return value; }` does", () => {
+    type Op = { op: "next" } | { op: "throw" } | { op: "return"; value: number };
+    const ops = fc.array(fc.oneof(fc.constant<Op>({ op: "next" }), fc.constant<Op>({ op: "throw" }), fc.integer().map<Op>((value) => ({ op: "return", value }))), { maxLength: 6 });
+    function outcomes(coro: Coro<unknown>, program: Op[]): unknown[] {
+      return program.map((step) => {
+        try {
+          if (step.op === "next") return coro.next(undefined);
+          if (step.op === "throw") return coro.throw(new Error("thrown in"));
+          return coro.return(step.value);
+        } catch (error) {
+          return `threw ${(error as Error).message}`;
+        }
+      });
+    }
+    fc.assert(
+      fc.property(fc.constantFrom(undefined, 7, "v"), ops, (value, program) => {
+        const model = (function* (): Coro<unknown> {
+          yield;
+          return value;
+        })();
+        expect(outcomes(sleep(0, value), program)).toEqual(outcomes(model, program));
+      }),
+    );
+    expect(isCoroutine(sleep(0))).toBe(true);
+  });
+
+  it("sleep(0) as a task of its own, and cancelled where it yields: the CancelledError surfaces in the coroutine there", async () => {
+    const log = new Log();
+    const { value } = await runVirtual(function* () {
+      const own = yield* createTask(sleep(0, "own task"));
+      const waiter = createTask(
+        (function* (): Coro<void> {
+          try {
+            yield* sleep(0);
+            log.add("not cancelled");
+          } catch (error) {
+            log.add(error instanceof CancelledError ? "cancelled at the sleep" : "other error");
+            throw error;
+          }
+        })(),
+      );
+      yield* sleep(0); // it waits at its sleep(0) now
+      waiter.cancel();
+      yield* caught(waiter);
+      return own;
+    });
+    expect(value).toBe("own task");
+    expect(log.events).toEqual(["cancelled at the sleep"]);
   });
 
   it("stops its timer when cancelled, so time does not run on to its deadline", async () => {

@@ -19,8 +19,9 @@
  *   change leaves a consistent lock.
  */
 import { LockOwnerDiedError, RuntimeError } from "../../errors.js";
-import { makeMethodAwaitable } from "../../futures/awaitable.js";
 import type { Coro } from "../../futures/coroutine.js";
+import { watchMethod } from "../../futures/never-awaited.js";
+import { type TryFirstPlan, WAIT, tryFirst } from "../../futures/try-first.js";
 import { NOT_NOW, SharedCore, type WaitPlan } from "./core.js";
 import { FAILED, type Gate } from "./gate.js";
 import { MAX_SLOTS } from "./region.js";
@@ -36,6 +37,7 @@ const POISON = 1;
 
 export class SharedLock {
   private readonly plan: WaitPlan<boolean>;
+  private readonly acquirePlan: TryFirstPlan<boolean>;
   private readonly words: Int32Array;
   /** Index of the word in `words`. */
   private readonly at: number;
@@ -58,6 +60,10 @@ export class SharedLock {
       },
       failed: () => this.poisonError(),
       passOn: () => this.handOn(false),
+    };
+    this.acquirePlan = {
+      attempt: () => (Atomics.compareExchange(this.words, this.at, 0, this.slot) === 0 ? true : WAIT),
+      wait: () => this.core.wait(0, this.plan),
     };
   }
 
@@ -116,10 +122,9 @@ export class SharedLock {
     return (this.word() & HOLDER) !== 0;
   }
 
-  /** The wait itself: one compareExchange when the lock is free and nobody waits. */
-  *acquire(): Coro<boolean> {
-    if (Atomics.compareExchange(this.words, this.at, 0, this.slot) === 0) return true;
-    return yield* this.core.wait(0, this.plan);
+  /** The wait itself (awaitable): one compareExchange when the lock is free and nobody waits. */
+  acquire(): Coro<boolean> {
+    return tryFirst(this.acquirePlan);
   }
 
   /** `acquire` for synchronous code: `false` if `timeoutMs` passed first. */
@@ -168,5 +173,4 @@ export class SharedLock {
   }
 }
 
-// `lock.acquire()` is awaitable from async code as it is.
-makeMethodAwaitable(SharedLock.prototype, "acquire");
+watchMethod(SharedLock.prototype, "acquire"); // in debug mode: an acquire() never awaited is reported

@@ -22,6 +22,8 @@ const LOCATION = /^(.*):(\d+):(\d+)$/;
 const DRIVER = /(?:^|\.)(?:stepCoroutine|_step|startAsyncBody|_wakeUp|replyOnReturn)$/;
 /** A generator being resumed (`worker.next (<anonymous>)`): the engine's frame, not the coroutine's. */
 const RESUME = /\.(?:next|throw|return)$/;
+/** The library's coroutines written by hand (try-first.ts, sleep.ts) passing a step on: machinery, not a coroutine's frame. */
+const HANDWRITTEN = /^(?:TryFirst|YieldOnce)\.(?:next|throw|return)$/;
 
 /**
  * The coroutine frames of a stack captured while a task ran, innermost first: the
@@ -37,6 +39,7 @@ export function coroutineFrames(stack: string | undefined, limit = Infinity): Fr
     if (match === null) continue;
     const name = match[1] ?? "<anonymous>";
     if (DRIVER.test(name)) break;
+    if (HANDWRITTEN.test(name)) continue;
     const where = match[2] ?? match[3] ?? "";
     if (where === "<anonymous>" || where === "native") {
       if (RESUME.test(name)) continue;

@@ -6,26 +6,33 @@
  * of a generator object and its result objects.
  */
 import type { Coro } from "./coroutine.js";
-import { makeCoroutineClassAwaitable } from "./awaitable.js";
+import { type AwaitableCoro, makeCoroutineClassAwaitable } from "./awaitable.js";
 
 /** `attempt` says the operation cannot be done at once: wait. */
 export const WAIT: unique symbol = Symbol("wait");
 
-/** What a `TryFirst` coroutine runs: both called on its first step, `wait` only if `attempt` gave `WAIT`. */
-export interface TryFirstPlan<T> {
-  attempt(): T | typeof WAIT;
-  wait(): Coro<T>;
+/**
+ * What a `tryFirst` coroutine runs, with the argument it was made with (a put's
+ * item): both on its first step, `wait` only if `attempt` gave `WAIT`. One plan
+ * serves every call, so that a call allocates nothing but its coroutine.
+ */
+export interface TryFirstPlan<T, A = undefined> {
+  attempt(arg: A): T | typeof WAIT;
+  wait(arg: A): Coro<T>;
 }
 
 const NEW = 0;
 const WAITING = 1;
 const DONE = 2;
 
-class TryFirst<T> {
+class TryFirst<T, A> {
   private state: typeof NEW | typeof WAITING | typeof DONE = NEW;
   private waiting: Coro<T> | null = null;
 
-  constructor(private readonly plan: TryFirstPlan<T>) {}
+  constructor(
+    private readonly plan: TryFirstPlan<T, A>,
+    private readonly arg: A,
+  ) {}
 
   [Symbol.iterator](): this {
     return this;
@@ -34,9 +41,9 @@ class TryFirst<T> {
   next(value?: unknown): IteratorResult<unknown, T> {
     if (this.state === NEW) {
       this.state = DONE; // until it is known to wait: an attempt that throws ends it
-      const now = this.plan.attempt();
+      const now = this.plan.attempt(this.arg);
       if (now !== WAIT) return { done: true, value: now };
-      this.waiting = this.plan.wait();
+      this.waiting = this.plan.wait(this.arg);
       this.state = WAITING;
     }
     if (this.state === DONE) return { done: true, value: undefined as T };
@@ -71,11 +78,12 @@ class TryFirst<T> {
 makeCoroutineClassAwaitable(TryFirst);
 
 /**
- * A coroutine that does `plan.attempt()` on its first step and returns its result,
- * or, when that is `WAIT`, runs `plan.wait()` to its end. Awaitable from async code.
+ * A coroutine that does `plan.attempt(arg)` on its first step and returns its
+ * result, or, when that is `WAIT`, runs `plan.wait(arg)` to its end. Awaitable from
+ * async code.
  *
  * @internal
  */
-export function tryFirst<T>(plan: TryFirstPlan<T>): Coro<T> {
-  return new TryFirst(plan) as unknown as Coro<T>;
+export function tryFirst<T, A = undefined>(plan: TryFirstPlan<T, A>, arg?: A): AwaitableCoro<T> {
+  return new TryFirst(plan, arg as A) as unknown as AwaitableCoro<T>;
 }

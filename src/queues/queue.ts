@@ -1,5 +1,7 @@
 import { QueueEmpty, QueueFull, QueueShutDown, ValueError, describeValue } from "../errors.js";
 import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
+import { watchMethod } from "../futures/never-awaited.js";
+import { type TryFirstPlan, WAIT, tryFirst } from "../futures/try-first.js";
 import type { Coro } from "../futures/coroutine.js";
 import { LoopBound } from "../futures/loop-bound.js";
 import { noteWaitPoint } from "../futures/future.js";
@@ -82,7 +84,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
    * down (before or while waiting). A put cancelled while waiting adds nothing.
    */
   put(item: T): AwaitableCoro<void> {
-    return this.putCoro(item) as AwaitableCoro<void>;
+    return tryFirst(this.putPlan, item);
   }
 
   /** Puts `item` in now, or throws `QueueFull` / `QueueShutDown`. */
@@ -100,8 +102,23 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
    * the item stays for the next getter.
    */
   get(): AwaitableCoro<T> {
-    return this.getCoro() as AwaitableCoro<T>;
+    return tryFirst(this.getPlan);
   }
+
+  // A put with room, a get with an item: over at the first step, without a generator (see tryFirst).
+  private readonly putPlan: TryFirstPlan<void, T> = {
+    attempt: (item) => {
+      if (this.full()) return WAIT;
+      this.putNowait(item);
+      return undefined;
+    },
+    wait: (item) => this.putCoro(item),
+  };
+
+  private readonly getPlan: TryFirstPlan<T> = {
+    attempt: () => (this.empty() ? WAIT : this.getNowait()),
+    wait: () => this.getCoro(),
+  };
 
   /** Takes the next item now, or throws `QueueEmpty` / `QueueShutDown`. */
   getNowait(): T {
@@ -267,6 +284,6 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   }
 }
 
-makeMethodAwaitable(Queue.prototype, "putCoro");
-makeMethodAwaitable(Queue.prototype, "getCoro");
+watchMethod(Queue.prototype, "put"); // in debug mode: a put() or get() never awaited is reported
+watchMethod(Queue.prototype, "get");
 makeMethodAwaitable(Queue.prototype, "joinCoro");

@@ -1,6 +1,8 @@
 import { CancelledError, RuntimeError } from "../errors.js";
-import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
+import type { AwaitableCoro } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
+import { watchMethod } from "../futures/never-awaited.js";
+import { type TryFirstPlan, WAIT, tryFirst } from "../futures/try-first.js";
 import { type Guard, holdGuard } from "./hold.js";
 import { LoopBound } from "../futures/loop-bound.js";
 import { WaiterQueue } from "../futures/waiter-queue.js";
@@ -34,8 +36,20 @@ export class Lock extends LoopBound {
    * Returns `true`.
    */
   acquire(): AwaitableCoro<boolean> {
-    return this.acquireCoro() as AwaitableCoro<boolean>;
+    return tryFirst(this.acquirePlan);
   }
+
+  /** An uncontended acquire is over at its first step, without a generator (see tryFirst). */
+  private readonly acquirePlan: TryFirstPlan<boolean> = {
+    attempt: () => {
+      // Fair: jump the queue only if everyone in it has been cancelled.
+      if (!this._wouldTakeAtOnce()) return WAIT;
+      this.loop();
+      this.isLocked = true;
+      return true;
+    },
+    wait: () => this.waitCoro(),
+  };
 
   /**
    * Acquires the lock and returns a `Guard` that releases it; with `using`, the
@@ -61,13 +75,7 @@ export class Lock extends LoopBound {
     return `<Lock [${this.isLocked ? "locked" : "unlocked"}${this.waiters.length ? `, waiters:${this.waiters.length}` : ""}]>`;
   }
 
-  private *acquireCoro(): Coro<boolean> {
-    // Fair: jump the queue only if everyone in it has been cancelled.
-    if (this._wouldTakeAtOnce()) {
-      this.loop();
-      this.isLocked = true;
-      return true;
-    }
+  private *waitCoro(): Coro<boolean> {
     try {
       yield* this.waiters.wait(this.loop());
     } catch (error) {
@@ -87,4 +95,4 @@ export class Lock extends LoopBound {
   }
 }
 
-makeMethodAwaitable(Lock.prototype, "acquireCoro");
+watchMethod(Lock.prototype, "acquire"); // in debug mode: an acquire() never awaited is reported

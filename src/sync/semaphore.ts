@@ -1,6 +1,8 @@
 import { CancelledError, ValueError } from "../errors.js";
-import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
+import type { AwaitableCoro } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
+import { watchMethod } from "../futures/never-awaited.js";
+import { type TryFirstPlan, WAIT, tryFirst } from "../futures/try-first.js";
 import type { Future } from "../futures/future.js";
 import { type Guard, holdGuard } from "./hold.js";
 import { LoopBound } from "../futures/loop-bound.js";
@@ -37,8 +39,19 @@ export class Semaphore extends LoopBound {
 
   /** Takes a permit, waiting for one if needed. Returns `true`. */
   acquire(): AwaitableCoro<boolean> {
-    return this.acquireCoro() as AwaitableCoro<boolean>;
+    return tryFirst(this.acquirePlan);
   }
+
+  /** A permit free at once is taken at the first step, without a generator (see tryFirst). */
+  private readonly acquirePlan: TryFirstPlan<boolean> = {
+    attempt: () => {
+      if (this.locked()) return WAIT;
+      this.loop();
+      this.value--;
+      return true;
+    },
+    wait: () => this.waitCoro(),
+  };
 
   /** Takes a permit and returns a `Guard` that gives it back (for `using`). */
   hold(): AwaitableCoro<Guard> {
@@ -55,12 +68,7 @@ export class Semaphore extends LoopBound {
     return `<${this.constructor.name} [${this.locked() ? "locked" : `unlocked, value:${this.value}`}${this.waiters.length ? `, waiters:${this.waiters.length}` : ""}]>`;
   }
 
-  private *acquireCoro(): Coro<boolean> {
-    if (!this.locked()) {
-      this.loop();
-      this.value--;
-      return true;
-    }
+  private *waitCoro(): Coro<boolean> {
     let waiter: Future<boolean> | undefined;
     try {
       yield* this.waiters.wait(this.loop(), (joined) => (waiter = joined));
@@ -86,7 +94,7 @@ export class Semaphore extends LoopBound {
   }
 }
 
-makeMethodAwaitable(Semaphore.prototype, "acquireCoro");
+watchMethod(Semaphore.prototype, "acquire"); // in debug mode: an acquire() never awaited is reported
 
 /**
  * A `Semaphore` that refuses to be released more often than acquired:

@@ -60,9 +60,9 @@ describe("tryFirst", () => {
         const theirs: string[] = [];
         const reference = plan(now, catches, theirs);
         const model = (function* (): Coro<unknown> {
-          const at = reference.attempt();
+          const at = reference.attempt(undefined);
           if (at !== WAIT) return at;
-          return yield* reference.wait();
+          return yield* reference.wait(undefined);
         })();
         expect(outcomes(tryFirst(plan(now, catches, ours)), program)).toEqual(outcomes(model, program));
         expect(ours).toEqual(theirs);

@@ -86,6 +86,12 @@ async function pingPongOn(words: Int32Array, count: number): Promise<void> {
 const CONSUMERS_GROUP = "one producer → two consumer threads, small objects, 2e4 items";
 const LOCK_GROUP = "uncontended lock acquire + release";
 
+/** Said beside the peer's channel when some of its runs delivered a wrong number of items (it is timed all the same). */
+function misdelivered(peer: { channelRuns: number; channelMisdelivered: number[] }): string {
+  const wrong = peer.channelMisdelivered;
+  return wrong.length === 0 ? "" : `, delivered ${wrong.join(", ")} of ${ITEMS} items in ${wrong.length} of its ${peer.channelRuns} runs`;
+}
+
 /**
  * W4G1/multithreading's channel and Mutex on the same workloads, measured in a
  * process of its own (see bench/peers/multithreading.mjs), beside our figures
@@ -93,7 +99,7 @@ const LOCK_GROUP = "uncontended lock acquire + release";
  */
 function multithreadingPeer(measured: readonly GroupResult[]): GroupResult[] {
   const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
-  let peer: { version: string; channelNsPerItem: number; mutexNsPerCycle: number };
+  let peer: { version: string; channelNsPerItem: number; mutexNsPerCycle: number; channelRuns: number; channelMisdelivered: number[] };
   try {
     const output = execFileSync(process.execPath, ["--import", here("./peers/node22-shims.mjs"), here("./peers/multithreading.mjs"), String(ITEMS), String(LOCK_CYCLES)], { encoding: "utf8", timeout: 300_000 });
     peer = JSON.parse(output.trim().split("\n").pop()!);
@@ -109,7 +115,7 @@ function multithreadingPeer(measured: readonly GroupResult[]): GroupResult[] {
     return [{ name: `${group}: multithreading ${peer.version}, in a process of its own`, ops: source.ops, cases: [ours, theirs] }];
   };
   return [
-    ...beside(CONSUMERS_GROUP, "asyncio-ts ThreadSafeQueue(256), shared, json codec", "multithreading channel(256) (JSON values)", peer.channelNsPerItem),
+    ...beside(CONSUMERS_GROUP, "asyncio-ts ThreadSafeQueue(256), shared, json codec", `multithreading channel(256) (JSON values)${misdelivered(peer)}`, peer.channelNsPerItem),
     ...beside(LOCK_GROUP, "asyncio-ts ThreadSafeLock, shared backend", "multithreading Mutex lock() + dispose", peer.mutexNsPerCycle),
   ];
 }

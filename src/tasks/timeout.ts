@@ -32,9 +32,18 @@ export class Timeout {
   private handle: Handle | null = null;
   private task: Task<unknown> | null = null;
   private cancellingOnEnter = 0;
+  /** For `timeout(ms)` and `waitFor`: the deadline is this many ms after the scope is entered. */
+  private delay: number | null = null;
 
   /** A scope with deadline `when` (loop time, ms), or none with `null`. */
   constructor(private deadline: number | null) {}
+
+  /** @internal A scope whose deadline is `delay` ms (checked already; `null`: none) after it is entered. */
+  static _after(delay: number | null): Timeout {
+    const scope = new Timeout(null);
+    scope.delay = delay;
+    return scope;
+  }
 
   /** The deadline in loop time (ms), or `null` for none. */
   when(): number | null {
@@ -59,6 +68,13 @@ export class Timeout {
     if (when === null) return;
     const loop = getRunningLoop();
     this.handle = when <= loop.time() ? loop.callSoon(this.onDeadline) : loop.callAt(when, this.onDeadline);
+  }
+
+  /** On entering: the deadline `delay` ms from now, with one read of the clock. */
+  private startDelay(delay: number): void {
+    const loop = getRunningLoop();
+    this.deadline = loop.time() + delay;
+    this.handle = delay <= 0 ? loop.callSoon(this.onDeadline) : loop.callAt(this.deadline, this.onDeadline);
   }
 
   /** Whether the deadline passed and the scope cancelled its task. */
@@ -91,7 +107,8 @@ export class Timeout {
     this.task = task;
     this.cancellingOnEnter = task.cancelling();
     this.state = "entered";
-    this.setDeadline(this.deadline);
+    if (this.delay !== null) this.startDelay(this.delay);
+    else this.setDeadline(this.deadline);
   }
 
   /** Returns the error to throw out of the scope (asyncio's `__aexit__`). */
@@ -131,7 +148,7 @@ export class Timeout {
 export function timeout<T>(ms: number | null, body: TimeoutBody<T>): AwaitableCoro<T> {
   checkBody(body, "timeout");
   const delay = checkTimeout(ms, "timeout");
-  return runTimeout(delay === null ? null : { delay }, body);
+  return Timeout._after(delay)._run(body) as AwaitableCoro<T>;
 }
 
 /**
@@ -148,14 +165,11 @@ export function timeoutAt<T>(when: number | null, body: TimeoutBody<T>): Awaitab
   if (when !== null && (typeof when !== "number" || Number.isNaN(when))) {
     throw new TypeError(`timeoutAt expects a loop time in milliseconds or null, got ${describeValue(when)}`);
   }
-  return runTimeout(when === null ? null : { at: when }, body);
+  return new Timeout(when)._run(body) as AwaitableCoro<T>;
 }
 
-/** The deadline is computed when the scope is entered, not when timeout() is called. */
-const runTimeout = awaitable(function* runTimeout<T>(deadline: { delay: number } | { at: number } | null, body: TimeoutBody<T>): Coro<T> {
-  const when = deadline === null ? null : "at" in deadline ? deadline.at : getRunningLoop().time() + deadline.delay;
-  return yield* new Timeout(when)._run(body);
-});
+// timeout() and timeoutAt() return the scope's own run: awaitable, one generator per scope.
+awaitable(Timeout.prototype._run);
 
 function checkBody(body: unknown, name: string): void {
   if (!isCoroutine(body) && typeof body !== "function") {

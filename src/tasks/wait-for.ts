@@ -3,7 +3,7 @@ import { type Coro, isCoroutine } from "../futures/coroutine.js";
 import type { Future } from "../futures/future.js";
 import { type FutureSource, ensureFuture } from "./create-task.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
-import { timeout } from "./timeout.js";
+import { Timeout, timeout } from "./timeout.js";
 import { checkTimeout } from "../validate.js";
 
 /**
@@ -19,12 +19,14 @@ import { checkTimeout } from "../validate.js";
  * ```
  */
 export function waitFor<T>(aw: FutureSource<T>, ms: number | null): AwaitableCoro<T> {
-  return waitForCoro(aw, checkTimeout(ms, "waitFor")) as AwaitableCoro<T>;
+  const limit = checkTimeout(ms, "waitFor");
+  // asyncio 3.12+: a coroutine runs inside the waiting task, under a timeout scope
+  // (the common case: the scope's run is the one generator between the caller and it).
+  if (isCoroutine(aw) && (limit === null || limit > 0)) return Timeout._after(limit)._run(aw) as AwaitableCoro<T>;
+  return waitForCoro(aw, limit) as AwaitableCoro<T>;
 }
 
 const waitForCoro = awaitable(function* waitForCoro<T>(aw: FutureSource<T>, ms: number | null): Coro<T> {
-  // asyncio 3.12+: a coroutine runs inside the waiting task, under a timeout scope.
-  if (isCoroutine(aw) && (ms === null || ms > 0)) return yield* timeout(ms, aw);
   const future = ensureFuture(aw);
   if (ms !== null && ms <= 0) {
     if (future.done()) return future.result();

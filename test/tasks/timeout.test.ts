@@ -199,6 +199,22 @@ describe("timeout", () => {
     });
   });
 
+  it("counts a relative deadline from the scope's entry, not from the call that made it", async () => {
+    const { value } = await runVirtual(function* (): Coro<(number | null)[]> {
+      const loop = getRunningLoop();
+      const relative = timeout(100, function* (scope: Timeout): Coro<number | null> {
+        return scope.when();
+      });
+      const absolute = timeoutAt(150, function* (scope: Timeout): Coro<number | null> {
+        return scope.when();
+      });
+      yield* sleep(30);
+      expect(loop.time()).toBe(30);
+      return [yield* relative, yield* absolute];
+    });
+    expect(value).toEqual([130, 150]);
+  });
+
   it("must run inside a task", () => {
     expect(() => timeout(10, sleep(1)).next()).toThrow(RuntimeError);
   });

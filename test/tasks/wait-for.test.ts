@@ -137,6 +137,35 @@ describe("waitFor", () => {
     expect(log.events).toEqual(["aborted"]);
   });
 
+  it("counts the deadline from its first step, not from the call that made it", async () => {
+    const { value, clock } = await runVirtual(function* () {
+      const made = waitFor(sleep(50, "in time"), 100); // made at 0, started at 80: the deadline is 180
+      yield* sleep(80);
+      return yield* made;
+    });
+    expect(value).toBe("in time");
+    expect(clock.now()).toBe(130);
+  });
+
+  it("is awaitable from async code around a coroutine of the user's (which has no then), with and without a limit", async () => {
+    const { value } = await runVirtual(function* (): Coro<unknown[]> {
+      function* mine(ms: number): Coro<string> {
+        yield* sleep(ms);
+        return `slept ${ms}`;
+      }
+      return yield* createTask(async () => {
+        const results: unknown[] = [await waitFor(mine(5), 100), await waitFor(mine(5), null)];
+        try {
+          await waitFor(mine(500), 10);
+        } catch (error) {
+          results.push(error instanceof TimeoutError ? "timed out" : error);
+        }
+        return results;
+      });
+    });
+    expect(value).toEqual(["slept 5", "slept 5", "timed out"]);
+  });
+
   it("refuses a timeout that is not a number", () => {
     expect(() => waitFor(sleep(1), "5" as never)).toThrow(/waitFor expects a timeout in milliseconds/);
   });

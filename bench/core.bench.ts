@@ -1,10 +1,10 @@
 /**
- * Core runtime: task spawn+join, awaiting a done future, sleep(0) switches.
+ * Core runtime: task spawn+join, awaiting a done future, sleep(0) switches, a deadline.
  * Measures the built package (`asyncio-ts` resolves to dist/), as users get it.
  * Compared with bare async functions + Promise.all and with effection.
  */
 import { run as effectionRun, spawn as effectionSpawn } from "effection";
-import { type Coro, VirtualClock, createTask, gather, getRunningLoop, run, sleep, taskGroup } from "asyncio-ts";
+import { type Coro, VirtualClock, createTask, gather, getRunningLoop, run, sleep, taskGroup, waitFor } from "asyncio-ts";
 import type { BenchGroup } from "./harness.js";
 
 const TASKS = 100_000;
@@ -291,6 +291,53 @@ export const coreGroups: BenchGroup[] = [
     cases: [
       { name: "asyncio-ts under VirtualClock", run: () => run(sleepers(), { clock: new VirtualClock() }) },
       { name: "asyncio-ts on the real clock", run: () => run(sleepers()) },
+    ],
+  },
+  {
+    // What a deadline costs around a step that is over long before it: the scope,
+    // its timer armed and cancelled. JavaScript's usual form races a timer promise.
+    name: "a 1 s deadline around a sleep(0)",
+    ops: SWITCHES,
+    rounds: 11,
+    cases: [
+      {
+        name: "asyncio-ts yield* waitFor(sleep(0), 1000)",
+        run: () =>
+          run(
+            (function* (): Coro<void> {
+              for (let i = 0; i < SWITCHES; i++) yield* waitFor(sleep(0), 1000);
+            })(),
+          ),
+      },
+      {
+        name: "asyncio-ts yield* sleep(0), no deadline",
+        run: () =>
+          run(
+            (function* (): Coro<void> {
+              for (let i = 0; i < SWITCHES; i++) yield* sleep(0);
+            })(),
+          ),
+      },
+      {
+        name: "raw: Promise.race with a setTimeout, cleared, around await setImmediate",
+        run: async () => {
+          for (let i = 0; i < SWITCHES; i++) {
+            let timer: ReturnType<typeof setTimeout> | undefined;
+            const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timed out")), 1000)));
+            try {
+              await Promise.race([new Promise((resolve) => setImmediate(resolve)), deadline]);
+            } finally {
+              clearTimeout(timer);
+            }
+          }
+        },
+      },
+      {
+        name: "raw: await setImmediate, no deadline",
+        run: async () => {
+          for (let i = 0; i < SWITCHES; i++) await new Promise((resolve) => setImmediate(resolve));
+        },
+      },
     ],
   },
 ];

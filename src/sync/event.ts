@@ -1,5 +1,7 @@
-import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
+import type { AwaitableCoro } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
+import { watchMethod } from "../futures/never-awaited.js";
+import { type TryFirstPlan, WAIT, tryFirst } from "../futures/try-first.js";
 import { LoopBound } from "../futures/loop-bound.js";
 import { WaiterQueue } from "../futures/waiter-queue.js";
 
@@ -37,18 +39,23 @@ export class Event extends LoopBound {
 
   /** Waits until the flag is set; returns `true`. Cancellable while it waits. */
   wait(): AwaitableCoro<boolean> {
-    return this.waitCoro() as AwaitableCoro<boolean>;
+    return tryFirst(this.waitPlan);
   }
+
+  /** A set flag is seen at the first step, without a generator (see tryFirst). */
+  private readonly waitPlan: TryFirstPlan<boolean> = {
+    attempt: () => (this.value ? true : WAIT),
+    wait: () => this.waitCoro(),
+  };
 
   override toString(): string {
     return `<Event [${this.value ? "set" : "unset"}${this.waiters.length ? `, waiters:${this.waiters.length}` : ""}]>`;
   }
 
   private *waitCoro(): Coro<boolean> {
-    if (this.value) return true;
     yield* this.waiters.wait(this.loop());
     return true;
   }
 }
 
-makeMethodAwaitable(Event.prototype, "waitCoro");
+watchMethod(Event.prototype, "wait"); // in debug mode: a wait() never awaited is reported

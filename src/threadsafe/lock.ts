@@ -1,7 +1,6 @@
 import { LockOwnerDiedError, RuntimeError, describeValue } from "../errors.js";
 import type { Coro } from "../futures/coroutine.js";
-import { awaitable } from "../futures/awaitable.js";
-import { watchMethod } from "../futures/never-awaited.js";
+import { makeMethodAwaitable } from "../futures/awaitable.js";
 import { Lock } from "../sync/lock.js";
 import { checkOptions } from "../validate.js";
 import { Breaker } from "./breaker.js";
@@ -182,7 +181,6 @@ export class ThreadSafeLock extends ThreadSafeAcquirable {
   }
 }
 
-awaitable(ThreadSafeLock.prototype["acquireHere"]);
-watchMethod(ThreadSafeLock.prototype, "acquire"); // in debug mode: an acquire() never awaited is reported
+makeMethodAwaitable(ThreadSafeLock.prototype, "acquireHere");
 
 ThreadSafeObject._registerKind("Lock", (client, fields) => new ThreadSafeLock(ATTACHING as never)._attach(client, fields));

@@ -1,6 +1,5 @@
 import type { Coro } from "../futures/coroutine.js";
-import { awaitable } from "../futures/awaitable.js";
-import { watchMethod } from "../futures/never-awaited.js";
+import { makeMethodAwaitable } from "../futures/awaitable.js";
 import { BoundedSemaphore, Semaphore } from "../sync/semaphore.js";
 import { checkInteger, checkOptions } from "../validate.js";
 import type { Holder } from "./message-backend.js";
@@ -140,8 +139,7 @@ export class ThreadSafeBoundedSemaphore extends ThreadSafeSemaphore {
   }
 }
 
-awaitable(ThreadSafeSemaphore.prototype["acquireHere"]);
-watchMethod(ThreadSafeSemaphore.prototype, "acquire"); // in debug mode: an acquire() never awaited is reported
+makeMethodAwaitable(ThreadSafeSemaphore.prototype, "acquireHere");
 
 for (const [kind, Class] of [
   ["Semaphore", ThreadSafeSemaphore],

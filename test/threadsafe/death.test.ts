@@ -157,7 +157,8 @@ describe.each(backends)("a thread that dies holding a thread-safe lock, permits 
         const barrier = new ThreadSafeBarrier(3, { backend });
         const theirs = party.api.meet(barrier);
         const mine = barrier.wait();
-        yield* sleep(20);
+        // The party must be at the barrier when it dies (the creating thread sees it arrive), however loaded the machine.
+        while (barrier.nWaiting < 1) yield* sleep(5);
         party.terminate();
         expect(yield* caught(mine)).toBeInstanceOf(BrokenBarrierError);
         expect(yield* caught(theirs)).toBeInstanceOf(WorkerCrashedError);

@@ -1,5 +1,6 @@
 import { BrokenBarrierError } from "../errors.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
+import { watchMethod } from "../futures/never-awaited.js";
 import type { Coro } from "../futures/coroutine.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Barrier } from "../sync/barrier.js";
@@ -167,5 +168,7 @@ const waitBarrier = awaitable(function* waitBarrier(barrier: ThreadSafeBarrier):
 const changeBarrier = awaitable(function* changeBarrier(barrier: ThreadSafeBarrier, how: "reset" | "abort"): Coro<void> {
   yield* barrier._change(how);
 });
+// In debug mode: a wait(), reset() or abort() never awaited is reported, by these names.
+for (const method of ["wait", "reset", "abort"]) watchMethod(ThreadSafeBarrier.prototype, method);
 
 ThreadSafeObject._registerKind("Barrier", (client, fields) => new ThreadSafeBarrier(ATTACHING as never)._attach(client, fields));

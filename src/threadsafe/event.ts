@@ -1,4 +1,5 @@
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
+import { watchMethod } from "../futures/never-awaited.js";
 import type { Coro } from "../futures/coroutine.js";
 import { Event } from "../sync/event.js";
 import { checkOptions } from "../validate.js";
@@ -117,5 +118,6 @@ export class ThreadSafeEvent extends ThreadSafeObject {
 const waitEvent = awaitable(function* waitEvent(event: ThreadSafeEvent): Coro<boolean> {
   return yield* event._wait();
 });
+watchMethod(ThreadSafeEvent.prototype, "wait"); // in debug mode: a wait() never awaited is reported
 
 ThreadSafeObject._registerKind("Event", (client, fields) => new ThreadSafeEvent(ATTACHING as never)._attach(client, fields));

@@ -1,6 +1,7 @@
 import { LockOwnerDiedError, RuntimeError, describeValue } from "../errors.js";
 import type { Coro } from "../futures/coroutine.js";
-import { makeMethodAwaitable } from "../futures/awaitable.js";
+import { awaitable } from "../futures/awaitable.js";
+import { watchMethod } from "../futures/never-awaited.js";
 import { Lock } from "../sync/lock.js";
 import { checkOptions } from "../validate.js";
 import { Breaker } from "./breaker.js";
@@ -181,6 +182,7 @@ export class ThreadSafeLock extends ThreadSafeAcquirable {
   }
 }
 
-makeMethodAwaitable(ThreadSafeLock.prototype, "acquireHere");
+awaitable(ThreadSafeLock.prototype["acquireHere"]);
+watchMethod(ThreadSafeLock.prototype, "acquire"); // in debug mode: an acquire() never awaited is reported
 
 ThreadSafeObject._registerKind("Lock", (client, fields) => new ThreadSafeLock(ATTACHING as never)._attach(client, fields));

@@ -1,5 +1,6 @@
 import { QueueEmpty, QueueFull, QueueShutDown, RuntimeError, ValueError, describeValue } from "../errors.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
+import { watchMethod } from "../futures/never-awaited.js";
 import type { Coro } from "../futures/coroutine.js";
 import { type Comparator, PriorityQueue } from "../queues/priority-queue.js";
 import { LifoQueue } from "../queues/lifo-queue.js";
@@ -438,6 +439,9 @@ const getItem = awaitable(function* getItem(queue: ThreadSafeQueue<unknown>): Co
 const joinQueue = awaitable(function* joinQueue(queue: ThreadSafeQueue<unknown>): Coro<void> {
   yield* queue._join();
 });
+
+// In debug mode: a put(), get() or join() never awaited is reported, by these names.
+for (const method of ["put", "get", "join"]) watchMethod(ThreadSafeQueue.prototype, method);
 
 /** A queue's state as another thread sent it, made safe to keep. */
 function stateFrom(value: unknown): QueueState {

@@ -1,5 +1,6 @@
 import type { Coro } from "../futures/coroutine.js";
-import { makeMethodAwaitable } from "../futures/awaitable.js";
+import { awaitable } from "../futures/awaitable.js";
+import { watchMethod } from "../futures/never-awaited.js";
 import { BoundedSemaphore, Semaphore } from "../sync/semaphore.js";
 import { checkInteger, checkOptions } from "../validate.js";
 import type { Holder } from "./message-backend.js";
@@ -139,7 +140,8 @@ export class ThreadSafeBoundedSemaphore extends ThreadSafeSemaphore {
   }
 }
 
-makeMethodAwaitable(ThreadSafeSemaphore.prototype, "acquireHere");
+awaitable(ThreadSafeSemaphore.prototype["acquireHere"]);
+watchMethod(ThreadSafeSemaphore.prototype, "acquire"); // in debug mode: an acquire() never awaited is reported
 
 for (const [kind, Class] of [
   ["Semaphore", ThreadSafeSemaphore],

@@ -1,5 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { type Coro, type ExceptionContext, Lock, Queue, createTask, ensureFuture, getRunningLoop, sleep } from "../../src/index.js";
+import {
+  type Coro,
+  type ExceptionContext,
+  Lock,
+  Queue,
+  ThreadSafeBarrier,
+  ThreadSafeEvent,
+  ThreadSafeLock,
+  ThreadSafeQueue,
+  ThreadSafeSemaphore,
+  createTask,
+  ensureFuture,
+  getRunningLoop,
+  sleep,
+} from "../../src/index.js";
+import { backends } from "../threadsafe/fixtures/backends.js";
 import { runVirtual } from "../support/harness.js";
 
 const collectGarbage = (globalThis as { gc?: () => void }).gc;
@@ -49,5 +64,29 @@ describe("coroutine was never awaited (debug mode)", () => {
       ]);
       for (const context of reported) expect(String(context.sourceTraceback)).toMatch(/forgetful/);
     }
+  });
+
+  it.each(backends)("names a thread-safe primitive's method as it was called (%s backend), and reports each once", async (backend) => {
+    const reported: string[] = [];
+    await runVirtual(
+      function* main() {
+        getRunningLoop().setExceptionHandler((_loop, context) => {
+          if (/was never awaited/.test(context.message)) reported.push(context.message.split("'")[1]!);
+        });
+        const queue = new ThreadSafeQueue<number>({ backend });
+        (function forgetful(): void {
+          new ThreadSafeLock({ backend }).acquire();
+          new ThreadSafeSemaphore(1, { backend }).acquire();
+          queue.get();
+          queue.put(1);
+          new ThreadSafeEvent({ backend }).wait();
+          new ThreadSafeBarrier(2, { backend }).wait();
+        })();
+        yield* queue.put(2); // started: not reported
+        yield* collectUntil(() => reported.length >= 6, 20);
+      },
+      { debug: true },
+    );
+    expect(reported.sort()).toEqual(["ThreadSafeBarrier.wait", "ThreadSafeEvent.wait", "ThreadSafeLock.acquire", "ThreadSafeQueue.get", "ThreadSafeQueue.put", "ThreadSafeSemaphore.acquire"]);
   });
 });

@@ -5,7 +5,7 @@
  * kind describes with a `WaitPlan`.
  */
 import { RuntimeError } from "../../errors.js";
-import { makeMethodAwaitable } from "../../futures/awaitable.js";
+import { awaitable } from "../../futures/awaitable.js";
 import type { Coro } from "../../futures/coroutine.js";
 import type { EventLoop } from "../../loop/event-loop.js";
 import { findRunningLoop, getRunningLoop } from "../../loop/running-loop.js";
@@ -355,5 +355,6 @@ export class SharedCore {
   }
 }
 
-// A wait is awaitable from async code as it is (ThreadSafeLock.acquire() returns it).
-makeMethodAwaitable(SharedCore.prototype, "wait");
+// A wait is awaitable from async code as it is (ThreadSafeSemaphore.acquire() returns
+// it). Not watched here for never being awaited: the public method that returns it is.
+awaitable(SharedCore.prototype.wait);

@@ -20,7 +20,6 @@
  */
 import { LockOwnerDiedError, RuntimeError } from "../../errors.js";
 import type { Coro } from "../../futures/coroutine.js";
-import { watchMethod } from "../../futures/never-awaited.js";
 import { type TryFirstPlan, WAIT, tryFirst } from "../../futures/try-first.js";
 import { NOT_NOW, SharedCore, type WaitPlan } from "./core.js";
 import { FAILED, type Gate } from "./gate.js";
@@ -173,4 +172,3 @@ export class SharedLock {
   }
 }
 
-watchMethod(SharedLock.prototype, "acquire"); // in debug mode: an acquire() never awaited is reported

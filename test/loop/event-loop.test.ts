@@ -439,4 +439,23 @@ describe("EventLoop and the host", () => {
     });
     expect(log.events).toEqual(["async resumed at 0", "async slept to 5", "timer at 10"]);
   });
+
+  it("lets the host's microtasks settle before every jump, however many jumps come one after another", async () => {
+    // More jumps than the loop queues on the host at once, each followed by a chain
+    // of microtasks outside the loop: none may see time move before it settles.
+    const log = new Log();
+    await runV(function* () {
+      const loop = getRunningLoop();
+      for (let t = 1; t <= 40; t++) {
+        loop.callLater(t, () => {
+          void (async () => {
+            for (let i = 0; i < 5; i++) await null;
+            log.add(`${t} settled at ${loop.time()}`);
+          })();
+        });
+      }
+      yield* sleep(50);
+    });
+    expect(log.events).toEqual(Array.from({ length: 40 }, (_, i) => `${i + 1} settled at ${i + 1}`));
+  });
 });

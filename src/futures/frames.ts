@@ -23,7 +23,7 @@ const DRIVER = /(?:^|\.)(?:stepCoroutine|_step|startAsyncBody|_wakeUp|replyOnRet
 /** A generator being resumed (`worker.next (<anonymous>)`): the engine's frame, not the coroutine's. */
 const RESUME = /\.(?:next|throw|return)$/;
 /** The library's coroutines written by hand (try-first.ts, sleep.ts) passing a step on: machinery, not a coroutine's frame. */
-const HANDWRITTEN = /^(?:TryFirst|YieldOnce)\.(?:next|throw|return)$/;
+const HANDWRITTEN = /^(?:TryFirst|YieldOnce|SleepFor)\.(?:next|throw|return)$/;
 
 /**
  * The coroutine frames of a stack captured while a task ran, innermost first: the

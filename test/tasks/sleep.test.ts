@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CancelledError, type Coro, createTask, getRunningLoop, isCoroutine, sleep } from "../../src/index.js";
+import { CancelledError, type Coro, Future, createTask, getRunningLoop, isCoroutine, sleep } from "../../src/index.js";
 import { Log, caught, runVirtual } from "../support/harness.js";
 
 describe("sleep", () => {
@@ -51,6 +51,64 @@ describe("sleep", () => {
       }),
     );
     expect(isCoroutine(sleep(0))).toBe(true);
+  });
+
+  it("sleep(ms) answers next, throw and return in any order, with its future settled or not, as the generator it stands for does", async () => {
+    // The model is the generator sleep(ms) was before it was written by hand.
+    function* model<T>(ms: number, value: T): Coro<T> {
+      const loop = getRunningLoop();
+      const future = loop.createFuture<T>();
+      const timer = loop.callLater(ms, () => future.done() || future.setResult(value));
+      try {
+        return yield* future;
+      } finally {
+        timer.cancel();
+      }
+    }
+    type Op = { op: "next" } | { op: "throw" } | { op: "return"; value: number } | { op: "resolve" } | { op: "cancel" };
+    const op = fc.oneof(
+      fc.constant<Op>({ op: "next" }),
+      fc.constant<Op>({ op: "throw" }),
+      fc.integer().map<Op>((value) => ({ op: "return", value })),
+      fc.constant<Op>({ op: "resolve" }),
+      fc.constant<Op>({ op: "cancel" }),
+    );
+    /** Runs the program, then lets the deadline pass: the future's end says whether the timer was stopped. */
+    function* outcomes(coro: Coro<unknown>, program: Op[]): Coro<unknown[]> {
+      let future: Future<unknown> | null = null;
+      const seen = program.map((step) => {
+        try {
+          if (step.op === "resolve" || step.op === "cancel") {
+            if (future === null || future.done()) return "nothing to settle";
+            if (step.op === "resolve") future.setResult("early");
+            else future.cancel("by the test");
+            return step.op;
+          }
+          const result = step.op === "next" ? coro.next(undefined) : step.op === "throw" ? coro.throw(new Error("thrown in")) : coro.return(step.value);
+          if (result.value instanceof Future) {
+            future = result.value;
+            return { done: result.done, value: "a future" };
+          }
+          return result;
+        } catch (error) {
+          return `threw ${(error as Error).name}: ${(error as Error).message}`;
+        }
+      });
+      yield* sleep(20);
+      const settled = future as Future<unknown> | null;
+      seen.push(settled === null ? "no future" : settled.cancelled() ? "cancelled" : settled.done() ? `result ${String(settled.result())}` : "still pending");
+      return seen;
+    }
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(undefined, 7, "v"), fc.array(op, { maxLength: 7 }), async (value, program) => {
+        const { value: seen } = await runVirtual(function* () {
+          return [yield* outcomes(sleep(10, value), program), yield* outcomes(model(10, value), program)];
+        });
+        expect(seen[0]).toEqual(seen[1]);
+      }),
+      { numRuns: 500 }, // a run is one short virtual loop; the telling programs are a few percent of them
+    );
+    expect(isCoroutine(sleep(10))).toBe(true);
   });
 
   it("sleep(0) as a task of its own, and cancelled where it yields: the CancelledError surfaces in the coroutine there", async () => {

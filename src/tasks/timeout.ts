@@ -3,6 +3,7 @@ import { type Coro, isCoroutine } from "../futures/coroutine.js";
 import { currentTask } from "../futures/current-task.js";
 import type { Task } from "../futures/task.js";
 import type { Handle } from "../loop/handles.js";
+import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 import { checkTimeout } from "../validate.js";
@@ -62,19 +63,16 @@ export class Timeout {
   }
 
   private setDeadline(when: number | null): void {
-    this.deadline = when;
     this.handle?.cancel();
     this.handle = null;
-    if (when === null) return;
-    const loop = getRunningLoop();
-    this.handle = when <= loop.time() ? loop.callSoon(this.onDeadline) : loop.callAt(when, this.onDeadline);
+    if (when === null) this.deadline = null;
+    else this.arm(getRunningLoop(), when, null);
   }
 
-  /** On entering: the deadline `delay` ms from now, with one read of the clock. */
-  private startDelay(delay: number): void {
-    const loop = getRunningLoop();
-    this.deadline = loop.time() + delay;
-    this.handle = delay <= 0 ? loop.callSoon(this.onDeadline) : loop.callAt(this.deadline, this.onDeadline);
+  /** Arms the deadline `when`; `now` if the caller has just read the clock (one read, not two). */
+  private arm(loop: EventLoop, when: number, now: number | null): void {
+    this.deadline = when;
+    this.handle = when <= (now ?? loop.time()) ? loop.callSoon(this.onDeadline) : loop.callAt(when, this.onDeadline);
   }
 
   /** Whether the deadline passed and the scope cancelled its task. */
@@ -107,8 +105,13 @@ export class Timeout {
     this.task = task;
     this.cancellingOnEnter = task.cancelling();
     this.state = "entered";
-    if (this.delay !== null) this.startDelay(this.delay);
-    else this.setDeadline(this.deadline);
+    if (this.delay === null) {
+      this.setDeadline(this.deadline);
+    } else {
+      const loop = getRunningLoop();
+      const now = loop.time();
+      this.arm(loop, now + this.delay, now);
+    }
   }
 
   /** Returns the error to throw out of the scope (asyncio's `__aexit__`). */

@@ -18,8 +18,8 @@ export interface FrameInfo {
 // "    at name (file:line:col)", "    at file:line:col", "    at async name (…)".
 const V8_FRAME = /^\s*at (?:async )?(?:(.+?) \((.*)\)|(.*))$/;
 const LOCATION = /^(.*):(\d+):(\d+)$/;
-/** Where the task machinery begins (a served call's wrapper included): the frames below belong to the loop, not the coroutine. */
-const DRIVER = /(?:^|\.)(?:stepCoroutine|_step|startAsyncBody|_wakeUp|replyOnReturn)$/;
+/** Where the task machinery begins: the frames below belong to the loop, not the coroutine. */
+const DRIVER = /(?:^|\.)(?:stepCoroutine|_step|startAsyncBody|_wakeUp)$/;
 /** A generator being resumed (`worker.next (<anonymous>)`): the engine's frame, not the coroutine's. */
 const RESUME = /\.(?:next|throw|return)$/;
 /** The library's coroutines written by hand (try-first.ts, sleep.ts) passing a step on: machinery, not a coroutine's frame. */

@@ -88,6 +88,8 @@ interface RareState<T> {
   settle?: { resolve(value: T): void; reject(error: unknown): void };
   /** In debug mode, a task's stack where it last started to wait (see call-graph.ts). */
   waitStack?: { stack?: string } | undefined;
+  /** Called once, synchronously, the moment the future is done (see `_onEnd`). */
+  onEnd?: ((future: any) => void) | undefined;
 }
 
 /**
@@ -409,7 +411,22 @@ export class Future<T = unknown> implements PromiseLike<T> {
     });
   }
 
+  /**
+   * @internal Calls `listener` the moment the future is done, synchronously, before
+   * its callbacks are scheduled (they run an iteration later). A served call answers
+   * from here: on a thread woken from idle each iteration is slow (measured: a
+   * cross-thread queue get answered ~10 µs sooner than from a done callback), and a
+   * coroutine wrapped around the served one to answer from inside would rethrow
+   * every error and cancellation once more (a throw out of a frame costs 0.5-0.8 µs
+   * on the test machine).
+   */
+  _onEnd(listener: (future: this) => void): void {
+    (this.rare ??= {}).onEnd = listener;
+  }
+
   private scheduleCallbacks(): void {
+    const rare = this.rare;
+    if (rare !== null && rare.onEnd !== undefined) this.callEndListener(rare.onEnd);
     const callbacks = this.callbacks;
     if (callbacks !== null) {
       this.callbacks = null;
@@ -425,6 +442,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
         this.markRetrieved();
         settle.reject(this._value);
       } else settle.resolve(this._value as T);
+    }
+  }
+
+  private callEndListener(listener: (future: this) => void): void {
+    this.rare!.onEnd = undefined;
+    try {
+      listener(this);
+    } catch (error) {
+      this._loop.callExceptionHandler({ message: `Exception in the end listener of ${this}`, exception: error, future: this });
     }
   }
 

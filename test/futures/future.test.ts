@@ -68,6 +68,29 @@ describe("Future", () => {
     expect(log.events).toEqual(["after setResult", "after addDoneCallback", "callback x", "added after done"]);
   });
 
+
+  it("calls its internal end listener once, synchronously, when it is done; an error there reaches the exception handler", async () => {
+    const log = new Log();
+    const reported: unknown[] = [];
+    await runV(function* () {
+      const loop = getRunningLoop();
+      loop.setExceptionHandler((_loop, context) => reported.push(context.exception));
+      const future = loop.createFuture<string>();
+      future.addDoneCallback(() => log.add("callback"));
+      future._onEnd((f) => log.add(`end listener sees ${f.result()}`));
+      future.setResult("x");
+      log.add("after setResult");
+      yield* sleep(0);
+      const failing = loop.createFuture<string>();
+      failing._onEnd(() => {
+        throw new RangeError("listener broke");
+      });
+      failing.cancel();
+      expect(failing.cancelled()).toBe(true);
+    });
+    expect(log.events).toEqual(["end listener sees x", "after setResult", "callback"]);
+    expect(reported).toEqual([new RangeError("listener broke")]);
+  });
   it("removes every registration of a callback and returns how many", async () => {
     const log = new Log();
     await runV(function* () {

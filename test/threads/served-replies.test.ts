@@ -3,9 +3,10 @@ import { Connection, type Coro, type ExceptionContext, currentTask, getRunningLo
 import { type Envelope, type Message, decodeBatch, encodeBatch } from "../../src/threads/protocol.js";
 import { HandFedEndpoint } from "../support/hand-fed-endpoint.js";
 
-// A served coroutine is answered in the step it returns or throws in, not by its
-// task's done callback an iteration later; the done callback answers only a task
-// cancelled before its first step. Either way a call gets exactly one answer.
+// A served coroutine is answered the moment its task ends (in the step it returns,
+// throws or is cancelled in, a task cancelled before its first step included), not
+// by the task's done callback an iteration later; the answer is how the task ended.
+// Either way a call gets exactly one answer.
 
 type Reply = Extract<Message, { kind: "result" | "error" | "cancelled" }>;
 
@@ -86,24 +87,24 @@ describe("answers to served coroutines", () => {
     );
   });
 
-  it("answers once with the value when the coroutine cancels its own task in its last step", async () => {
+  it("answers once, as the task ended, when the coroutine cancels its own task in its last step", async () => {
     await serving(
       {
         *selfCancelling(): Coro<number> {
           yield* sleep(0);
-          currentTask()!.cancel(); // the task ends cancelled, but the value was already returned
+          currentTask()!.cancel("changed its mind"); // the task ends cancelled (asyncio's rule), though it returns a value
           return 7;
         },
       },
       function* (endpoint) {
         endpoint.deliver(call(1, "selfCancelling"));
         yield* iterations();
-        expect(replies(endpoint)).toEqual([{ kind: "result", id: 1, value: 7 }]);
+        expect(replies(endpoint)).toEqual([{ kind: "cancelled", id: 1, message: "changed its mind" }]);
       },
     );
   });
 
-  it("answers a failure and a cancellation in the step they end in, a task cancelled before its first step by its done callback, once each", async () => {
+  it("answers a failure, a cancellation and a task cancelled before its first step in the step each ends in, once each", async () => {
     await serving(
       {
         *failing(): Coro<never> {
@@ -122,10 +123,11 @@ describe("answers to served coroutines", () => {
         endpoint.deliver(cancel(2));
         yield* iterations();
         const got = replies(endpoint);
-        // 1 fails in the iteration after its first step; 3's done callback runs then too, after it.
+        // 3 ends at its first step (the cancel is thrown in before it starts), 1 in the
+        // iteration after its first step, 2 when the cancel comes.
         expect(got.map((reply) => [reply.id, reply.kind])).toEqual([
-          [1, "error"],
           [3, "cancelled"],
+          [1, "error"],
           [2, "cancelled"],
         ]);
         expect(got.find((reply) => reply.id === 1)).toMatchObject({ error: { name: "RangeError", message: "out of range" } });

@@ -54,8 +54,12 @@ const clone: Codec = {
   toWire: (item) => item,
   fromWire: (wire) => wire,
   copy(item) {
+    // A primitive is its own copy (structuredClone gives it back as it is), and an
+    // empty transfer list is left out: each cost a few hundred ns per item here.
+    if (item === null || (typeof item !== "object" && typeof item !== "function" && typeof item !== "symbol")) return item;
     try {
-      return structuredClone(item, { transfer: [...transferablesOfValue(item)] as Transferable[] });
+      const moved = transferablesOfValue(item);
+      return moved.length === 0 ? structuredClone(item) : structuredClone(item, { transfer: [...moved] as Transferable[] });
     } catch (error) {
       throw cannot(item, "clone", error);
     }

@@ -168,7 +168,21 @@ describe.each(backends)("ThreadSafeQueue across threads (%s backend)", { timeout
         expect(yield* caught(json.put({ big: 1n }))).toBeInstanceOf(DataCloneError);
         const clone = new ThreadSafeQueue<unknown>({ backend });
         expect(() => clone.putNowait(() => 1)).toThrow(DataCloneError);
+        expect(() => clone.putNowait(Symbol("not cloneable"))).toThrow(DataCloneError);
         expect([json.qsize(), clone.qsize()]).toEqual([0, 0]);
+        // Primitives pass as they are; an object is still a copy. On the message backend
+        // the owner keeps the item itself, so a marked buffer is moved into it; shared
+        // memory holds the item's bytes, so there it is copied.
+        const item = { nested: [1, 2] };
+        const bytes = new Uint8Array(8);
+        for (const value of [0, "text", null, undefined, true, 2n, item, transfer({ bytes }, [bytes.buffer])]) yield* clone.put(value);
+        const got = [];
+        while (!clone.empty()) got.push(clone.getNowait());
+        expect(got.slice(0, 6)).toEqual([0, "text", null, undefined, true, 2n]);
+        expect(got[6]).toEqual(item);
+        expect(got[6]).not.toBe(item);
+        expect(bytes.byteLength).toBe(backend === "message" ? 0 : 8);
+        expect((got[7] as { bytes: Uint8Array }).bytes.byteLength).toBe(8);
       })(),
     );
   });

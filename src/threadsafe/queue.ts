@@ -77,7 +77,7 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
   protected get kind(): Kind {
     return "Queue";
   }
-  /** On the owner: the queue itself (items are stored as copies). */
+  /** On the owner: the queue itself, holding each item in the form `toStored` gives. */
   private local: Queue<unknown> | null = null;
   /** On the others: the state as of this thread's last operation. */
   private snapshot: QueueState = { size: 0, unfinished: 0, shutDown: false };
@@ -174,7 +174,7 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
       if (!this.shared.putNowait(this.codec.toBytes(item))) throw new QueueFull(`The queue is full (maxsize ${this.limit}): wait with put(), or get() items first.`);
       return;
     }
-    this.ownerOnly("putNowait", "put").putNowait(this.codec.copy(item));
+    this.ownerOnly("putNowait", "put").putNowait(this.toStored(item));
   }
 
   /** Takes an item at once or raises `QueueEmpty` (on the message backend: on the creating thread only; see the class). */
@@ -184,7 +184,7 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
       if (bytes === null) throw new QueueEmpty("The queue is empty: wait with get(), or put() items first.");
       return this.codec.fromBytes(bytes) as T;
     }
-    return this.ownerOnly("getNowait", "get").getNowait() as T;
+    return this.fromStored(this.ownerOnly("getNowait", "get").getNowait()) as T;
   }
 
   /**
@@ -286,7 +286,7 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
 
   private *putHere(item: T): Coro<void> {
     if (this.local !== null) {
-      yield* this.local.put(this.codec.copy(item));
+      yield* this.local.put(this.toStored(item));
       return;
     }
     this.snapshot = yield* this.client!.call<QueueState>("put", [this.codec.toWire(item)]);
@@ -295,7 +295,7 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
   /** @internal */
   *_get(): Coro<unknown> {
     if (this.shared !== null) return this.codec.fromBytes(yield* this.shared.get());
-    if (this.local !== null) return yield* this.local.get(); // stored as a copy already
+    if (this.local !== null) return this.fromStored(yield* this.local.get());
     if (this.prefetching !== null) return this.codec.fromWire(yield* this.prefetching.get());
     const [wire, state] = yield* this.client!.call<[unknown, QueueState]>("get");
     this.snapshot = state;
@@ -350,29 +350,60 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     return { size: queue.qsize(), unfinished: queue._unfinishedCount, shutDown: queue.isShutDown };
   }
 
+  /**
+   * @internal Whether the owner keeps items in their wire form. With a codec that
+   * encodes (json, a user's), the owner then encodes an item once, when it is put,
+   * and answers every other thread's get with that form: no decode and encode
+   * again per item, which was most of a producing owner's work. The clone codec's
+   * wire form is the item itself (the port clones it), kept as a private copy.
+   */
+  protected keepsWire(): boolean {
+    return this.codec.name !== "clone";
+  }
+
+  /** The owner's own put: the form the owner keeps, never the caller's object itself. */
+  private toStored(item: unknown): unknown {
+    return this.keepsWire() ? this.codec.toWire(item) : this.codec.copy(item);
+  }
+
+  /** The owner's own get. */
+  private fromStored(stored: unknown): unknown {
+    return this.keepsWire() ? this.codec.fromWire(stored) : stored;
+  }
+
+  /** What another thread put: decoded here all the same, so that a bad wire form is refused to its sender. */
+  private storedFromWire(wire: unknown): unknown {
+    const item = this.codec.fromWire(wire);
+    return this.keepsWire() ? wire : item;
+  }
+
+  /** What another thread's get receives. */
+  private wireOfStored(stored: unknown): unknown {
+    return this.keepsWire() ? stored : this.codec.toWire(stored);
+  }
+
   /** What the owner serves to `holder`'s thread. */
   private operationsFor(holder: Holder): object {
     const queue = this.local!;
-    const codec = this.codec;
     const taken = this.takenBy!;
     const self = this;
     return {
       *put(wire: unknown): Coro<QueueState> {
-        yield* queue.put(codec.fromWire(wire));
+        yield* queue.put(self.storedFromWire(wire));
         return self.state();
       },
       *get(): Coro<[unknown, QueueState]> {
-        const item = yield* queue.get();
+        const stored = yield* queue.get();
         taken.set(holder, (taken.get(holder) ?? 0) + 1);
-        return [codec.toWire(item), self.state()];
+        return [self.wireOfStored(stored), self.state()];
       },
       // prefetch: the first item when there is one (unless asked ahead: then maybe
       // none), and up to `count` in all of what is there and owed to no get waiting
       // here (none is passed over).
       *getMany(count: unknown, wait: unknown): Coro<[unknown[], QueueState]> {
         const most = typeof count === "number" && Number.isInteger(count) ? Math.max(1, Math.min(count, self.prefetch)) : 1;
-        const items = wait === false ? [] : [codec.toWire(yield* queue.get())];
-        while (items.length < most && queue.qsize() > queue._waitingGetters) items.push(codec.toWire(queue.getNowait()));
+        const items = wait === false ? [] : [self.wireOfStored(yield* queue.get())];
+        while (items.length < most && queue.qsize() > queue._waitingGetters) items.push(self.wireOfStored(queue.getNowait()));
         taken.set(holder, (taken.get(holder) ?? 0) + items.length);
         return [items, self.state()];
       },
@@ -382,7 +413,7 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
         if (!Array.isArray(wires) || wires.length === 0 || wires.length > held) {
           throw new TypeError(`giveBack from another thread: ${describeValue(wires)} is not a list of at most the ${held} item(s) it holds`);
         }
-        const items = wires.map((wire) => codec.fromWire(wire)); // all or nothing: a bad one gives none back
+        const items = wires.map((wire) => self.storedFromWire(wire)); // all or nothing: a bad one gives none back
         if (held > items.length) taken.set(holder, held - items.length);
         else taken.delete(holder);
         queue._giveBack(items);
@@ -486,6 +517,11 @@ export class ThreadSafePriorityQueue<T> extends ThreadSafeQueue<T> {
     }
     checkBackend(options.backend, this.constructor.name);
     return "message";
+  }
+
+  /** Its order compares the items themselves: it keeps them decoded. */
+  protected override keepsWire(): boolean {
+    return false;
   }
 
   protected override makeQueue(maxsize: number, options: ThreadSafePriorityQueueOptions<T>): Queue<unknown> {

@@ -17,6 +17,7 @@ import {
 import { caught } from "../support/harness.js";
 import { backends, sharedAvailable } from "./fixtures/backends.js";
 import { withWorkers } from "./fixtures/with-workers.js";
+import { pointCodec } from "./fixtures/point-codec.js";
 
 
 describe.each(backends)("ThreadSafeQueue across threads (%s backend)", { timeout: 30_000 }, (backend) => {
@@ -30,6 +31,26 @@ describe.each(backends)("ThreadSafeQueue across threads (%s backend)", { timeout
       expect(got).toEqual(Array.from({ length: 20 }, (_, n) => ({ n })));
       yield* queue.join(); // every item was marked done in the worker
       expect(queue.qsize()).toBe(0);
+    });
+  });
+
+  it("carries items both ways with the json codec and a bytes codec, each a copy, and the owner gets what another thread put", async () => {
+    await withWorkers(1, function* (worker) {
+      for (const codec of ["json", pointCodec] as const) {
+        const queue = new ThreadSafeQueue<{ x: number; y: number }>({ codec, backend });
+        const item = { x: 1, y: 2 };
+        yield* queue.put(item);
+        item.x = 99; // the queue holds its own form of it
+        queue.putNowait({ x: 3, y: 4 });
+        expect(yield* worker.api.consume(queue, 2)).toEqual([
+          { x: 1, y: 2 },
+          { x: 3, y: 4 },
+        ]);
+        yield* worker.api.producePoints(queue, 3);
+        const got = [yield* queue.get(), queue.getNowait(), yield* queue.get()];
+        expect(got).toEqual([0, 1, 2].map((n) => ({ x: n, y: n + 10 })));
+        expect(got[0]).not.toBe(got[1]);
+      }
     });
   });
 
@@ -197,6 +218,11 @@ describe.each(backends)("ThreadSafeQueue across threads (%s backend)", { timeout
       }
       expect(yield* worker.api.consume(lifo, 3)).toEqual([3, 2, 1]);
       expect(yield* worker.api.consume(priority, 3)).toEqual([30, 20, 10]);
+      // With a codec that encodes, the priority form still compares the items themselves.
+      const byP = new ThreadSafePriorityQueue<{ p: number }>({ codec: "json", compare: (a, b) => a.p - b.p });
+      for (const p of [3, 1, 2]) byP.putNowait({ p });
+      expect(yield* worker.api.consume(byP, 2)).toEqual([{ p: 1 }, { p: 2 }]);
+      expect(byP.getNowait()).toEqual({ p: 3 });
     });
   });
 

@@ -380,15 +380,6 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
 
   private unlist(): void {
     taskListOf<Task<unknown>>(this._loop).remove(this);
-    const rare = this.rare;
-    const listener = rare?.onEnd;
-    if (listener === undefined) return;
-    rare!.onEnd = undefined;
-    try {
-      listener(this);
-    } catch (error) {
-      this._loop.callExceptionHandler({ message: `Exception in the end listener of ${this}`, exception: error, task: this });
-    }
   }
 
   /** @internal The future this task waited on is done (asyncio's `Task.__wakeup`). */

@@ -512,7 +512,7 @@ export class Connection implements CancelChannel {
 
   /**
    * A served call answers the moment its task ends, in the step it ends in (see
-   * `Task._onEnd`): on a thread woken from idle each loop iteration is slow
+   * `Future._onEnd`): on a thread woken from idle each loop iteration is slow
    * (measured: a cross-thread queue get answered ~10 µs sooner than from a done
    * callback). A call whose connection failed meanwhile is not answered.
    */

@@ -36,6 +36,8 @@ export const FIELD_COUNT = 16;
 
 const MAGIC = 0x61696f74; // "aiot"
 const CONTENDED = 1 << 30;
+/** How many times a thread finding the mutex taken reads it again before it stops spinning. */
+const SPINS = 200;
 const SLOT_MASK = CONTENDED - 1;
 
 // A journal entry is two words, [index, old value]. A compareExchange inside a
@@ -252,9 +254,19 @@ export class SharedRegion {
     words[index] = value;
   }
 
-  /** Takes the internal mutex if it is free, at once. */
+  /**
+   * Takes the internal mutex if it is free now or within a short spin: a section
+   * lasts a microsecond or so, so a thread finding it taken mostly finds it free a
+   * moment later. Never sleeps (a browser's main thread may not).
+   */
   tryLock(): boolean {
-    return Atomics.compareExchange(this.words, W_MUTEX, 0, this.slot) === 0;
+    const words = this.words;
+    const me = this.slot;
+    if (Atomics.compareExchange(words, W_MUTEX, 0, me) === 0) return true;
+    for (let spin = 0; spin < SPINS; spin++) {
+      if (Atomics.load(words, W_MUTEX) === 0 && Atomics.compareExchange(words, W_MUTEX, 0, me) === 0) return true;
+    }
+    return false;
   }
 
   /**
@@ -264,15 +276,11 @@ export class SharedRegion {
    * so no thread may wait for it forever.
    */
   lock(budgetMs: number): Locked {
+    if (this.tryLock()) return true; // free, or freed while spinning: no clock read
     const words = this.words;
     const me = this.slot;
-    let state = Atomics.compareExchange(words, W_MUTEX, 0, me);
-    if (state === 0) return true; // uncontended: no clock read
     const deadline = performance.now() + budgetMs;
-    for (let spin = 0; spin < 200; spin++) {
-      if (state === 0 && (state = Atomics.compareExchange(words, W_MUTEX, 0, me)) === 0) return true;
-      state = Atomics.load(words, W_MUTEX);
-    }
+    let state = Atomics.load(words, W_MUTEX);
     const block = canBlock();
     for (;;) {
       // Mark it contended, so that its holder wakes a sleeper when it unlocks.

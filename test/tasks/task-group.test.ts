@@ -118,6 +118,30 @@ describe("TaskGroup", () => {
     expect(log.events.sort()).toEqual(["body CancelledError", "sibling CancelledError"]);
   });
 
+  it("does not keep the children it has finished, and still cancels every running one when a child fails", async () => {
+    await runV(function* () {
+      const group = new TaskGroup();
+      const sleepers: ReturnType<typeof createTask>[] = [];
+      const error = yield* caught(
+        group.run(function* (g) {
+          // A long-lived group: 5000 children, each done before the next starts,
+          // with a long sleeper started every 500.
+          for (let i = 0; i < 5000; i++) {
+            if (i % 500 === 0) sleepers.push(g.createTask(sleep(60_000)));
+            yield* g.createTask(value(0, i));
+          }
+          // What it holds is of the order of what runs, not of what it ran.
+          expect((group as unknown as { children: unknown[] }).children.length).toBeLessThan(200);
+          g.createTask(crashAfter(1));
+          yield* sleep(60_000);
+        }),
+      );
+      expect(errorTypes(error)).toEqual(new Set(["RangeError"]));
+      expect(sleepers).toHaveLength(10);
+      expect(sleepers.every((task) => task.cancelled())).toBe(true);
+    });
+  });
+
   it("comes out as a plain CancelledError with the message when the parent is cancelled (test_cancellation)", async () => {
     await runV(function* () {
       let cancelledChildren = 0;

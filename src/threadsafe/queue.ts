@@ -142,7 +142,22 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     return this.limit;
   }
 
-  /** How many items are in the queue (on the message backend, off the creating thread: a snapshot, see the class). */
+  /**
+   * How many items are in the queue (on the message backend, off the creating
+   * thread: a snapshot, see the class). On the shared backend it is read without
+   * the queue's mutex, so it may count a put still in progress on another thread;
+   * a put that thread died in counts until the creating thread undoes it, about
+   * 200 ms after the death. So do not drain with `while (!queue.empty())
+   * yield* queue.get()` after a producer thread died; use `getNowait()` until
+   * `QueueEmpty`: it reads only finished puts, and until the dead thread's put is
+   * undone it raises a `RuntimeError` saying the state stayed locked (try again
+   * a moment later).
+   *
+   * @example
+   * ```ts
+   * if (queue.qsize() > 100) console.log("the consumers are falling behind");
+   * ```
+   */
   qsize(): number {
     if (this.shared !== null) return this.shared.qsize();
     return this.local !== null ? this.local.qsize() : this.snapshot.size;

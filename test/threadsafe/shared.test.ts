@@ -289,6 +289,23 @@ describe("structured clone to bytes (the clone codec in shared memory)", () => {
     expect([error.name, error.message, error.cause]).toEqual(["RangeError", "far", 3]);
   });
 
+  it("makes own data properties for keys the prototype has, and never calls a setter of the prototype's", () => {
+    const value = JSON.parse('{"__proto__": {"polluted": true}, "toString": 1, "constructor": "c", "plain": 2, "trap": 3}');
+    const calls: unknown[] = [];
+    Object.defineProperty(Object.prototype, "trap", { set: (v) => calls.push(v), configurable: true });
+    try {
+      const copy = cloneFromBytes(cloneToBytes(value)) as Record<string, unknown>;
+      const expected = structuredClone(value) as Record<string, unknown>;
+      expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+      expect(Object.getOwnPropertyNames(copy)).toEqual(["__proto__", "toString", "constructor", "plain", "trap"]);
+      expect(Object.getOwnPropertyDescriptors(copy)).toEqual(Object.getOwnPropertyDescriptors(expected));
+      expect(calls).toEqual([]);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).trap;
+    }
+  });
+
   it("refuses what structured clone refuses", () => {
     expect(() => cloneToBytes({ f: () => 1 })).toThrow(/could not be cloned/);
     expect(() => cloneToBytes(Symbol("s"))).toThrow(/could not be cloned/);

@@ -289,6 +289,24 @@ describe("structured clone to bytes (the clone codec in shared memory)", () => {
     expect([error.name, error.message, error.cause]).toEqual(["RangeError", "far", 3]);
   });
 
+  it("keeps references among many objects, past the first ones it searches in a list", () => {
+    // 40 nodes in a ring, each also pointing at the first and at the one 17 back.
+    const nodes: Record<string, unknown>[] = Array.from({ length: 40 }, (_, i) => ({ i }));
+    nodes.forEach((node, i) => {
+      node.next = nodes[(i + 1) % nodes.length];
+      node.first = nodes[0];
+      node.back = nodes[(i + nodes.length - 17) % nodes.length];
+    });
+    const copy = cloneFromBytes(cloneToBytes({ nodes, again: nodes[30] })) as { nodes: Record<string, unknown>[]; again: unknown };
+    expect(copy.nodes.map((node) => node.i)).toEqual(nodes.map((node) => node.i));
+    copy.nodes.forEach((node, i) => {
+      expect(node.next).toBe(copy.nodes[(i + 1) % nodes.length]);
+      expect(node.first).toBe(copy.nodes[0]);
+      expect(node.back).toBe(copy.nodes[(i + nodes.length - 17) % nodes.length]);
+    });
+    expect(copy.again).toBe(copy.nodes[30]);
+  });
+
   it("makes own data properties for keys the prototype has, and never calls a setter of the prototype's", () => {
     const value = JSON.parse('{"__proto__": {"polluted": true}, "toString": 1, "constructor": "c", "plain": 2, "trap": 3}');
     const calls: unknown[] = [];

@@ -50,6 +50,9 @@ function numberBytes(): { float: Float64Array; bytes: Uint8Array } {
 /** Strings up to this length are read code by code. */
 const SHORT_STRING = 32;
 
+/** The most objects of one value searched for in a list; beyond, in a Map. */
+const SEEN_LIST_MOST = 16;
+
 /** Writers kept for reuse beyond this size give their buffer back. */
 const KEPT_WRITER_BYTES = 64 * 1024;
 
@@ -58,7 +61,11 @@ const viewKinds = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16A
 class Writer {
   bytes = new Uint8Array(256);
   length = 0;
-  readonly seen = new Map<object, number>();
+  // The objects written so far, by index, for references to them. Searched in a
+  // list while there are few, as in most items: a Map's set, and its clear() (which
+  // allocates a new table), were a fifth of encoding a small object.
+  private readonly seenList: object[] = [];
+  private seenMap: Map<object, number> | null = null;
 
   room(n: number): void {
     if (this.length + n <= this.bytes.length) return;
@@ -70,8 +77,22 @@ class Writer {
   /** Ready for the next value; a buffer grown large for one item is not kept. */
   reset(): void {
     this.length = 0;
-    this.seen.clear();
+    this.seenList.length = 0;
+    this.seenMap = null;
     if (this.bytes.length > KEPT_WRITER_BYTES) this.bytes = new Uint8Array(256);
+  }
+
+  /** The index of `value` if it was written already, or -1. */
+  private referenceOf(value: object): number {
+    if (this.seenMap !== null) return this.seenMap.get(value) ?? -1;
+    return this.seenList.indexOf(value);
+  }
+
+  private remember(value: object): void {
+    const list = this.seenList;
+    if (this.seenMap === null && list.length === SEEN_LIST_MOST) this.seenMap = new Map(list.map((seen, index) => [seen, index]));
+    this.seenMap?.set(value, list.length);
+    list.push(value);
   }
 
   tag(tag: Tag): void {
@@ -160,12 +181,12 @@ class Writer {
   }
 
   object(value: object): void {
-    const reference = this.seen.get(value);
-    if (reference !== undefined) {
+    const reference = this.referenceOf(value);
+    if (reference !== -1) {
       this.tag(Tag.Reference);
       return this.u32(reference);
     }
-    this.seen.set(value, this.seen.size);
+    this.remember(value);
     if (Array.isArray(value)) {
       this.tag(Tag.Array);
       this.u32(value.length);

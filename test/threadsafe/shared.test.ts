@@ -289,6 +289,19 @@ describe("structured clone to bytes (the clone codec in shared memory)", () => {
     expect([error.name, error.message, error.cause]).toEqual(["RangeError", "far", 3]);
   });
 
+  it("reads every key right though the thread's cache of recent keys is shared by many (2000 keys, 256 places)", () => {
+    // Keys of every length up to past the cached ones, alike in their first bytes,
+    // non-Latin-1 ones among them: each decodes to itself, however the cache collides.
+    const keys = Array.from({ length: 2000 }, (_, i) => (i % 7 === 0 ? `ключ${i}` : "k".repeat(i % 40) + i.toString(36)));
+    for (let start = 0; start < keys.length; start += 50) {
+      const value = Object.fromEntries(keys.slice(start, start + 50).map((key, i) => [key, i]));
+      expect(cloneFromBytes(cloneToBytes(value))).toEqual(value);
+      // The same keys again, now from the cache, in a different order.
+      const reversed = Object.fromEntries(Object.entries(value).reverse());
+      expect(Object.keys(cloneFromBytes(cloneToBytes(reversed)) as object)).toEqual(Object.keys(reversed));
+    }
+  });
+
   it("keeps references among many objects, past the first ones it searches in a list", () => {
     // 40 nodes in a ring, each also pointing at the first and at the one 17 back.
     const nodes: Record<string, unknown>[] = Array.from({ length: 40 }, (_, i) => ({ i }));

@@ -47,6 +47,10 @@ function numberBytes(): { float: Float64Array; bytes: Uint8Array } {
   return numberScratch;
 }
 
+/** Recently decoded object keys, by a hash of their bytes (see Reader.key). */
+const KEY_CACHE_SIZE = 256;
+const keyCache: (string | undefined)[] = new Array(KEY_CACHE_SIZE);
+
 /** Strings up to this length are read code by code. */
 const SHORT_STRING = 32;
 
@@ -259,6 +263,11 @@ export function cloneToBytes(value: unknown): Uint8Array {
   }
 }
 
+/** The little-endian u32 at `at` (as Writer.u32 writes it). */
+function u32At(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+}
+
 class Reader {
   at = 0;
   readonly objects: unknown[] = [];
@@ -270,7 +279,7 @@ class Reader {
     const at = this.at;
     if (at + 4 > bytes.length) throw new DataCloneError("A queue item's bytes are corrupt (a number runs past their end).");
     this.at = at + 4;
-    return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+    return u32At(bytes, at);
   }
 
   /** A count read from the bytes, bounded by what is left of them (a corrupt count fails, it does not allocate). */
@@ -289,6 +298,35 @@ class Reader {
 
   string(): string {
     return this.stringOf(this.bytes[this.at++] as Tag);
+  }
+
+  /**
+   * An object's key: the same few keys come in item after item, so a short Latin-1
+   * key is looked up in this thread's cache by its bytes before a string is built.
+   * A string used as a key is interned on first use, so a cached one also saves
+   * the engine that lookup at every property write.
+   */
+  key(): string {
+    const bytes = this.bytes;
+    const at = this.at;
+    if (bytes[at] !== Tag.Latin1 || at + 5 > bytes.length) return this.string();
+    const n = u32At(bytes, at + 1);
+    if (n > SHORT_STRING || at + 5 + n > bytes.length) return this.string();
+    let hash = n;
+    for (let i = 0; i < n; i++) hash = (hash * 31 + bytes[at + 5 + i]!) | 0;
+    const slot = hash & (KEY_CACHE_SIZE - 1);
+    const cached = keyCache[slot];
+    if (cached !== undefined && cached.length === n) {
+      let same = true;
+      for (let i = 0; i < n && same; i++) same = cached.charCodeAt(i) === bytes[at + 5 + i];
+      if (same) {
+        this.at = at + 5 + n;
+        return cached;
+      }
+    }
+    const key = this.string();
+    keyCache[slot] = key;
+    return key;
   }
 
   private stringOf(tag: Tag): string {
@@ -377,7 +415,7 @@ class Reader {
         const object: Record<string, unknown> = {};
         objects[index] = object;
         for (let n = this.count(); n > 0; n--) {
-          const key = this.string();
+          const key = this.key();
           // Structured clone makes own data properties, never calling a setter. An
           // assignment does the same for a key no prototype has (the common case, ~10x
           // faster than defineProperty); __proto__, toString and the like, which an

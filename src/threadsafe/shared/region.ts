@@ -36,9 +36,9 @@ export const FIELD_COUNT = 16;
 
 const MAGIC = 0x61696f74; // "aiot"
 const CONTENDED = 1 << 30;
+const SLOT_MASK = CONTENDED - 1;
 /** How many times a thread finding the mutex taken reads it again before it stops spinning. */
 const SPINS = 200;
-const SLOT_MASK = CONTENDED - 1;
 
 // A journal entry is two words, [index, old value]. A compareExchange inside a
 // section (`compareExchangeField`) takes two: [index | CAS_ENTRY, old value], then

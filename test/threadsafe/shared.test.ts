@@ -154,10 +154,9 @@ describe("the shared backend", { timeout: 60_000 }, () => {
       const long = "x".repeat(2000);
       const expected = (prefix: string) => Array.from({ length: 200 }, (_, i) => `${prefix}${i}`);
       const toWorker = new ThreadSafeQueue<string>({ backend: "shared" });
-      const consumed = worker.api.consume(toWorker, 200);
-      yield* sleep(20); // the worker has attached it, and waits in get()
+      yield* worker.api.consumeLater(toWorker, 200); // the worker has mapped it, and waits in get()
       for (const item of expected(`${long}main`)) yield* toWorker.put(item);
-      expect(yield* consumed).toEqual(expected(`${long}main`));
+      expect(yield* worker.api.consumed()).toEqual(expected(`${long}main`));
 
       const fromWorker = new ThreadSafeQueue<string>({ backend: "shared" });
       yield* fromWorker.put("first"); // this thread maps it before the worker grows it

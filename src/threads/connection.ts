@@ -525,8 +525,12 @@ export class Connection implements CancelChannel {
     this.serving.delete(id);
     // The other side is gone: nobody to answer. An error stays unretrieved, so the loop reports it.
     if (this.failure !== null) return;
-    if (task.cancelled()) this.replyFailure(id, task.makeCancelledError()); // with the message it was cancelled with
-    else if (task.exception() !== undefined) this.replyFailure(id, task.exception());
+    if (task.cancelled()) {
+      this.replyFailure(id, task.makeCancelledError()); // with the message it was cancelled with
+      return;
+    }
+    const error = task.exception();
+    if (error !== undefined) this.replyFailure(id, error);
     else this.replyValue(id, task.result());
   }
 

@@ -24,7 +24,9 @@ function findTask(tree: ThreadTree, name: string): TaskTreeNode | undefined {
   return visit(tree.tasks) ?? tree.threads.map((t) => findTask(t, name)).find((n) => n !== undefined);
 }
 
-describe("captureTaskTree", () => {
+// Real workers, nested ones among them: under a loaded CI run a test takes several
+// seconds, and a capture here may wait up to its own 5 s timeout.
+describe("captureTaskTree", { timeout: 30_000 }, () => {
   it("shows this thread's tasks from the ones nobody awaits down", async () => {
     const tree = await run(function* main(): Coro<ThreadTree> {
       const sleeper = createTask(sleep(100), { name: "sleeper" });

@@ -4,8 +4,14 @@ import { watchMethod } from "../futures/never-awaited.js";
 import { type TryFirstPlan, WAIT, tryFirst } from "../futures/try-first.js";
 import type { Coro } from "../futures/coroutine.js";
 import { LoopBound } from "../futures/loop-bound.js";
-import { noteWaitPoint } from "../futures/future.js";
+import { type Future, noteWaitPoint } from "../futures/future.js";
 import { WaiterQueue } from "../futures/waiter-queue.js";
+
+/** @internal Who receives the item of a get made with `Queue._getWhenWoken`. */
+export interface WokenGet<T> {
+  item(item: T): void;
+  fail(error: QueueShutDown): void;
+}
 
 /**
  * A FIFO queue for producer and consumer tasks, as asyncio 3.13's `Queue`:
@@ -37,6 +43,11 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   private readonly putters = new WaiterQueue<void>(this, "put");
   private readonly joiners = new WaiterQueue<void>(this, "join");
   private unfinished = 0;
+  /**
+   * Gets woken and not yet acted on (asyncio runs them in the order they were
+   * woken): a get made by `_getWhenWoken` takes at once only when none is ahead.
+   */
+  private wokenGetters = 0;
   private isShutdown = false;
   /** Set by `shutdown(true)`: what comes back after it is dropped too. */
   private droppedAll = false;
@@ -93,7 +104,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
     if (this.full()) throw new QueueFull(`Queue is full (maxsize ${this.limit}); wait with put() or retry later.`);
     this.putItem(item);
     this.unfinished++;
-    this.getters.wakeNext();
+    this.wakeGetter();
   }
 
   /**
@@ -163,13 +174,17 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
       if (this.unfinished === 0) this.releaseJoiners();
     }
     // Every waiter re-checks the state and sees the shutdown.
-    for (let waiter = this.getters.shift(); waiter !== undefined; waiter = this.getters.shift()) if (!waiter.done()) waiter.setResult();
+    for (let waiter = this.getters.shift(); waiter !== undefined; waiter = this.getters.shift()) {
+      if (waiter.done()) continue;
+      this.wokenGetters++;
+      waiter.setResult();
+    }
     for (let waiter = this.putters.shift(); waiter !== undefined; waiter = this.putters.shift()) if (!waiter.done()) waiter.setResult();
   }
 
-  /** @internal How many gets wait for an item. */
+  /** @internal How many gets wait for an item (those woken and not yet served included). */
   get _waitingGetters(): number {
-    return this.getters.length;
+    return this.getters.length + this.wokenGetters;
   }
 
   /**
@@ -185,7 +200,61 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
       return;
     }
     this.items.splice(this.head, 0, ...items);
-    for (let i = 0; i < items.length; i++) this.getters.wakeNext();
+    for (let i = 0; i < items.length; i++) this.wakeGetter();
+  }
+
+  /**
+   * @internal A get made for a waiter that is no task of this thread (a
+   * `ThreadSafeQueue`'s owner serving another thread's get). `receiver.item` gets
+   * the item the moment this get's turn comes: at once if one is there, or else
+   * inside the put that wakes it, so the answer can leave without a loop iteration
+   * in between. Gets are still served in the order they waited: woken behind a
+   * task's get that has not run yet, it takes its item on the loop after that one
+   * (asyncio runs woken getters in the order they were woken). `receiver.fail`
+   * gets `QueueShutDown` once the queue is shut down and empty. Returns a function
+   * that withdraws the get; withdrawn after it was woken, it passes the wake on,
+   * as a cancelled get does.
+   */
+  _getWhenWoken(receiver: WokenGet<T>): () => void {
+    let waiter: Future<void> | null = null;
+    /** Woken behind gets woken before it: it acts on the loop, after them. */
+    let deferred = false;
+    const take = (): void => {
+      if (!this.empty()) receiver.item(this.getNowait());
+      else if (this.isShutdown) receiver.fail(new QueueShutDown("Queue is shut down and empty."));
+      else {
+        waiter = this.getters.join(this.loop());
+        waiter._onEnd(onWoken);
+      }
+    };
+    const onWoken = (woken: Future<void>): void => {
+      waiter = null;
+      if (woken.cancelled()) return; // withdrawn
+      if (this.wokenGetters > 1) {
+        deferred = true;
+        this.loop()._callSoon(takeDeferred, undefined, undefined);
+        return;
+      }
+      this.wokenGetters--;
+      take();
+    };
+    const takeDeferred = (): void => {
+      if (!deferred) return; // withdrawn meanwhile
+      deferred = false;
+      this.wokenGetters--;
+      take();
+    };
+    take();
+    return () => {
+      if (waiter !== null && !waiter.done()) this.getters.leave(waiter);
+      waiter = null;
+      if (deferred) {
+        // Woken, then withdrawn before it acted: the wake goes on.
+        deferred = false;
+        this.wokenGetters--;
+        if (!this.empty()) this.wakeGetter();
+      }
+    };
   }
 
   /** Whether `shutdown()` was called. */
@@ -267,11 +336,21 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
         yield waiter;
       } catch (error) {
         // Cancelled: takes nothing, and a wake-up it got for an item goes on.
-        if (this.getters.leave(waiter) && !this.empty()) this.getters.wakeNext();
+        if (this.getters.leave(waiter)) {
+          this.wokenGetters--;
+          if (!this.empty()) this.wakeGetter();
+        }
         throw error;
       }
+      this.wokenGetters--;
     }
     return this.getNowait();
+  }
+
+  /** Wakes the next get waiting; it counts as woken until it has acted. */
+  private wakeGetter(): void {
+    this.wokenGetters++;
+    if (!this.getters.wakeNext()) this.wokenGetters--;
   }
 
   private *joinCoro(): Coro<void> {

@@ -10,6 +10,7 @@ import { type Envelope, type Message, type MessageSink, PROTOCOL_TAG, decodeBatc
 import { type Exposed, type Served, ServedFunctions } from "./served-functions.js";
 import { deserializeError, serializeError } from "./serialize-error.js";
 import { type CancelChannel, RemoteCallTask } from "./remote-call-task.js";
+import { ServedLater } from "./served-later.js";
 import { transferablesOf, transferablesOfValue } from "./transfer.js";
 import { checkString } from "../validate.js";
 import type { TransferableObject } from "../platform/endpoint.js";
@@ -503,7 +504,10 @@ export class Connection implements CancelChannel {
       this.post({ kind: "error", id, error: serializeError(error) });
       return;
     }
-    if (isCoroutine(outcome) || isPromiseLike(outcome)) {
+    if (outcome instanceof ServedLater && outcome._loop === this.loop) {
+      outcome.setName(`${name}#${id} (served)`);
+      this.serveTask(id, outcome);
+    } else if (isCoroutine(outcome) || isPromiseLike(outcome)) {
       this.serveTask(id, new Task(isCoroutine(outcome) ? outcome : () => outcome as PromiseLike<unknown>, this.loop, { name: `${name}#${id} (served)` }));
     } else {
       this.replyValue(id, outcome);
@@ -517,8 +521,21 @@ export class Connection implements CancelChannel {
    * callback). A call whose connection failed meanwhile is not answered.
    */
   private serveTask(id: number, task: Task<unknown>): void {
+    if (task.done()) {
+      this.answerServed(id, task); // a ServedLater may be settled before it is returned
+      return;
+    }
     this.serving.set(id, task);
-    task._onEnd((ended) => this.answerServed(id, ended));
+    if (!(task instanceof ServedLater)) {
+      task._onEnd((ended) => this.answerServed(id, ended));
+      return;
+    }
+    // Settled in another task's step (the put that brought its item), whose iteration
+    // may go on for long: its answer leaves at once, after what was queued before it.
+    task._onEnd((ended) => {
+      this.answerServed(id, ended);
+      this.flush();
+    });
   }
 
   private answerServed(id: number, task: Task<unknown>): void {

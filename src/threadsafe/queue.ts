@@ -11,6 +11,8 @@ import { MAX_PREFETCH, PrefetchingGets } from "./prefetch.js";
 import { type Codec, type CodecName, type QueueCodec, codecNamed } from "./codec.js";
 import { SharedItems, lostError } from "./shared/items.js";
 import type { Holder } from "./message-backend.js";
+import { ServedLater } from "../threads/served-later.js";
+import { getRunningLoop } from "../loop/running-loop.js";
 import type { SharedCore } from "./shared/core.js";
 import { ATTACHING, type Client, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
 
@@ -407,20 +409,25 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
         yield* queue.put(self.storedFromWire(wire));
         return self.state();
       },
-      *get(): Coro<[unknown, QueueState]> {
-        const stored = yield* queue.get();
-        taken.set(holder, (taken.get(holder) ?? 0) + 1);
-        return [self.wireOfStored(stored), self.state()];
+      // A get answers in the step its item comes in: in the owner's put, if it waited.
+      get(): ServedLater<[unknown, QueueState]> {
+        return serveGet(queue, (stored) => {
+          taken.set(holder, (taken.get(holder) ?? 0) + 1);
+          return [self.wireOfStored(stored), self.state()];
+        });
       },
       // prefetch: the first item when there is one (unless asked ahead: then maybe
       // none), and up to `count` in all of what is there and owed to no get waiting
       // here (none is passed over).
-      *getMany(count: unknown, wait: unknown): Coro<[unknown[], QueueState]> {
+      getMany(count: unknown, wait: unknown): ServedLater<[unknown[], QueueState]> | [unknown[], QueueState] {
         const most = typeof count === "number" && Number.isInteger(count) ? Math.max(1, Math.min(count, self.prefetch)) : 1;
-        const items = wait === false ? [] : [self.wireOfStored(yield* queue.get())];
-        while (items.length < most && queue.qsize() > queue._waitingGetters) items.push(self.wireOfStored(queue.getNowait()));
-        taken.set(holder, (taken.get(holder) ?? 0) + items.length);
-        return [items, self.state()];
+        const batch = (items: unknown[]): [unknown[], QueueState] => {
+          while (items.length < most && queue.qsize() > queue._waitingGetters) items.push(self.wireOfStored(queue.getNowait()));
+          taken.set(holder, (taken.get(holder) ?? 0) + items.length);
+          return [items, self.state()];
+        };
+        if (wait === false) return batch([]);
+        return serveGet(queue, (first) => batch([self.wireOfStored(first)]));
       },
       // Prefetched items no get took: back to the head, no longer counted as taken.
       giveBack(wires: unknown): void {
@@ -472,6 +479,29 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     return this.local;
   }
 
+}
+
+/**
+ * The owner's answer to another thread's get: `answer` makes it from the item,
+ * in the step the item is taken (see `Queue._getWhenWoken`). An error making it
+ * fails the call, as an error in a served coroutine would.
+ */
+function serveGet<R>(queue: Queue<unknown>, answer: (item: unknown) => R): ServedLater<R> {
+  const served = new ServedLater<R>(getRunningLoop());
+  served.withdraw = queue._getWhenWoken({
+    item: (item) => {
+      let value: R;
+      try {
+        value = answer(item);
+      } catch (error) {
+        served.reject(error);
+        return;
+      }
+      served.resolve(value);
+    },
+    fail: (error) => served.reject(error),
+  });
+  return served;
 }
 
 const putItem = awaitable(function* putItem<T>(queue: ThreadSafeQueue<T>, item: T): Coro<void> {

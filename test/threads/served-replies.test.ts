@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Connection, type Coro, type ExceptionContext, currentTask, getRunningLoop, run, sleep } from "../../src/index.js";
 import { type Envelope, type Message, decodeBatch, encodeBatch } from "../../src/threads/protocol.js";
 import { HandFedEndpoint } from "../support/hand-fed-endpoint.js";
+import { ServedLater } from "../../src/threads/served-later.js";
 
 // A served coroutine is answered the moment its task ends (in the step it returns,
 // throws or is cancelled in, a task cancelled before its first step included), not
@@ -133,6 +134,86 @@ describe("answers to served coroutines", () => {
         expect(got.find((reply) => reply.id === 1)).toMatchObject({ error: { name: "RangeError", message: "out of range" } });
         expect(got.find((reply) => reply.id === 2)).toMatchObject({ message: "the caller gave up" });
         expect(got.find((reply) => reply.id === 3)).toMatchObject({ message: "before it started" });
+      },
+    );
+  });
+});
+
+// A served function may return a ServedLater: the call is answered in the step that
+// settles it (a thread-safe queue's owner settles a remote get inside the put that
+// brings its item), and sent at once rather than at the end of that iteration.
+describe("answers given later without a coroutine (ServedLater)", () => {
+  it("posts the answer inside the step that settles it, before that step goes on", async () => {
+    let answer: ServedLater<string> | null = null;
+    await serving(
+      {
+        later(): ServedLater<string> {
+          answer = new ServedLater<string>(getRunningLoop());
+          return answer;
+        },
+      },
+      function* (endpoint) {
+        endpoint.deliver(call(1, "later"));
+        yield* iterations();
+        expect(replies(endpoint)).toEqual([]);
+        answer!.resolve("now");
+        // Synchronously: posted in this very step, not at the next microtask.
+        expect(replies(endpoint)).toEqual([{ kind: "result", id: 1, value: "now" }]);
+        answer!.resolve("again"); // ignored: a call is answered once
+        answer!.reject(new Error("too late"));
+        yield* iterations();
+        expect(replies(endpoint)).toHaveLength(1);
+      },
+    );
+  });
+
+  it("answers one already settled when it is returned, and a failure as an error", async () => {
+    await serving(
+      {
+        settled(): ServedLater<number> {
+          const answer = new ServedLater<number>(getRunningLoop());
+          answer.resolve(5);
+          return answer;
+        },
+        failed(): ServedLater<number> {
+          const answer = new ServedLater<number>(getRunningLoop());
+          answer.reject(new RangeError("no such item"));
+          return answer;
+        },
+      },
+      function* (endpoint) {
+        endpoint.deliver(call(1, "settled"));
+        endpoint.deliver(call(2, "failed"));
+        yield* iterations();
+        const got = replies(endpoint);
+        expect(got[0]).toEqual({ kind: "result", id: 1, value: 5 });
+        expect(got[1]).toMatchObject({ kind: "error", id: 2, error: { name: "RangeError", message: "no such item" } });
+      },
+    );
+  });
+
+  it("withdraws the wait and answers cancelled when the caller cancels", async () => {
+    let answer: ServedLater<string> | null = null;
+    const withdrawn: string[] = [];
+    await serving(
+      {
+        later(): ServedLater<string> {
+          answer = new ServedLater<string>(getRunningLoop());
+          answer.withdraw = () => withdrawn.push("withdrawn");
+          return answer;
+        },
+      },
+      function* (endpoint) {
+        endpoint.deliver(call(1, "later"));
+        yield* iterations();
+        endpoint.deliver(cancel(1));
+        expect(withdrawn).toEqual(["withdrawn"]);
+        expect(answer!.cancelled()).toBe(true);
+        answer!.resolve("too late"); // the answer came after the cancel: ignored
+        yield* iterations();
+        expect(replies(endpoint)).toEqual([{ kind: "cancelled", id: 1, message: "the caller gave up" }]);
+        expect(answer!.cancel()).toBe(false); // over: nothing more to withdraw
+        expect(withdrawn).toEqual(["withdrawn"]);
       },
     );
   });

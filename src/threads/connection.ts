@@ -526,15 +526,12 @@ export class Connection implements CancelChannel {
       return;
     }
     this.serving.set(id, task);
-    if (!(task instanceof ServedLater)) {
-      task._onEnd((ended) => this.answerServed(id, ended));
-      return;
-    }
-    // Settled in another task's step (the put that brought its item), whose iteration
-    // may go on for long: its answer leaves at once, after what was queued before it.
     task._onEnd((ended) => {
       this.answerServed(id, ended);
-      this.flush();
+      // A ServedLater is settled in another task's step (the put that brought its item),
+      // whose iteration may go on for long: its answer leaves at once, after what was
+      // queued before it.
+      if (ended instanceof ServedLater) this.flush();
     });
   }
 

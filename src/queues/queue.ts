@@ -216,6 +216,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
    * as a cancelled get does.
    */
   _getWhenWoken(receiver: WokenGet<T>): () => void {
+    const loop = this.loop(); // checked once: the waits and a deferred take use it
     let waiter: Future<void> | null = null;
     /** Woken behind gets woken before it: it acts on the loop, after them. */
     let deferred = false;
@@ -223,7 +224,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
       if (!this.empty()) receiver.item(this.getNowait());
       else if (this.isShutdown) receiver.fail(new QueueShutDown("Queue is shut down and empty."));
       else {
-        waiter = this.getters.join(this.loop());
+        waiter = this.getters.join(loop);
         waiter._onEnd(onWoken);
       }
     };
@@ -232,7 +233,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
       if (woken.cancelled()) return; // withdrawn
       if (this.wokenGetters > 1) {
         deferred = true;
-        this.loop()._callSoon(takeDeferred, undefined, undefined);
+        loop._callSoon(takeDeferred, undefined, undefined);
         return;
       }
       this.wokenGetters--;

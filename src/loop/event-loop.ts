@@ -9,6 +9,7 @@ import { type InternalCallback, ReadyQueue, describeEntry, runEntry } from "./re
 import { TimerHeap } from "./timer-heap.js";
 import type { Clock } from "./virtual-clock.js";
 import { runAsMicrotask } from "./microtask.js";
+import { VirtualJumps } from "./virtual-jumps.js";
 
 /** What the loop hands its exception handler, as asyncio's context dict. */
 export interface ExceptionContext {
@@ -105,16 +106,6 @@ const MIN_CANCELLED_TIMERS_TO_COMPACT = 100;
 
 /** The longest delay `setTimeout` takes (2^31-1 ms); a longer one fires at once. */
 const MAX_HOST_DELAY = 2 ** 31 - 1;
-/**
- * Virtual time jumps once the host's microtasks have settled, which a macrotask
- * proves. Hosts settle microtasks between the macrotasks queued together (Node
- * between immediates of one check phase, browsers between message events), so
- * the loop queues this many at once: each is one jump, and a run of short jumps
- * pays for one host iteration, not one each. A jump that finds work already
- * there does nothing.
- */
-const VIRTUAL_JUMP_BATCH = 16;
-
 const hostClock: Clock = { now: () => host.now() };
 
 /**
@@ -173,8 +164,8 @@ export class EventLoop {
   private uncheckedIterations = 0;
   private hostTimer: ReturnType<typeof setTimeout> | null = null;
   private hostTimerDeadline = Infinity;
-  /** Virtual jumps queued on the host and not yet run (see VIRTUAL_JUMP_BATCH). */
-  private virtualJumpsQueued = 0;
+  /** Where virtual time moves from, under a virtual clock (made when first needed). */
+  private virtualJumps: VirtualJumps | null = null;
 
   /** @internal The task being stepped (set by `futures/`). */
   _currentTask: unknown = null;
@@ -593,10 +584,7 @@ export class EventLoop {
     }
     if (top === undefined) return;
     if (this.clock.virtual) {
-      if (this.virtualJumpsQueued === 0) {
-        this.virtualJumpsQueued = VIRTUAL_JUMP_BATCH;
-        for (let i = 0; i < VIRTUAL_JUMP_BATCH; i++) host.scheduleMacrotask(this.virtualJump);
-      }
+      (this.virtualJumps ??= new VirtualJumps(this.virtualJump)).request();
       return;
     }
     if (this.hostTimer !== null) {
@@ -620,15 +608,17 @@ export class EventLoop {
     if (this.running) this.scheduleDrain();
   };
 
-  private readonly virtualJump = (): void => {
-    this.virtualJumpsQueued--;
+  /** The host's microtasks have settled: move virtual time to the next deadline, if nothing else is to run. */
+  private readonly virtualJump = (): boolean => {
     // Work arrived while the host settled its microtasks: time must not move yet.
-    if (!this.running || this.drainScheduled || !this.ready.isEmpty) return;
+    if (!this.running || this.drainScheduled || !this.ready.isEmpty) return false;
     const top = this.timers.peek();
     // An infinite deadline is never reached: virtual time waits for other work.
-    if (top === undefined || !Number.isFinite(top._when)) return;
+    if (top === undefined || !Number.isFinite(top._when)) return false;
     this.clock.advanceTo!(top._when);
-    this.scheduleDrain();
+    // This is a macrotask already: the due timers run in it, not a microtask later.
+    this.drain();
+    return true;
   };
 
   private finishStop(): void {

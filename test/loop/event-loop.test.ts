@@ -441,12 +441,14 @@ describe("EventLoop and the host", () => {
   });
 
   it("lets the host's microtasks settle before every jump, however many jumps come one after another", async () => {
-    // More jumps than the loop queues on the host at once, each followed by a chain
-    // of microtasks outside the loop: none may see time move before it settles.
+    // More jumps than the loop queues on the host at once (its batches grow to 256),
+    // each followed by a chain of microtasks outside the loop: none may see time
+    // move before it settles.
+    const JUMPS = 800;
     const log = new Log();
     await runV(function* () {
       const loop = getRunningLoop();
-      for (let t = 1; t <= 40; t++) {
+      for (let t = 1; t <= JUMPS; t++) {
         loop.callLater(t, () => {
           void (async () => {
             for (let i = 0; i < 5; i++) await null;
@@ -454,8 +456,36 @@ describe("EventLoop and the host", () => {
           })();
         });
       }
-      yield* sleep(50);
+      yield* sleep(JUMPS + 10);
     });
-    expect(log.events).toEqual(Array.from({ length: 40 }, (_, i) => `${i + 1} settled at ${i + 1}`));
+    expect(log.events).toEqual(Array.from({ length: JUMPS }, (_, i) => `${i + 1} settled at ${i + 1}`));
+  });
+
+  it("gives the host's own macrotasks a turn at least every 256 jumps of virtual time", async () => {
+    // A message ping-pong stands for host I/O that keeps coming. Each turn of it
+    // records how far virtual time moved since the last: one jump per millisecond.
+    const JUMPS = 3000;
+    const channel = new MessageChannel();
+    const gaps: number[] = [];
+    let lastTurnAt = 0;
+    let pinging = true;
+    try {
+      await runV(function* () {
+        const loop = getRunningLoop();
+        channel.port1.onmessage = () => {
+          gaps.push(loop.time() - lastTurnAt);
+          lastTurnAt = loop.time();
+          if (pinging) channel.port2.postMessage(null);
+        };
+        channel.port2.postMessage(null);
+        for (let t = 1; t <= JUMPS; t++) loop.callLater(t, () => {});
+        yield* sleep(JUMPS);
+        pinging = false;
+      });
+    } finally {
+      channel.port1.close();
+    }
+    expect(lastTurnAt).toBeGreaterThan(JUMPS / 2);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(256);
   });
 });

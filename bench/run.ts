@@ -2,8 +2,11 @@
  * Runs the benchmark suite: `npm run bench` (all suites) or `npm run bench -- core`;
  * `BENCH_ONLY=latency npm run bench -- threadsafe` runs only the groups whose name
  * contains "latency" (`BENCH_ONLY="latency|lock"`: either). Prints medians and
- * ratios, and merges them into bench/results.json.
+ * ratios, and merges them into bench/results.json (or into the file BENCH_RESULTS
+ * names: scripts/bench-ranges.mjs keeps each of its runs apart that way).
  */
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { coreGroups } from "./core.bench.js";
 import { type BenchGroup, type GroupResult, printGroup, runGroup, saveResults } from "./harness.js";
 import { streamGroups } from "./streams.bench.js";
@@ -49,4 +52,4 @@ for (const name of selected) {
     await suite.close?.();
   }
 }
-saveResults(results);
+saveResults(results, process.env.BENCH_RESULTS ? pathToFileURL(resolve(process.env.BENCH_RESULTS)) : undefined);

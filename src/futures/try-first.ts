@@ -7,6 +7,7 @@
  */
 import type { Coro } from "./coroutine.js";
 import { type AwaitableCoro, makeCoroutineClassAwaitable } from "./awaitable.js";
+import { type Future, noteWaitPoint } from "./future.js";
 
 /** `attempt` says the operation cannot be done at once: wait. */
 export const WAIT: unique symbol = Symbol("wait");
@@ -21,16 +22,38 @@ export interface TryFirstPlan<T, A = undefined> {
   wait(arg: A): Coro<T>;
 }
 
+/**
+ * A `tryFirst` plan whose wait is a retry loop, run by the coroutine itself with
+ * no generator (a contended queue's put and get wait about once in ten calls, and
+ * a generator per wait was measured): while `attempt` gives `WAIT`, it waits on the
+ * future `join` makes, then calls `woken` and attempts again. A wait that ends by
+ * an error (a cancellation) or by `return()` calls `abandon` with its waiter, which
+ * must leave nothing behind and pass on a wake-up it got.
+ */
+export interface RetryPlan<T, A = undefined> {
+  attempt(arg: A): T | typeof WAIT;
+  /** A new waiter to wait on, or an error thrown (waiting is no longer allowed). */
+  join(arg: A): Future<unknown>;
+  /** The waiter was woken; the next attempt follows at once. */
+  woken?(arg: A): void;
+  /** The wait ended early (`error` thrown in, or `return()`): withdraw `waiter`. */
+  abandon(waiter: Future<unknown>, arg: A): void;
+}
+
 const NEW = 0;
+/** Running the plan's `wait` coroutine. */
 const WAITING = 1;
 const DONE = 2;
+/** Waiting on the future a `RetryPlan`'s `join` made. */
+const JOINED = 3;
 
 class TryFirst<T, A> {
-  private state: typeof NEW | typeof WAITING | typeof DONE = NEW;
-  private waiting: Coro<T> | null = null;
+  private state: typeof NEW | typeof WAITING | typeof DONE | typeof JOINED = NEW;
+  /** The plan's `wait` coroutine (WAITING), or the waiter of a retry plan (JOINED). */
+  private waiting: Coro<T> | Future<unknown> | null = null;
 
   constructor(
-    private readonly plan: TryFirstPlan<T, A>,
+    private readonly plan: TryFirstPlan<T, A> | RetryPlan<T, A>,
     private readonly arg: A,
   ) {}
 
@@ -39,31 +62,51 @@ class TryFirst<T, A> {
   }
 
   next(value?: unknown): IteratorResult<unknown, T> {
-    if (this.state === NEW) {
+    const state = this.state;
+    if (state === NEW || state === JOINED) {
       this.state = DONE; // until it is known to wait: an attempt that throws ends it
-      const now = this.plan.attempt(this.arg);
-      if (now !== WAIT) return { done: true, value: now };
-      this.waiting = this.plan.wait(this.arg);
+      const plan = this.plan;
+      if (state === JOINED) (plan as RetryPlan<T, A>).woken?.(this.arg);
+      const now = plan.attempt(this.arg);
+      if (now !== WAIT) {
+        this.waiting = null;
+        return { done: true, value: now };
+      }
+      if ("join" in plan) {
+        const waiter = plan.join(this.arg);
+        // In debug mode the task's stack is recorded where it waits: from the coroutine that yield*s this one outward.
+        if (waiter._loop._debug) noteWaitPoint(waiter._loop, TryFirst.prototype.next);
+        this.waiting = waiter;
+        this.state = JOINED;
+        return { done: false, value: waiter };
+      }
+      this.waiting = plan.wait(this.arg);
       this.state = WAITING;
     }
     if (this.state === DONE) return { done: true, value: undefined as T };
-    return this.settled(this.waiting!.next(value));
+    return this.settled((this.waiting as Coro<T>).next(value));
   }
 
   throw(error: unknown): IteratorResult<unknown, T> {
-    if (this.state !== WAITING) {
-      this.state = DONE;
-      throw error;
-    }
-    return this.settled(this.waiting!.throw(error));
+    if (this.state === WAITING) return this.settled((this.waiting as Coro<T>).throw(error));
+    this.abandon();
+    throw error;
   }
 
   return(value: T): IteratorResult<unknown, T> {
-    if (this.state !== WAITING) {
-      this.state = DONE;
-      return { done: true, value };
-    }
-    return this.settled(this.waiting!.return(value));
+    if (this.state === WAITING) return this.settled((this.waiting as Coro<T>).return(value));
+    this.abandon();
+    return { done: true, value };
+  }
+
+  /** Ends it without a result; a retry plan's pending wait is withdrawn. */
+  private abandon(): void {
+    const joined = this.state === JOINED;
+    this.state = DONE;
+    if (!joined) return;
+    const waiter = this.waiting as Future<unknown>;
+    this.waiting = null;
+    (this.plan as RetryPlan<T, A>).abandon(waiter, this.arg);
   }
 
   /** What the waiting coroutine gave (it may throw: then this one is done too, as a generator is). */
@@ -79,11 +122,12 @@ makeCoroutineClassAwaitable(TryFirst);
 
 /**
  * A coroutine that does `plan.attempt(arg)` on its first step and returns its
- * result, or, when that is `WAIT`, runs `plan.wait(arg)` to its end. Awaitable from
- * async code.
+ * result, or, when that is `WAIT`, runs `plan.wait(arg)` to its end (a
+ * `RetryPlan`: waits and attempts again until it succeeds). Awaitable from async
+ * code.
  *
  * @internal
  */
-export function tryFirst<T, A = undefined>(plan: TryFirstPlan<T, A>, arg?: A): AwaitableCoro<T> {
+export function tryFirst<T, A = undefined>(plan: TryFirstPlan<T, A> | RetryPlan<T, A>, arg?: A): AwaitableCoro<T> {
   return new TryFirst(plan, arg as A) as unknown as AwaitableCoro<T>;
 }

@@ -1,10 +1,10 @@
 import { QueueEmpty, QueueFull, QueueShutDown, ValueError, describeValue } from "../errors.js";
 import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
 import { watchMethod } from "../futures/never-awaited.js";
-import { type TryFirstPlan, WAIT, tryFirst } from "../futures/try-first.js";
+import { type RetryPlan, WAIT, tryFirst } from "../futures/try-first.js";
 import type { Coro } from "../futures/coroutine.js";
 import { LoopBound } from "../futures/loop-bound.js";
-import { type Future, noteWaitPoint } from "../futures/future.js";
+import type { Future } from "../futures/future.js";
 import { WaiterQueue } from "../futures/waiter-queue.js";
 
 /** @internal Who receives the item of a get made with `Queue._getWhenWoken`. */
@@ -116,19 +116,42 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
     return tryFirst(this.getPlan);
   }
 
-  // A put with room, a get with an item: over at the first step, without a generator (see tryFirst).
-  private readonly putPlan: TryFirstPlan<void, T> = {
+  // A put with room, a get with an item: over at the first step, without a
+  // generator (see tryFirst). As asyncio's, a woken put (get) checks again, since a
+  // task that ran first may have taken the slot (item); the retry loop is
+  // tryFirst's, so a wait makes its waiter future and nothing else.
+  private readonly putPlan: RetryPlan<void, T> = {
     attempt: (item) => {
       if (this.full()) return WAIT;
       this.putNowait(item);
       return undefined;
     },
-    wait: (item) => this.putCoro(item),
+    join: () => {
+      if (this.isShutdown) throw new QueueShutDown("Queue is shut down: it takes no new items.");
+      return this.putters.join(this.loop());
+    },
+    // Cancelled: adds nothing, and a wake-up it got for a free slot goes on.
+    abandon: (waiter) => {
+      if (this.putters.leave(waiter as Future<void>) && !this.full()) this.putters.wakeNext();
+    },
   };
 
-  private readonly getPlan: TryFirstPlan<T> = {
+  private readonly getPlan: RetryPlan<T> = {
     attempt: () => (this.empty() ? WAIT : this.getNowait()),
-    wait: () => this.getCoro(),
+    join: () => {
+      if (this.isShutdown) throw new QueueShutDown("Queue is shut down and empty.");
+      return this.getters.join(this.loop());
+    },
+    woken: () => {
+      this.wokenGetters--;
+    },
+    // Cancelled: takes nothing, and a wake-up it got for an item goes on.
+    abandon: (waiter) => {
+      if (this.getters.leave(waiter as Future<void>)) {
+        this.wokenGetters--;
+        if (!this.empty()) this.wakeGetter();
+      }
+    },
   };
 
   /** Takes the next item now, or throws `QueueEmpty` / `QueueShutDown`. */
@@ -303,49 +326,6 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
       this.head = 0;
     }
     return item;
-  }
-
-  // As asyncio's: a woken put (get) checks again, since a task that ran first may
-  // have taken the slot (item). Each yields its waiter future to the task itself
-  // (a task waits on a yielded future, and throws its error back in here), with
-  // no coroutine or iterator between: every level of yield* is paid again at each
-  // resume, on the hottest path of a contended queue.
-  private *putCoro(item: T): Coro<void> {
-    while (this.full()) {
-      if (this.isShutdown) throw new QueueShutDown("Queue is shut down: it takes no new items.");
-      const loop = this.loop();
-      const waiter = this.putters.join(loop);
-      try {
-        if (loop._debug) noteWaitPoint(loop);
-        yield waiter;
-      } catch (error) {
-        // Cancelled: adds nothing, and a wake-up it got for a free slot goes on.
-        if (this.putters.leave(waiter) && !this.full()) this.putters.wakeNext();
-        throw error;
-      }
-    }
-    this.putNowait(item);
-  }
-
-  private *getCoro(): Coro<T> {
-    while (this.empty()) {
-      if (this.isShutdown) throw new QueueShutDown("Queue is shut down and empty.");
-      const loop = this.loop();
-      const waiter = this.getters.join(loop);
-      try {
-        if (loop._debug) noteWaitPoint(loop);
-        yield waiter;
-      } catch (error) {
-        // Cancelled: takes nothing, and a wake-up it got for an item goes on.
-        if (this.getters.leave(waiter)) {
-          this.wokenGetters--;
-          if (!this.empty()) this.wakeGetter();
-        }
-        throw error;
-      }
-      this.wokenGetters--;
-    }
-    return this.getNowait();
   }
 
   /** Wakes the next get waiting; it counts as woken until it has acted. */

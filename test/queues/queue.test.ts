@@ -132,6 +132,38 @@ describe("Queue", () => {
     });
   });
 
+  it("withdraws a waiting get or put whose coroutine is closed with return(), passing on a wake-up it got", async () => {
+    await runV(function* () {
+      const queue = new Queue<string>(1);
+      // A get closed while it waits: the next item goes to the getter behind it.
+      const closed = queue.get();
+      expect(closed.next().done).toBe(false); // waits: the queue is empty
+      const behind = createTask(queue.get());
+      yield* sleep(1);
+      expect(closed.return("gone")).toEqual({ done: true, value: "gone" });
+      queue.putNowait("item");
+      expect(yield* behind).toBe("item");
+
+      // Woken for an item, then closed: the wake-up goes on to the next getter.
+      const woken = queue.get();
+      woken.next();
+      const next = createTask(queue.get());
+      yield* sleep(1);
+      queue.putNowait("second"); // wakes `woken` first
+      woken.return(undefined as never);
+      expect(yield* next).toBe("second");
+
+      // A put closed while the queue is full adds nothing.
+      queue.putNowait("full");
+      const put = queue.put("never");
+      expect(put.next().done).toBe(false);
+      put.return(undefined);
+      expect(queue.getNowait()).toBe("full");
+      expect(queue.empty()).toBe(true);
+      expect(put.next()).toEqual({ done: true, value: undefined });
+    });
+  });
+
   it("counts puts, not buffer contents, for taskDone and join", async () => {
     await runV(function* () {
       const loop = getRunningLoop();

@@ -23,20 +23,22 @@ export interface TryFirstPlan<T, A = undefined> {
 }
 
 /**
- * A `tryFirst` plan whose wait is a retry loop, run by the coroutine itself with
- * no generator (a contended queue's put and get wait about once in ten calls, and
- * a generator per wait was measured): while `attempt` gives `WAIT`, it waits on the
- * future `join` makes, then calls `woken` and attempts again. A wait that ends by
- * an error (a cancellation) or by `return()` calls `abandon` with its waiter, which
- * must leave nothing behind and pass on a wake-up it got.
+ * A `tryFirst` plan whose wait is run by the coroutine itself, with no generator
+ * (a contended queue's put and get wait about once in ten calls, and a generator
+ * per wait was measured): while `attempt` gives `WAIT`, it waits on the future
+ * `join` makes. Once that is done, `woken` either finishes the wait with its
+ * result (a lock handed over) or says `WAIT` to attempt again (a queue's get,
+ * as asyncio's loop in `Queue.get`). A wait that ends by an error thrown in (a
+ * cancellation) or by `return()` calls `abandon` with its waiter, which must
+ * leave nothing behind and pass on what the waiter was given.
  */
 export interface RetryPlan<T, A = undefined> {
   attempt(arg: A): T | typeof WAIT;
   /** A new waiter to wait on, or an error thrown (waiting is no longer allowed). */
   join(arg: A): Future<unknown>;
-  /** The waiter was woken; the next attempt follows at once. */
-  woken?(arg: A): void;
-  /** The wait ended early (`error` thrown in, or `return()`): withdraw `waiter`. */
+  /** `waiter` is done: the wait's result, or `WAIT` to attempt again (no `woken`: attempt again). */
+  woken?(waiter: Future<unknown>, arg: A): T | typeof WAIT;
+  /** The wait ended early (an error thrown in, or `return()`): withdraw `waiter`. */
   abandon(waiter: Future<unknown>, arg: A): void;
 }
 
@@ -66,12 +68,14 @@ class TryFirst<T, A> {
     if (state === NEW || state === JOINED) {
       this.state = DONE; // until it is known to wait: an attempt that throws ends it
       const plan = this.plan;
-      if (state === JOINED) (plan as RetryPlan<T, A>).woken?.(this.arg);
-      const now = plan.attempt(this.arg);
-      if (now !== WAIT) {
+      let now: T | typeof WAIT = WAIT;
+      if (state === JOINED) {
+        const retry = plan as RetryPlan<T, A>;
+        if (retry.woken !== undefined) now = retry.woken(this.waiting as Future<unknown>, this.arg);
         this.waiting = null;
-        return { done: true, value: now };
       }
+      if (now === WAIT) now = plan.attempt(this.arg);
+      if (now !== WAIT) return { done: true, value: now };
       if ("join" in plan) {
         const waiter = plan.join(this.arg);
         // In debug mode the task's stack is recorded where it waits: from the coroutine that yield*s this one outward.

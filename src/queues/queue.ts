@@ -144,6 +144,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
     },
     woken: () => {
       this.wokenGetters--;
+      return WAIT; // asyncio's get checks again: a task that ran first may have taken the item
     },
     // Cancelled: takes nothing, and a wake-up it got for an item goes on.
     abandon: (waiter) => {

@@ -1,7 +1,7 @@
 import type { AwaitableCoro } from "../futures/awaitable.js";
-import type { Coro } from "../futures/coroutine.js";
+import type { Future } from "../futures/future.js";
 import { watchMethod } from "../futures/never-awaited.js";
-import { type TryFirstPlan, WAIT, tryFirst } from "../futures/try-first.js";
+import { type RetryPlan, WAIT, tryFirst } from "../futures/try-first.js";
 import { LoopBound } from "../futures/loop-bound.js";
 import { WaiterQueue } from "../futures/waiter-queue.js";
 
@@ -42,19 +42,22 @@ export class Event extends LoopBound {
     return tryFirst(this.waitPlan);
   }
 
-  /** A set flag is seen at the first step, without a generator (see tryFirst). */
-  private readonly waitPlan: TryFirstPlan<boolean> = {
+  /** A set flag is seen at the first step, and a wait makes only its waiter (see tryFirst). */
+  private readonly waitPlan: RetryPlan<boolean> = {
     attempt: () => (this.value ? true : WAIT),
-    wait: () => this.waitCoro(),
+    join: () => this.waiters.join(this.loop()),
+    // Woken by set(): true even if cleared since, as asyncio's.
+    woken: (waiter) => {
+      this.waiters.remove(waiter as Future<boolean>);
+      return true;
+    },
+    abandon: (waiter) => {
+      this.waiters.remove(waiter as Future<boolean>);
+    },
   };
 
   override toString(): string {
     return `<Event [${this.value ? "set" : "unset"}${this.waiters.length ? `, waiters:${this.waiters.length}` : ""}]>`;
-  }
-
-  private *waitCoro(): Coro<boolean> {
-    yield* this.waiters.wait(this.loop());
-    return true;
   }
 }
 

@@ -1,8 +1,8 @@
-import { CancelledError, RuntimeError } from "../errors.js";
+import { RuntimeError } from "../errors.js";
 import type { AwaitableCoro } from "../futures/awaitable.js";
-import type { Coro } from "../futures/coroutine.js";
+import type { Future } from "../futures/future.js";
 import { watchMethod } from "../futures/never-awaited.js";
-import { type TryFirstPlan, WAIT, tryFirst } from "../futures/try-first.js";
+import { type RetryPlan, WAIT, tryFirst } from "../futures/try-first.js";
 import { type Guard, holdGuard } from "./hold.js";
 import { LoopBound } from "../futures/loop-bound.js";
 import { WaiterQueue } from "../futures/waiter-queue.js";
@@ -39,8 +39,8 @@ export class Lock extends LoopBound {
     return tryFirst(this.acquirePlan);
   }
 
-  /** An uncontended acquire is over at its first step, without a generator (see tryFirst). */
-  private readonly acquirePlan: TryFirstPlan<boolean> = {
+  /** An uncontended acquire is over at its first step, and a wait makes only its waiter (see tryFirst). */
+  private readonly acquirePlan: RetryPlan<boolean> = {
     attempt: () => {
       // Fair: jump the queue only if everyone in it has been cancelled.
       if (!this._wouldTakeAtOnce()) return WAIT;
@@ -48,7 +48,19 @@ export class Lock extends LoopBound {
       this.isLocked = true;
       return true;
     },
-    wait: () => this.waitCoro(),
+    join: () => this.waiters.join(this.loop()),
+    // Woken by a release: the lock is this waiter's (nobody jumps a queue with a woken waiter in it).
+    woken: (waiter) => {
+      this.waiters.remove(waiter as Future<boolean>);
+      this.isLocked = true;
+      return true;
+    },
+    // Woken and then cancelled, or cancelled while the lock is free: make sure the
+    // next waiter runs, or the lock would stay free with tasks waiting for it.
+    abandon: (waiter) => {
+      this.waiters.remove(waiter as Future<boolean>);
+      if (!this.isLocked) this.wakeUpFirst();
+    },
   };
 
   /**
@@ -73,19 +85,6 @@ export class Lock extends LoopBound {
 
   override toString(): string {
     return `<Lock [${this.isLocked ? "locked" : "unlocked"}${this.waiters.length ? `, waiters:${this.waiters.length}` : ""}]>`;
-  }
-
-  private *waitCoro(): Coro<boolean> {
-    try {
-      yield* this.waiters.wait(this.loop());
-    } catch (error) {
-      // Woken and then cancelled, or cancelled while the lock is free: make sure the
-      // next waiter runs, or the lock would stay free with tasks waiting for it.
-      if (error instanceof CancelledError && !this.isLocked) this.wakeUpFirst();
-      throw error;
-    }
-    this.isLocked = true;
-    return true;
   }
 
   private wakeUpFirst(): void {

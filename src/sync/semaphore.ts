@@ -1,8 +1,7 @@
-import { CancelledError, ValueError } from "../errors.js";
+import { ValueError } from "../errors.js";
 import type { AwaitableCoro } from "../futures/awaitable.js";
-import type { Coro } from "../futures/coroutine.js";
 import { watchMethod } from "../futures/never-awaited.js";
-import { type TryFirstPlan, WAIT, tryFirst } from "../futures/try-first.js";
+import { type RetryPlan, WAIT, tryFirst } from "../futures/try-first.js";
 import type { Future } from "../futures/future.js";
 import { type Guard, holdGuard } from "./hold.js";
 import { LoopBound } from "../futures/loop-bound.js";
@@ -42,15 +41,25 @@ export class Semaphore extends LoopBound {
     return tryFirst(this.acquirePlan);
   }
 
-  /** A permit free at once is taken at the first step, without a generator (see tryFirst). */
-  private readonly acquirePlan: TryFirstPlan<boolean> = {
+  /** A permit free at once is taken at the first step, and a wait makes only its waiter (see tryFirst). */
+  private readonly acquirePlan: RetryPlan<boolean> = {
     attempt: () => {
       if (this.locked()) return WAIT;
       this.loop();
       this.value--;
       return true;
     },
-    wait: () => this.waitCoro(),
+    join: () => this.waiters.join(this.loop()),
+    // Woken with a permit (wakeUpNext took it for this waiter).
+    woken: (waiter) => {
+      this.leaveWaiters(waiter as Future<boolean>);
+      return true;
+    },
+    abandon: (waiter) => {
+      // Given a permit, then cancelled before taking it: give it back.
+      if (waiter.done() && !waiter.cancelled()) this.value++;
+      this.leaveWaiters(waiter as Future<boolean>);
+    },
   };
 
   /** Takes a permit and returns a `Guard` that gives it back (for `using`). */
@@ -68,20 +77,11 @@ export class Semaphore extends LoopBound {
     return `<${this.constructor.name} [${this.locked() ? "locked" : `unlocked, value:${this.value}`}${this.waiters.length ? `, waiters:${this.waiters.length}` : ""}]>`;
   }
 
-  private *waitCoro(): Coro<boolean> {
-    let waiter: Future<boolean> | undefined;
-    try {
-      yield* this.waiters.wait(this.loop(), (joined) => (waiter = joined));
-    } catch (error) {
-      // Given a permit, then cancelled before taking it: give it back.
-      if (error instanceof CancelledError && waiter!.done() && !waiter!.cancelled()) this.value++;
-      throw error;
-    } finally {
-      // Waiters that arrived meanwhile had to queue behind us: wake as many as
-      // there are permits.
-      while (this.value > 0 && this.wakeUpNext());
-    }
-    return true;
+  private leaveWaiters(waiter: Future<boolean>): void {
+    this.waiters.remove(waiter);
+    // Waiters that arrived meanwhile had to queue behind this one: wake as many as
+    // there are permits.
+    while (this.value > 0 && this.wakeUpNext());
   }
 
   /** Gives a permit to the first waiter not yet woken; returns whether there was one. */

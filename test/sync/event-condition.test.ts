@@ -55,6 +55,23 @@ describe("Event", () => {
       expect(String(event)).toBe("<Event [unset]>");
     });
   });
+
+  it("forgets a wait closed with return(), and returns true to a waiter woken and then cleared", async () => {
+    await runV(function* () {
+      const event = new Event();
+      const closed = event.wait();
+      expect(closed.next().done).toBe(false);
+      expect(String(event)).toBe("<Event [unset, waiters:1]>");
+      closed.return(false);
+      expect(String(event)).toBe("<Event [unset]>");
+      const waiter = createTask(event.wait());
+      yield* sleep(0);
+      event.set();
+      event.clear(); // asyncio: a waiter woken by set() returns true even so
+      expect(yield* waiter).toBe(true);
+      expect(String(event)).toBe("<Event [unset]>");
+    });
+  });
 });
 
 describe("Condition", () => {

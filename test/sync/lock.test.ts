@@ -115,6 +115,24 @@ describe("Lock", () => {
     expect(log.events).toEqual(["b acquired", "b released"]);
   });
 
+  it("passes the lock on when a waiting acquire, woken or not, is closed with return()", async () => {
+    await runV(function* () {
+      const lock = new Lock();
+      yield* lock.acquire();
+      const closed = lock.acquire();
+      expect(closed.next().done).toBe(false); // waits
+      const woken = lock.acquire();
+      woken.next();
+      const last = createTask(lock.acquire());
+      yield* sleep(0);
+      closed.return(false); // leaves the queue without the lock
+      lock.release(); // wakes `woken` ...
+      woken.return(false); // ... which is closed before it takes the lock: it goes on
+      expect(yield* last).toBe(true);
+      expect(lock.locked()).toBe(true);
+    });
+  });
+
   it("can be re-acquired at once when every waiter was cancelled", async () => {
     await runV(function* () {
       const lock = new Lock();

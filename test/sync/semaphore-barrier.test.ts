@@ -92,6 +92,23 @@ describe("Semaphore", () => {
     });
   });
 
+  it("gives the permit back when a woken acquire is closed with return() before it takes it", async () => {
+    await runV(function* () {
+      const semaphore = new Semaphore(1);
+      yield* semaphore.acquire();
+      const woken = semaphore.acquire();
+      expect(woken.next().done).toBe(false); // waits
+      const next = createTask(semaphore.acquire());
+      yield* sleep(0);
+      semaphore.release(); // the permit goes to `woken` ...
+      woken.return(false); // ... which gives it back: `next` takes it
+      expect(yield* next).toBe(true);
+      expect(semaphore.locked()).toBe(true);
+      semaphore.release();
+      expect(semaphore.locked()).toBe(false);
+    });
+  });
+
   it("does not hang when waiters are cancelled and permits released at the same time", async () => {
     await runV(function* () {
       const semaphore = new Semaphore(0);

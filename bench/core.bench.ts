@@ -17,6 +17,7 @@ const GROUP_CHILDREN = 10_000;
 const CHAINS = 10_000;
 const CHAIN_DEPTH = 10;
 const SLEEPERS = 100_000;
+const SMALL_GATHERS = 10_000;
 
 /** One sleep(0) per level of a yield* chain `depth` deep. */
 function* chain(depth: number): Coro<void> {
@@ -277,6 +278,30 @@ export const coreGroups: BenchGroup[] = [
           const promises = new Array(TASKS);
           for (let i = 0; i < TASKS; i++) promises[i] = (async () => 1)();
           await Promise.all(promises);
+        },
+      },
+    ],
+  },
+  {
+    // What request handlers write: a few calls gathered, many times over.
+    name: "gather of 10 coroutines, 1e4 times (per coroutine)",
+    ops: SMALL_GATHERS * 10,
+    rounds: 11,
+    cases: [
+      {
+        name: "asyncio-ts gather(a(), b(), …)",
+        run: () =>
+          run(
+            (function* (): Coro<void> {
+              for (let i = 0; i < SMALL_GATHERS; i++) yield* gather(child(), child(), child(), child(), child(), child(), child(), child(), child(), child());
+            })(),
+          ),
+      },
+      {
+        name: "raw: async functions + Promise.all",
+        run: async () => {
+          const one = async (): Promise<number> => 1;
+          for (let i = 0; i < SMALL_GATHERS; i++) await Promise.all([one(), one(), one(), one(), one(), one(), one(), one(), one(), one()]);
         },
       },
     ],

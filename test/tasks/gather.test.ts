@@ -122,7 +122,8 @@ describe("gather", () => {
     expect(log.events).toEqual(["ran"]);
   });
 
-  it("runs each coroutine once however often and wherever it repeats, and orders the results as the arguments", async () => {
+  // A few arguments are compared with those before them, many are hashed: both ways.
+  it.each([0, 40])("runs each coroutine once however often and wherever it repeats, and orders the results as the arguments (%i more)", async (more) => {
     const log = new Log();
     await runV(function* () {
       function* named(name: string, ms: number): Coro<string> {
@@ -131,12 +132,14 @@ describe("gather", () => {
         return name;
       }
       const [a, b, c, d] = [named("a", 3), named("b", 1), named("c", 2), named("d", 1)];
+      const others = Array.from({ length: more }, (_, i) => named(`o${i}`, 1));
       const before = allTasks().size;
-      const outer = gather(a, b, a, c, b, a, d, c);
-      expect(allTasks().size).toBe(before + 4);
-      expect(yield* outer).toEqual(["a", "b", "a", "c", "b", "a", "d", "c"]);
+      const outer = gather(a, b, ...others, a, c, b, a, d, c);
+      expect(allTasks().size).toBe(before + 4 + more);
+      const names = others.map((_, i) => `o${i}`);
+      expect(yield* outer).toEqual(["a", "b", ...names, "a", "c", "b", "a", "d", "c"]);
     });
-    expect(log.events).toEqual(["a", "b", "c", "d"]);
+    expect(log.events).toEqual(["a", "b", ...Array.from({ length: more }, (_, i) => `o${i}`), "c", "d"]);
   });
 
   it("raises a repeated failing child's error once and leaves nothing unretrieved", async () => {
@@ -164,17 +167,18 @@ describe("gather", () => {
     expect(log.events).toEqual([]);
   });
 
-  it("stops each task it made once when a later argument is bad, a repeated coroutine's included, and leaves a given task alone", async () => {
+  it.each([0, 40])("stops each task it made once when a later argument is bad, a repeated coroutine's included, and leaves a given task alone (%i more)", async (more) => {
     await runV(function* () {
       const given = createTask(sleep(5, "given"));
       function* twice(): Coro<void> {
         yield* sleep(1);
       }
       const coro = twice();
+      const others = Array.from({ length: more }, () => twice());
       const before = allTasks().size;
-      expect(() => gather(given, coro, coro, [] as never)).toThrow(/separate arguments/);
+      expect(() => gather(given, coro, ...others, coro, [] as never)).toThrow(/separate arguments/);
       const made = [...allTasks()].filter((task) => task !== given && task.getCoro() === coro);
-      expect(allTasks().size).toBe(before + 1); // one task for the coroutine given twice
+      expect(allTasks().size).toBe(before + 1 + more); // one task for the coroutine given twice
       expect(made).toHaveLength(1);
       expect(made[0]!.cancelling()).toBe(1); // cancelled once, not once per occurrence
       yield* sleep(0);

@@ -93,9 +93,32 @@ interface RareState<T> {
 }
 
 /**
- * What `yield* future` runs: asyncio's `Future.__await__`. A done future returns
- * its result at once without yielding (the fast path); a pending one yields itself
- * to the driving task, which resumes the coroutine when it is done.
+ * What `yield* future` runs for a future that succeeded: an iterator that is its
+ * own final result, so the `yield*` allocates one object, not an iterator and a
+ * result (same-process A/B of spawn+join of 1e5 tasks, four runs: 0.90-0.99x by
+ * median, 0.78-0.96x by first quartile; the collector is most of that workload).
+ */
+class DoneStep<T> implements Iterator<never, T, unknown>, IteratorReturnResult<T> {
+  readonly done = true;
+  constructor(readonly value: T) {}
+
+  next(): IteratorReturnResult<T> {
+    return this;
+  }
+
+  throw(error: unknown): IteratorResult<never, T> {
+    throw error;
+  }
+
+  return(value?: T): IteratorResult<never, T> {
+    return { done: true, value: value as T };
+  }
+}
+
+/**
+ * What `yield* future` runs otherwise: asyncio's `Future.__await__`. A pending
+ * future yields itself to the driving task, which resumes the coroutine when it is
+ * done; a done one gives its result (or throws its error) at once, without yielding.
  */
 class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
   private yielded = false;
@@ -323,6 +346,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** Makes `yield* future` wait for it and evaluate to its result. */
   [Symbol.iterator](): Iterator<Future<T>, T, unknown> {
+    // Joining a task already done (spawn+join, gather's results) is the usual case.
+    if (this._state === SUCCEEDED) return new DoneStep(this._value as T);
     return new FutureIterator(this);
   }
 

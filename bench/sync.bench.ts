@@ -116,6 +116,24 @@ export const syncGroups: BenchGroup[] = [
             })(),
           ),
       },
+      {
+        // The same from async code, as a web app's handlers write it.
+        name: "asyncio-ts Queue put/get (await, async functions)",
+        run: () =>
+          run(async () => {
+            const queue = new Queue<number>(100);
+            const producer = async (): Promise<void> => {
+              for (let i = 0; i < ITEMS; i++) await queue.put(i);
+            };
+            const consumer = async (): Promise<number> => {
+              let sum = 0;
+              for (let i = 0; i < ITEMS; i++) sum += await queue.get();
+              return sum;
+            };
+            const [, sum] = await Promise.all([producer(), consumer()]);
+            if (sum !== (ITEMS * (ITEMS - 1)) / 2) throw new Error("lost items");
+          }),
+      },
     ],
   },
   {

@@ -9,16 +9,26 @@ export type AwaitableCoro<T> = Coro<T> & PromiseLike<T>;
 const RUNNING_TASK = Symbol("asyncio-ts task awaiting this coroutine");
 
 /**
- * `then` for coroutines: async code that awaits one runs it as a task of its own
- * on the running loop (once, however often `then` is called).
+ * @internal What `then` does for a coroutine: async code that awaits one runs it
+ * as a task of its own on the running loop (once, however often `then` is called).
  */
-function thenRunAsTask<T, R1 = T, R2 = never>(
-  this: Coro<T> & { [RUNNING_TASK]?: Task<T> },
+export function runAsTask<T, R1 = T, R2 = never>(
+  coro: Coro<T>,
   onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
   onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
 ): Promise<R1 | R2> {
-  const task = (this[RUNNING_TASK] ??= getRunningLoop().createTask(this));
+  const running = coro as Coro<T> & { [RUNNING_TASK]?: Task<T> };
+  const task = (running[RUNNING_TASK] ??= getRunningLoop().createTask(coro));
   return task.then(onFulfilled, onRejected);
+}
+
+/** `then` for coroutines (see `runAsTask`). */
+function thenRunAsTask<T, R1 = T, R2 = never>(
+  this: Coro<T>,
+  onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+  onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+): Promise<R1 | R2> {
+  return runAsTask(this, onFulfilled, onRejected);
 }
 
 function installOnPrototype(generatorFunction: (...args: never[]) => unknown): void {

@@ -9,6 +9,7 @@ import {
   QueueFull,
   QueueShutDown,
   ValueError,
+  allTasks,
   createTask,
   getRunningLoop,
   run,
@@ -161,6 +162,29 @@ describe("Queue", () => {
       expect(queue.getNowait()).toBe("full");
       expect(queue.empty()).toBe(true);
       expect(put.next()).toEqual({ done: true, value: undefined });
+    });
+  });
+
+  it("is awaitable from async code: a put or get over at once is done in then(), with no task; one that waits runs as a task", async () => {
+    await run(async () => {
+      const queue = new Queue<number>(1);
+      const tasks = allTasks().size;
+      const put = queue.put(1).then(() => "put");
+      expect(queue.qsize()).toBe(1); // room: put in place
+      expect(allTasks().size).toBe(tasks);
+      expect(await put).toBe("put");
+      const waiting = queue.put(2).then(() => "put later"); // full: it waits, as a task of its own
+      expect(allTasks().size).toBe(tasks + 1);
+      const get = queue.get();
+      const got = get.then((item) => item);
+      expect(queue.qsize()).toBe(0); // there: taken in place, and the waiting put is woken
+      expect(await got).toBe(1);
+      expect(await waiting).toBe("put later");
+      expect(await get).toBe(1); // awaited again: the same result, nothing taken twice
+      expect(queue.getNowait()).toBe(2);
+      queue.shutdown();
+      await expect(queue.put(4)).rejects.toBeInstanceOf(QueueShutDown); // an error at once
+      await expect(queue.get()).rejects.toBeInstanceOf(QueueShutDown); // an error from its wait's check, in a task
     });
   });
 

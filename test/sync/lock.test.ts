@@ -156,10 +156,12 @@ describe("Lock", () => {
     });
   });
 
-  it("can be awaited from async code", async () => {
+  it("can be awaited from async code, and a free lock is taken in then(), with no task", async () => {
     const value = await run(async () => {
       const lock = new Lock();
-      await lock.acquire();
+      const acquired = lock.acquire().then((result) => result);
+      expect(lock.locked()).toBe(true); // taken in place
+      expect(await acquired).toBe(true);
       const other = createTask(async () => {
         await lock.acquire();
         lock.release();

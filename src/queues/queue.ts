@@ -4,6 +4,7 @@ import { watchMethod } from "../futures/never-awaited.js";
 import { type RetryPlan, WAIT, tryFirst } from "../futures/try-first.js";
 import type { Coro } from "../futures/coroutine.js";
 import { LoopBound } from "../futures/loop-bound.js";
+import { QueueIterator } from "./queue-iterator.js";
 import type { Future } from "../futures/future.js";
 import { WaiterQueue } from "../futures/waiter-queue.js";
 
@@ -288,17 +289,8 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   }
 
   /** `for await (const item of queue)`: gets items until the queue is shut down and drained. */
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      let item: T;
-      try {
-        item = await this.get();
-      } catch (error) {
-        if (error instanceof QueueShutDown) return;
-        throw error;
-      }
-      yield item;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return new QueueIterator(this);
   }
 
   override toString(): string {

@@ -1,10 +1,11 @@
-import { QueueEmpty, QueueFull, QueueShutDown, RuntimeError, ValueError, describeValue } from "../errors.js";
+import { QueueEmpty, QueueFull, RuntimeError, ValueError, describeValue } from "../errors.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 import { watchMethod } from "../futures/never-awaited.js";
 import type { Coro } from "../futures/coroutine.js";
 import { type Comparator, PriorityQueue } from "../queues/priority-queue.js";
 import { LifoQueue } from "../queues/lifo-queue.js";
 import { Queue } from "../queues/queue.js";
+import { QueueIterator } from "../queues/queue-iterator.js";
 import { checkOptions, checkTimeout } from "../validate.js";
 import { Breaker } from "./breaker.js";
 import { MAX_PREFETCH, PrefetchingGets } from "./prefetch.js";
@@ -246,15 +247,8 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
   }
 
   /** `for await (const item of queue)`: items until the queue is shut down and drained. */
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      try {
-        yield await this.get();
-      } catch (error) {
-        if (error instanceof QueueShutDown) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return new QueueIterator(this);
   }
 
   /**

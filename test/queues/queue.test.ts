@@ -15,6 +15,7 @@ import {
   run,
   sleep,
 } from "../../src/index.js";
+import { QueueIterator } from "../../src/queues/queue-iterator.js";
 import { Log, caught, runV } from "../support/harness.js";
 
 // Modelled on CPython's Lib/test/test_asyncio/test_queues.py.
@@ -265,6 +266,30 @@ describe("Queue", () => {
       return items;
     });
     expect(seen).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("leaves the items after a break in the queue, ends an iterator once broken out of, and passes on an error other than QueueShutDown", async () => {
+    await run(async () => {
+      const queue = new Queue<number>();
+      for (let i = 0; i < 4; i++) queue.putNowait(i);
+      const iterator = queue[Symbol.asyncIterator]();
+      for await (const item of { [Symbol.asyncIterator]: () => iterator }) if (item === 1) break;
+      expect(queue.qsize()).toBe(2); // 2 and 3 are still there
+      expect(await iterator.next()).toEqual({ done: true, value: undefined });
+      expect(queue.getNowait()).toBe(2);
+      // Waiting for an item, then shut down: the loop ends cleanly.
+      const seen: number[] = [];
+      const reading = (async () => {
+        for await (const item of queue) seen.push(item);
+      })();
+      await sleep(1);
+      queue.shutdown();
+      await reading;
+      expect(seen).toEqual([3]);
+    });
+    // A get that fails otherwise (here, a source that is no queue): the error ends the loop.
+    const failing = new QueueIterator<number>({ get: () => Promise.reject(new ValueError("boom")) });
+    await expect(failing.next()).rejects.toThrow("boom");
   });
 
   it("takes items given back (a thread-safe queue's prefetch) at the head, still unfinished, waking a getter for each", async () => {

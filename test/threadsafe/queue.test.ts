@@ -9,6 +9,7 @@ import {
   ThreadSafePriorityQueue,
   ThreadSafeQueue,
   createChannel,
+  createTask,
   gather,
   run,
   sleep,
@@ -51,6 +52,27 @@ describe.each(backends)("ThreadSafeQueue across threads (%s backend)", { timeout
         expect(got).toEqual([0, 1, 2].map((n) => ({ x: n, y: n + 10 })));
         expect(got[0]).not.toBe(got[1]);
       }
+    });
+  });
+
+  it("is iterated with for await on the thread that made it and on another, to the end of the shut-down queue", async () => {
+    await withWorkers(1, function* (worker) {
+      // Here: the items come from the worker.
+      const here = new ThreadSafeQueue<string>({ maxsize: 3, backend });
+      const reading = createTask(async () => {
+        const seen: unknown[] = [];
+        for await (const item of here) seen.push(item);
+        return seen;
+      });
+      yield* worker.api.produce(here, "a", 10);
+      here.shutdown();
+      expect(yield* reading).toEqual(Array.from({ length: 10 }, (_, i) => `a${i}`));
+      // There: the worker iterates while this thread puts.
+      const there = new ThreadSafeQueue<number>({ maxsize: 3, backend });
+      const iterating = worker.api.iterate(there);
+      for (let n = 0; n < 10; n++) yield* there.put(n);
+      there.shutdown();
+      expect(yield* iterating).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     });
   });
 

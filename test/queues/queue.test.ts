@@ -163,6 +163,18 @@ describe("Queue", () => {
       expect(queue.getNowait()).toBe("full");
       expect(queue.empty()).toBe(true);
       expect(put.next()).toEqual({ done: true, value: undefined });
+
+      // Woken for a free slot, then closed: the slot goes to the next putter.
+      queue.putNowait("again full");
+      const wokenPut = queue.put("closed");
+      wokenPut.next();
+      const nextPut = createTask(queue.put("next"));
+      yield* sleep(1);
+      expect(queue.getNowait()).toBe("again full"); // wakes `wokenPut` first
+      wokenPut.return(undefined);
+      yield* nextPut;
+      expect(queue.getNowait()).toBe("next");
+      expect(queue.empty()).toBe(true);
     });
   });
 

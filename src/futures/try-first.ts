@@ -1,9 +1,11 @@
 /**
  * A coroutine for an operation that is usually over at once (an uncontended
- * lock's acquire): its first step tries it, and only if that fails does it make
- * the waiting coroutine, which it then delegates to. Written by hand, as a
- * generator's methods, so that the usual case allocates one small object instead
- * of a generator object and its result objects.
+ * lock's acquire): its first step tries it, and only if that fails does it wait,
+ * either by delegating to the plan's waiting coroutine (`TryFirstPlan`) or by
+ * yielding waiter futures itself until an attempt succeeds (`RetryPlan`). Written
+ * by hand, as a generator's methods, so that the usual case allocates one small
+ * object instead of a generator object and its result objects; `await` from async
+ * code gets the same shortcut (see `then`).
  */
 import type { Coro } from "./coroutine.js";
 import { type AwaitableCoro, runAsTask } from "./awaitable.js";

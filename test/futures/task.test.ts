@@ -274,6 +274,39 @@ describe("Task", () => {
     });
   });
 
+  it("keeps its coroutine while it runs and lets it go once done, however it ended", async () => {
+    await runV(function* () {
+      const coros: Record<string, Coro<unknown>> = { ok: sleep(1, "ok"), fails: fails(), cancelled: sleep(50), swallowed: swallows() };
+      const tasks = Object.fromEntries(Object.entries(coros).map(([name, coro]) => [name, createTask(coro)]));
+      yield* sleep(0);
+      for (const [name, task] of Object.entries(tasks)) expect(task.getCoro(), name).toBe(coros[name]);
+      tasks.cancelled!.cancel();
+      tasks.swallowed!.cancel();
+      yield* sleep(2);
+      for (const [name, task] of Object.entries(tasks)) {
+        expect(task.done(), name).toBe(true);
+        expect(task.getCoro(), name).toBeNull();
+      }
+      expect(tasks.ok!.result()).toBe("ok");
+      expect(tasks.cancelled!.cancelled()).toBe(true);
+      expect(tasks.swallowed!.result()).toBe("swallowed");
+      expect((tasks.fails!.exception() as Error).message).toBe("boom");
+    });
+
+    function* fails(): Coro<never> {
+      yield* sleep(1);
+      throw new Error("boom");
+    }
+    function* swallows(): Coro<string> {
+      try {
+        yield* sleep(50);
+      } catch {
+        // the cancellation is swallowed: the task returns instead
+      }
+      return "swallowed";
+    }
+  });
+
   it("reports an exception nobody retrieved, with the task", async () => {
     const { reported } = await runVirtual(function* () {
       createTask(

@@ -61,7 +61,8 @@ async function settle(): Promise<void> {
  * round: a forced full collection also shrinks V8's young generation, so the
  * round after it measured its regrowth (up to 40% slower for allocating cases)
  * rather than the steady state a running application sees. Alternating the cases
- * round by round keeps the comparison fair: each sees the heap the others leave.
+ * round by round, in an order that flips every round, keeps the comparison fair:
+ * each sees the heap the others leave, from both sides.
  */
 function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
@@ -84,8 +85,12 @@ export async function runGroup(group: BenchGroup): Promise<GroupResult> {
   }
   await settle();
   collectGarbage();
+  const forward = group.cases.map((_, i) => i);
+  const backward = [...forward].reverse();
   for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < group.cases.length; i++) {
+    // The order flips every round: a case that leaves the collector work to do (64
+    // MiB buffers arriving, 1e5 tasks) must not always hand it to the same next one.
+    for (const i of round % 2 === 0 ? forward : backward) {
       await settle();
       const started = performance.now();
       const outcome = await group.cases[i]!.run();

@@ -107,4 +107,84 @@ describe("a task drives its coroutine through the coroutine's own methods", () =
     expect(result).toBe(10);
     expect(seen).toEqual([undefined, undefined]);
   });
+
+  it("uses a next and a throw set on the generator function's prototype", async () => {
+    const seen: string[] = [];
+    function* slow(): Coro<number> {
+      yield* sleep(1000);
+      return 1;
+    }
+    const generatorMethods = Object.getPrototypeOf(slow.prototype) as Coro<number>;
+    Object.assign(slow.prototype, {
+      next(this: Coro<number>, value?: unknown) {
+        seen.push("next");
+        return generatorMethods.next.call(this, value);
+      },
+      throw(this: Coro<number>, error: unknown) {
+        seen.push("throw");
+        return generatorMethods.throw.call(this, error);
+      },
+    });
+    const outcome = await run(function* main(): Coro<string> {
+      const task = createTask(slow());
+      yield* sleep(0);
+      task.cancel();
+      try {
+        yield* task;
+        return "finished";
+      } catch (error) {
+        return error instanceof CancelledError ? "cancelled" : "failed";
+      }
+    }());
+    expect(outcome).toBe("cancelled");
+    expect(seen).toEqual(["next", "throw"]);
+  });
+
+  it("uses a throw set on a generator object itself when it is cancelled", async () => {
+    const thrown: unknown[] = [];
+    const outcome = await run(function* main(): Coro<string> {
+      const coro = (function* (): Coro<string> {
+        yield* sleep(1000);
+        return "finished";
+      })();
+      const original = coro.throw.bind(coro);
+      coro.throw = (error: unknown) => {
+        thrown.push(error);
+        return original(error);
+      };
+      const task = createTask(coro);
+      yield* sleep(0);
+      task.cancel();
+      try {
+        return yield* task;
+      } catch (error) {
+        return error instanceof CancelledError ? "cancelled" : "failed";
+      }
+    }());
+    expect(outcome).toBe("cancelled");
+    expect(thrown).toHaveLength(1);
+    expect(thrown[0]).toBeInstanceOf(CancelledError);
+  });
+
+  it("goes through Generator.prototype's next when it is replaced", async () => {
+    function* worker(): Coro<number> {
+      yield* sleep(0);
+      return 3;
+    }
+    const generatorMethods = Object.getPrototypeOf(worker.prototype) as Coro<number>;
+    const original = generatorMethods.next;
+    const driven = worker();
+    let calls = 0;
+    // A wrapper that behaves exactly as the original, for every generator in the process.
+    generatorMethods.next = function (this: Coro<number>, value?: unknown) {
+      if (this === driven) calls++;
+      return original.call(this, value);
+    };
+    try {
+      expect(await run(driven)).toBe(3);
+    } finally {
+      generatorMethods.next = original;
+    }
+    expect(calls).toBe(2);
+  });
 });

@@ -359,7 +359,7 @@ describe("EventLoop and the host", () => {
 
   it("gives the host a turn within the budget and a few iterations when fast iterations turn slow", async () => {
     // The loop looks at the clock before an iteration only if the ones before it were
-    // slow, or every fourth one: a run of fast iterations followed by 2 ms ones may
+    // slow, or every eighth one: a run of fast iterations followed by 2 ms ones may
     // overshoot its 8 ms budget by those few, and no more. The host's turns are seen
     // by a macrotask queued at each (a timer may wait a turn more in Chromium).
     const nextHostTask = (callback: () => void): void => {
@@ -396,8 +396,8 @@ describe("EventLoop and the host", () => {
       })(),
     );
     expect(gaps.length).toBeGreaterThan(3);
-    // 8 ms of 2 ms iterations is 5 before the budget is seen spent, plus at most 3 unchecked.
-    expect(Math.max(...gaps)).toBeLessThanOrEqual(8);
+    // 8 ms of 2 ms iterations is 5 before the budget is seen spent, plus at most 7 unchecked.
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(12);
   });
 
   it("lets host timers run while async functions keep awaiting sleep(0)", async () => {

@@ -225,6 +225,18 @@ export const coreGroups: BenchGroup[] = [
           ),
       },
       {
+        // What a running application has: some timer pending (a timeout, a long sleep).
+        name: "asyncio-ts yield* sleep(0), a 60 s timer pending",
+        run: () =>
+          run(
+            (function* (): Coro<void> {
+              const pending = createTask(sleep(60_000));
+              for (let i = 0; i < SWITCHES; i++) yield* sleep(0);
+              pending.cancel();
+            })(),
+          ),
+      },
+      {
         name: "native await new Promise(setImmediate)",
         run: async () => {
           for (let i = 0; i < SWITCHES; i++) await new Promise((resolve) => setImmediate(resolve));

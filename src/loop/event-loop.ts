@@ -103,6 +103,8 @@ const SLICE_BUDGET_MS = 8;
  */
 const UNCHECKED_ITERATIONS = 7;
 const FAST_ITERATION_MS = 0.025;
+/** How far past the last clock reading a deadline must be for an unchecked iteration to skip the timers (see `surelyNotDue`). */
+const TIMER_GRACE_MS = 1;
 /** Compact the timer heap when this many cancelled timers sit in it and they are the majority. */
 const MIN_CANCELLED_TIMERS_TO_COMPACT = 100;
 
@@ -161,7 +163,10 @@ export class EventLoop {
   private drainScheduled = false;
   /** When the loop last started draining from a macrotask: the host had its turn then. */
   private sliceStart = 0;
-  /** When `scheduleDrain` last read the clock, and how many iterations may still start without a read. */
+  /**
+   * The host clock's last reading (by `scheduleDrain`, or at a host turn), and how
+   * many iterations may still start without a read; none after the loop idled.
+   */
   private budgetCheckedAt = 0;
   private uncheckedIterations = 0;
   private hostTimer: ReturnType<typeof setTimeout> | null = null;
@@ -474,7 +479,7 @@ export class EventLoop {
    * a cancelled remote call's answer cost locally.
    */
   _hostTurn(): void {
-    this.sliceStart = host.now();
+    this.sliceStart = this.budgetCheckedAt = host.now();
   }
 
   /** @internal A scheduled timer was cancelled (lazy removal bookkeeping). */
@@ -512,7 +517,7 @@ export class EventLoop {
   }
 
   private readonly drainAfterHostTurn = (): void => {
-    this.sliceStart = host.now();
+    this._hostTurn();
     this.drain();
   };
 
@@ -525,6 +530,8 @@ export class EventLoop {
     } else if (!this.ready.isEmpty) {
       this.scheduleDrain();
     } else {
+      // Idle: the next work may come at any time, so its iteration reads the clock.
+      this.uncheckedIterations = 0;
       this.waitForTimers();
     }
   };
@@ -537,7 +544,7 @@ export class EventLoop {
       this.cancelledTimers = 0;
     }
     let top = timers.peek();
-    if (top !== undefined) {
+    if (top !== undefined && !this.surelyNotDue(top._when)) {
       // The clock is read only when a timer may be due: a loop of sleep(0)s has none.
       const now = this.time();
       while (top !== undefined && (top._cancelled || top._when <= now)) {
@@ -552,6 +559,18 @@ export class EventLoop {
     // Only what was ready when the iteration began runs now; callbacks scheduled
     // meanwhile wait for the next iteration (see ReadyQueue).
     this.ready.runBatch(this.runReadyEntry);
+  }
+
+  /**
+   * Whether a timer at loop time `when` cannot be due yet, known without a clock
+   * read: on the host clock, while iterations run unchecked (they were fast, see
+   * `UNCHECKED_ITERATIONS`), a deadline more than `TIMER_GRACE_MS` past the last
+   * reading. A loop with a deadline pending (a `waitFor`, a long sleep) then reads
+   * the clock once in eight iterations, not in each; a timer that falls due while
+   * iterations turn slow runs at most that many late.
+   */
+  private surelyNotDue(when: number): boolean {
+    return this.uncheckedIterations > 0 && this.clock === hostClock && when > this.budgetCheckedAt + TIMER_GRACE_MS;
   }
 
   private readonly runReadyEntry = (batch: unknown[], index: number): void => {

@@ -400,6 +400,60 @@ describe("EventLoop and the host", () => {
     expect(Math.max(...gaps)).toBeLessThanOrEqual(12);
   });
 
+  it("runs a real-clock timer that falls due while the loop stays busy with fast iterations", async () => {
+    // Unchecked iterations skip the timers only while the earliest deadline is well
+    // ahead of the last clock reading: the sleeper must still wake while the loop spins.
+    const iterations = await run(
+      (function* (): Coro<number> {
+        const loop = getRunningLoop();
+        const started = loop.time();
+        const sleeper = createTask(sleep(5, "woke"));
+        const far = createTask(sleep(60_000));
+        let count = 0;
+        while (!sleeper.done() && count < 5_000_000) {
+          count++;
+          yield* sleep(0);
+        }
+        far.cancel();
+        expect(sleeper.result()).toBe("woke");
+        expect(loop.time() - started).toBeGreaterThanOrEqual(5);
+        return count;
+      })(),
+    );
+    expect(iterations).toBeLessThan(5_000_000);
+  });
+
+  it("runs a timer that fell due while idle in the first iteration of the next work, before the host's timer fires", async () => {
+    // After a spell of fast iterations the loop may start some without a clock read;
+    // work that arrives after idling must not be one of them, or a due timer waits.
+    // Here the deadline passes while the host is blocked inside a callback, which
+    // then brings work: its iteration runs before the host's own timer can fire.
+    // Every phase of the unchecked count is tried: 0 to 7 fast iterations first.
+    for (let phase = 0; phase < 8; phase++) {
+      const woke = await run(
+        (function* (): Coro<boolean> {
+          const loop = getRunningLoop();
+          for (let i = 0; i < 64 + phase; i++) yield* sleep(0);
+          const sleeper = createTask(sleep(3, "woke"));
+          yield* sleep(0); // its timer is armed
+          const arrived = loop.createFuture<void>();
+          setTimeout(() => {
+            const until = performance.now() + 6;
+            while (performance.now() < until); // the deadline passes in here
+            arrived.setResult(undefined);
+          }, 1);
+          yield* arrived; // the loop idles until then
+          // The timer ran in the work's iteration if it was seen due there: the sleeper
+          // steps in the next, after this task (which was ready first), so look in the one after.
+          yield* sleep(0);
+          yield* sleep(0);
+          return sleeper.done();
+        })(),
+      );
+      expect(woke, `phase ${phase}`).toBe(true);
+    }
+  });
+
   it("lets host timers run while async functions keep awaiting sleep(0)", async () => {
     let hostTimerFired = false;
     await run(async () => {

@@ -25,50 +25,8 @@ export type AsyncBody<T> = (signal: AbortSignal) => PromiseLike<T> | Coro<T>;
 export type Awaitable<T = unknown> = Future<T> | Coro<T> | PromiseLike<T>;
 
 /** What every generator object inherits its `next`, `throw` and `return` from. */
-const GeneratorPrototype: Generator = Object.getPrototypeOf(function* () {}).prototype;
+const GeneratorPrototype: object = Object.getPrototypeOf(function* () {}).prototype;
 const isPrototypeOf = Object.prototype.isPrototypeOf;
-const generatorNext = GeneratorPrototype.next as Coro<unknown>["next"];
-const generatorThrow = GeneratorPrototype.throw as Coro<unknown>["throw"];
-const getPrototypeOf = Object.getPrototypeOf;
-const hasOwn = Object.hasOwn;
-
-/**
- * @internal Resumes `coro` as a task's step does: `next()`, or `throw(error)` when
- * there is an error to throw in. A plain generator is resumed through the engine's
- * own methods, called directly rather than looked up on it. A generator from a
- * function made per task has a prototype V8 has never seen: the lookup misses its
- * caches, and each such prototype joins a list V8 keeps (and scans at every full
- * collection) for the rest of the process: 3e6 tasks left 2.9 MB of it, and a 64
- * MiB transfer round trip measured after them took 319 µs instead of 57 (78 with
- * this). Spawn+join from per-task closures, separate processes: 0.75-0.82x; from
- * one generator function, and a `sleep(0)` switch: unchanged. Anything else — a
- * hand-written coroutine object, a generator given a `next` or `throw` of its own
- * or on its function's `prototype`, a patched `Generator.prototype` — is called
- * through the method it has, as before.
- */
-export function resumeCoroutine<T>(coro: Coro<T>, error: unknown): IteratorResult<Future<unknown> | undefined, T> {
-  if (error === undefined) {
-    return (isPlainGenerator(coro, "next") ? generatorNext.call(coro, undefined) : coro.next(undefined)) as IteratorResult<Future<unknown> | undefined, T>;
-  }
-  return (isPlainGenerator(coro, "throw") ? generatorThrow.call(coro, error) : coro.throw(error)) as IteratorResult<Future<unknown> | undefined, T>;
-}
-
-/**
- * Whether `coro` is a generator whose `method` is the engine's: its function's
- * prototype sits right on `Generator.prototype`, and neither it nor the object has
- * one of its own. Own-property checks and prototype reads, which never go through
- * V8's lookup caches.
- */
-function isPlainGenerator(coro: object, method: "next" | "throw"): boolean {
-  const functionPrototype = getPrototypeOf(coro);
-  return (
-    functionPrototype !== null &&
-    getPrototypeOf(functionPrototype) === GeneratorPrototype &&
-    !hasOwn(coro, method) &&
-    !hasOwn(functionPrototype, method) &&
-    GeneratorPrototype[method] === (method === "next" ? generatorNext : generatorThrow)
-  );
-}
 
 /**
  * Whether `value` is a coroutine object (a started-or-not generator, not a

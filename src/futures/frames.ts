@@ -19,7 +19,7 @@ export interface FrameInfo {
 const V8_FRAME = /^\s*at (?:async )?(?:(.+?) \((.*)\)|(.*))$/;
 const LOCATION = /^(.*):(\d+):(\d+)$/;
 /** Where the task machinery begins: the frames below belong to the loop, not the coroutine. */
-const DRIVER = /(?:^|\.)(?:resumeCoroutine|stepCoroutine|_step|startAsyncBody|_wakeUp)$/;
+const DRIVER = /(?:^|\.)(?:stepCoroutine|_step|startAsyncBody|_wakeUp)$/;
 /** A generator being resumed (`worker.next (<anonymous>)`): the engine's frame, not the coroutine's. */
 const RESUME = /\.(?:next|throw|return)$/;
 /** The library's coroutines written by hand (try-first.ts, sleep.ts) passing a step on: machinery, not a coroutine's frame. */

@@ -1,7 +1,7 @@
 import { CancelledError, InvalidStateError, RuntimeError, describeValue } from "../errors.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
-import { type AsyncBody, type Coro, explainCommonMistake, isCoroutine, isPromiseLike, resumeCoroutine } from "./coroutine.js";
+import { type AsyncBody, type Coro, explainCommonMistake, isCoroutine, isPromiseLike } from "./coroutine.js";
 import { Future, type FutureWaiter, cancelledError } from "./future.js";
 import { type Listed, taskListOf } from "./task-list.js";
 import { checkOptions } from "../validate.js";
@@ -273,7 +273,7 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
   private stepCoroutine(coro: Coro<T>, error: unknown): void {
     let step: IteratorResult<Future<unknown> | undefined, T>;
     try {
-      step = resumeCoroutine(coro, error);
+      step = error === undefined ? coro.next(undefined) : coro.throw(error);
     } catch (thrown) {
       this._finishWithError(thrown);
       return;

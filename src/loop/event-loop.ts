@@ -165,7 +165,8 @@ export class EventLoop {
   private sliceStart = 0;
   /**
    * The host clock's last reading (by `scheduleDrain`, or at a host turn), and how
-   * many iterations may still start without a read; none after the loop idled.
+   * many iterations may still start without a read; none after the loop idled or
+   * stopped.
    */
   private budgetCheckedAt = 0;
   private uncheckedIterations = 0;
@@ -339,6 +340,8 @@ export class EventLoop {
       throw new RuntimeError("Cannot run an event loop while another loop is running in this thread; use createTask() on the running loop instead.");
     }
     this.running = true;
+    // Time passed while stopped: the first iteration reads the clock (see surelyNotDue).
+    this.uncheckedIterations = 0;
     setRunningLoop(this);
     if (this._debug) this.startWatchdog();
     return new Promise<void>((resolve) => {

@@ -10,11 +10,14 @@ import type { Future } from "./future.js";
  */
 export function futureFromPromise<T>(promise: PromiseLike<T>, loop: EventLoop): Future<T> {
   const future = loop.createFuture<T>();
+  loop._asyncInFlight++; // the promise's reactions run between the loop's iterations
   promise.then(
     (value) => {
+      loop._asyncInFlight--;
       if (!future.done() && !loop.isClosed()) future.setResult(value);
     },
     (error) => {
+      loop._asyncInFlight--;
       if (future.done() || loop.isClosed()) return;
       if (error instanceof CancelledError) future.cancel(error.message);
       else future.setException(error === undefined ? new TypeError("promise rejected with undefined") : error);

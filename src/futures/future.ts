@@ -426,6 +426,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return new Promise<T>((resolve, reject) => {
       const rare = (this.rare ??= {});
       const previous = rare.settle;
+      if (previous === undefined) this._loop._asyncInFlight++; // one for all the promises of this future
       rare.settle =
         previous === undefined
           ? { resolve, reject }
@@ -460,8 +461,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
     const settle = this.rare?.settle;
     if (settle !== undefined) {
-      // Settling a promise runs nothing synchronously: its reactions are microtasks.
+      // Settling a promise runs nothing synchronously: its reactions are microtasks,
+      // which the loop lets run before its next iteration.
       this.rare!.settle = undefined;
+      this._loop._asyncInFlight--;
+      this._loop._hostMicrotasksQueued();
       if (this._state === CANCELLED) settle.reject(this.makeCancelledError());
       else if (this._state === FAILED) {
         this.markRetrieved();

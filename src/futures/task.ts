@@ -345,6 +345,9 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
       return;
     }
     (this.rare ??= {}).abortController = controller;
+    // The function goes on in host microtasks, between the loop's iterations.
+    this._loop._asyncInFlight++;
+    this._loop._hostMicrotasksQueued();
     outcome.then(
       (value) => this.settleAsyncBody(true, value, controller),
       (reason) => this.settleAsyncBody(false, reason, controller),
@@ -352,6 +355,7 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
   }
 
   private settleAsyncBody(fulfilled: boolean, outcome: unknown, controller: AbortController): void {
+    this._loop._asyncInFlight--;
     this.rare!.abortController = undefined;
     if (this.done() || this._loop.isClosed()) return;
     if (fulfilled) {

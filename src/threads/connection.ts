@@ -614,6 +614,7 @@ export class Connection implements CancelChannel {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       runAsMicrotask(this.flushScheduledMessages);
+      this.loop._hostMicrotasksQueued(); // sent before the loop's next iteration
     }
   }
 

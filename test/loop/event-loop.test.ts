@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type Coro, EventLoop, RuntimeError, VirtualClock, createTask, getRunningLoop, run, sleep } from "../../src/index.js";
+import { type Coro, EventLoop, RuntimeError, VirtualClock, createTask, ensureFuture, getRunningLoop, run, sleep } from "../../src/index.js";
 import { Log, runV, runVirtual } from "../support/harness.js";
 
 afterEach(() => {
@@ -488,6 +488,85 @@ describe("EventLoop and the host", () => {
         loop.close();
       }
     }
+  });
+
+  it("runs a microtask a coroutine queues within eight iterations, however long the loop stays busy", async () => {
+    // Fast iterations run several to a microtask: what a coroutine queues on the
+    // host waits at most the rest of that run.
+    const waited: number[] = [];
+    await run(
+      (function* (): Coro<void> {
+        for (let i = 0; i < 2000; i++) yield* sleep(0); // fast iterations
+        for (let round = 0; round < 50; round++) {
+          let ran = false;
+          queueMicrotask(() => {
+            ran = true;
+          });
+          let iterations = 0;
+          while (!ran) {
+            iterations++;
+            yield* sleep(0);
+          }
+          waited.push(iterations);
+        }
+      })(),
+    );
+    expect(Math.max(...waited)).toBeLessThanOrEqual(8);
+  });
+
+  it("resumes async code the loop settles a promise for before its next iterations, however fast they are", async () => {
+    // A run of fast iterations ends where one settles a promise async code awaits, or
+    // starts an async-function task: their microtasks come first, as with one
+    // microtask per iteration. Without that, the async side would wait for the run.
+    const iterationsUntil = { resumed: -1, awaitedNull: -1 };
+    await run(
+      (function* (): Coro<void> {
+        for (let i = 0; i < 2000; i++) yield* sleep(0); // fast iterations
+        const future = getRunningLoop().createFuture<void>();
+        let iteration = 0;
+        createTask(async () => {
+          await null;
+          iterationsUntil.awaitedNull = iteration;
+          await future;
+          iterationsUntil.resumed = iteration;
+        });
+        for (; iteration < 4; iteration++) yield* sleep(0); // the task starts and waits
+        const settledAt = iteration;
+        future.setResult();
+        for (; iteration < 20; iteration++) yield* sleep(0);
+        iterationsUntil.resumed -= settledAt;
+      })(),
+    );
+    // Started in the iteration after createTask, past its first await before the next.
+    expect(iterationsUntil.awaitedNull).toBe(1);
+    // The promise's reactions are two microtasks apart (an awaited thenable): the second runs an iteration later.
+    expect(iterationsUntil.resumed).toBeGreaterThanOrEqual(0);
+    expect(iterationsUntil.resumed).toBeLessThanOrEqual(2);
+  });
+
+  it("wakes a coroutine waiting on a promise within an iteration of its settling, however fast the iterations", async () => {
+    const waited = await run(
+      (function* (): Coro<number> {
+        for (let i = 0; i < 2000; i++) yield* sleep(0); // fast iterations
+        let resolve!: (value: number) => void;
+        const promise = new Promise<number>((settle) => (resolve = settle));
+        let iteration = 0;
+        let wokeAt = -1;
+        createTask(
+          (function* (): Coro<void> {
+            yield* ensureFuture(promise);
+            wokeAt = iteration;
+          })(),
+        );
+        for (; iteration < 3; iteration++) yield* sleep(0);
+        const settledAt = iteration;
+        resolve(1); // by a coroutine: its reaction is a microtask queued inside an iteration
+        for (; iteration < 20; iteration++) yield* sleep(0);
+        return wokeAt - settledAt;
+      })(),
+    );
+    expect(waited).toBeGreaterThanOrEqual(0);
+    expect(waited).toBeLessThanOrEqual(2);
   });
 
   it("lets host timers run while async functions keep awaiting sleep(0)", async () => {

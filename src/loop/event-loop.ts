@@ -118,9 +118,11 @@ const hostClock: Clock = { now: () => host.now() };
  * the end of the ready queue, and each iteration runs only what was ready when it
  * began.
  *
- * It drains on microtasks for speed, yields to the host (a macrotask) after about
- * 8 ms of continuous work so I/O, host timers and rendering keep running, and keeps
- * one host timer armed for the earliest deadline.
+ * It drains on microtasks for speed (fast iterations several to one), yields to
+ * the host (a macrotask) after about 8 ms of continuous work so I/O, host timers
+ * and rendering keep running, and keeps one host timer armed for the earliest
+ * deadline. Async code awaiting its futures or tasks resumes between iterations,
+ * as a task's coroutine would.
  *
  * Most code never builds one: `run(main)` does, and `getRunningLoop()` finds it.
  *

@@ -347,7 +347,6 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
     (this.rare ??= {}).abortController = controller;
     // The function goes on in host microtasks, between the loop's iterations.
     this._loop._asyncInFlight++;
-    this._loop._hostMicrotasksQueued();
     outcome.then(
       (value) => this.settleAsyncBody(true, value, controller),
       (reason) => this.settleAsyncBody(false, reason, controller),

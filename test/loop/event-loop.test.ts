@@ -35,6 +35,34 @@ describe("EventLoop scheduling", () => {
     expect(log.events).toEqual(["first", "second", "scheduled by first"]);
   });
 
+  it("keeps iteration boundaries when fast iterations run several to a microtask", async () => {
+    // After many fast iterations the loop runs several in one microtask (see drain):
+    // each must still run only what was ready when it began.
+    const ran: Array<[what: string, iteration: number]> = [];
+    await run(
+      (function* (): Coro<void> {
+        for (let i = 0; i < 2000; i++) yield* sleep(0); // fast iterations
+        const loop = getRunningLoop();
+        let iteration = 0;
+        const counter = createTask(
+          (function* (): Coro<void> {
+            for (; iteration < 6; iteration++) yield* sleep(0);
+          })(),
+        );
+        yield* sleep(0); // the counter has started
+        loop.callSoon(() => {
+          ran.push(["first", iteration]);
+          loop.callSoon(() => ran.push(["scheduled by first", iteration]));
+        });
+        loop.callSoon(() => ran.push(["second", iteration]));
+        yield* counter;
+      })(),
+    );
+    expect(ran.map(([what]) => what)).toEqual(["first", "second", "scheduled by first"]);
+    expect(ran[2]![1]).toBe(ran[0]![1] + 1);
+    expect(ran[1]![1]).toBe(ran[0]![1]);
+  });
+
   it("keeps FIFO order and iteration boundaries across bursts larger than one queue chunk", async () => {
     // The ready queue stores entries in fixed-size chunks; a burst of 2000 spans several.
     const ran: Array<[iteration: number, id: number]> = [];

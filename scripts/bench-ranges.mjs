@@ -8,9 +8,10 @@
 //
 // `BENCH_ONLY` narrows the groups as it does for `npm run bench`. The runs write
 // their results to temporary files: bench/results.json (the README's table) is
-// left as it is.
+// left as it is. `BENCH_RANGES_KEEP=dir` keeps each run's results there instead
+// (run-1.json, …), to compare cases other than a group's first.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,7 +27,9 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const bundle = join(root, "bench/run.bundle.mjs");
 execFileSync(join(root, "node_modules/.bin/esbuild"), ["bench/run.ts", "--bundle", "--platform=node", "--format=esm", "--packages=external", "--external:asyncio-ts", `--outfile=${bundle}`, "--log-level=warning"], { cwd: root, stdio: "inherit" });
 
-const scratch = mkdtempSync(join(tmpdir(), "bench-ranges-"));
+const keep = process.env.BENCH_RANGES_KEEP;
+if (keep) mkdirSync(keep, { recursive: true });
+const scratch = keep || mkdtempSync(join(tmpdir(), "bench-ranges-"));
 /** group name → case name → the per-op times and ratios of each run */
 const rows = new Map();
 try {
@@ -48,7 +51,7 @@ try {
     }
   }
 } finally {
-  rmSync(scratch, { recursive: true, force: true });
+  if (!keep) rmSync(scratch, { recursive: true, force: true });
 }
 
 const perOp = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(1)} ns`);

@@ -101,7 +101,12 @@ export class Parker {
     // more than a slice budget after its last host turn took a macrotask detour
     // first: about one wake in seven, each 60-500 µs later (measured, one-way bench).
     this.loop?._hostTurn();
-    this.checkSoon();
+    // Check here, between the loop's iterations, rather than in the next one: the
+    // woken tasks are then scheduled an iteration sooner (3-7 µs → 2-3 µs from the
+    // wake to the check on a thread woken from idle, measured with time stamps).
+    const loop = this.loop;
+    if (this.checkScheduled || loop === null || loop.isClosed()) return;
+    this.check();
   };
 
   private readonly onKeepAlive = (): void => {

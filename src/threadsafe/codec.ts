@@ -7,7 +7,8 @@ import { cloneFromBytes, cloneToBytes } from "./shared/clone-bytes.js";
  * on the creating thread too, so an item means the same wherever it is taken.
  * `"clone"` (the default) is structured clone (on the message backend transferables
  * are respected: `transfer(item, [buffer])` moves the buffer; in shared memory
- * everything is copied); `"json"` is `JSON.stringify` and `JSON.parse` (plain data
+ * everything is copied, and a platform object such as a `Blob`, which has no byte
+ * form, is refused with `DataCloneError`); `"json"` is `JSON.stringify` and `JSON.parse` (plain data
  * only, often cheaper for small objects). For your own format, see `defineQueueCodec`.
  */
 export type CodecName = "clone" | "json";
@@ -45,8 +46,12 @@ export interface Codec {
   fromBytes(bytes: Uint8Array): unknown;
 }
 
+/** The error a codec's failure becomes; its own message says what in the item failed, so it is kept. */
 function cannot(item: unknown, codec: string, error: unknown): DataCloneError {
-  return new DataCloneError(`Cannot put ${describeValue(item)} into a thread-safe queue with the ${codec} codec: ${describeValue(error)}.`, { cause: error });
+  // The message is read as data: an error thrown by a user's getter may have getters of its own.
+  const message = error instanceof Error ? Object.getOwnPropertyDescriptor(error, "message")?.value : undefined;
+  const why = typeof message === "string" && message !== "" ? `${describeValue(error)}: ${message}` : `${describeValue(error)}.`;
+  return new DataCloneError(`Cannot put ${describeValue(item)} into a thread-safe queue with the ${codec} codec: ${why}`, { cause: error });
 }
 
 const clone: Codec = {

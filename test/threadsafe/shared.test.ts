@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type Coro,
+  DataCloneError,
   QueueEmpty,
   RuntimeError,
   ThreadSafeLock,
@@ -261,19 +262,62 @@ describe("structured clone to bytes (the clone codec in shared memory)", () => {
     withMap: true,
     withSet: true,
     withTypedArray: true,
-    withNullPrototype: false,
-    withObjectString: false,
-    withBoxedValues: false,
-    withSparseArray: false,
+    withNullPrototype: true,
+    withObjectString: true,
+    withBoxedValues: true,
+    withSparseArray: true,
   });
 
   it("gives what structuredClone gives, for any value it takes", () => {
     fc.assert(
       fc.property(values, (value) => {
-        expect(cloneFromBytes(cloneToBytes(value))).toEqual(structuredClone(value));
+        // Strict: holes are not undefined elements, a Number object is not {}.
+        expect(cloneFromBytes(cloneToBytes(value))).toStrictEqual(structuredClone(value));
       }),
       { numRuns: 300, seed: 20261202 },
     );
+  });
+
+  it("keeps boxed primitives and array holes, and gives errors structured clone's classes and names", () => {
+    const boxed = [new Number(-0.5), new String("ab"), new Boolean(false), Object(2n)] as object[];
+    const copies = cloneFromBytes(cloneToBytes(boxed)) as object[];
+    copies.forEach((copy, i) => {
+      expect(copy).not.toBe(boxed[i]);
+      expect(Object.prototype.toString.call(copy)).toBe(Object.prototype.toString.call(boxed[i]));
+      expect(copy.valueOf()).toBe(boxed[i]!.valueOf());
+    });
+    const holes = cloneFromBytes(cloneToBytes([1, , undefined, , 5])) as unknown[];
+    expect([holes.length, 0 in holes, 1 in holes, 2 in holes, 3 in holes, holes[4]]).toEqual([5, true, false, true, false, 5]);
+    const typeError = cloneFromBytes(cloneToBytes(new TypeError("t"))) as Error;
+    expect(typeError).toBeInstanceOf(TypeError);
+    const custom = Object.assign(new Error("c"), { name: "QuotaError" });
+    for (const error of [custom, new AggregateError([], "a")]) {
+      const copy = cloneFromBytes(cloneToBytes(error)) as Error;
+      const expected = structuredClone(error);
+      expect([copy.constructor, copy.name, copy.message]).toEqual([expected.constructor, expected.name, expected.message]);
+    }
+  });
+
+  it("refuses, with DataCloneError naming it, an object it has no bytes for rather than send an empty object", () => {
+    const exotic = [
+      new Blob(["x"]),
+      new URL("https://example.com/"),
+      Object(Symbol("s")),
+      new (class Tagged {
+        get [Symbol.toStringTag]() {
+          return "Tagged";
+        }
+      })(),
+    ];
+    for (const value of exotic) {
+      expect(() => cloneToBytes({ inside: [value] })).toThrow(DataCloneError);
+      expect(() => cloneToBytes(value)).toThrow(/could not be cloned into shared memory.*backend "message"/);
+    }
+    // A class instance without a tag of its own is data, copied as a plain object.
+    class Point {
+      constructor(readonly x: number) {}
+    }
+    expect(cloneFromBytes(cloneToBytes(new Point(1)))).toStrictEqual({ x: 1 });
   });
 
   it("keeps shared and cyclic references, errors and binary data", () => {

@@ -2,11 +2,17 @@
  * Structured clone to bytes and back, for the "clone" codec of a queue on the
  * shared backend, where items must be bytes in shared memory and browsers offer no
  * synchronous serializer. It keeps structured clone's semantics for what users put
- * in queues — primitives (bigint included), plain objects, arrays, Map, Set, Date,
- * RegExp, ArrayBuffer, typed arrays and DataView (copied), errors, and shared or
+ * in queues — primitives (bigint included) and their boxed forms, plain objects,
+ * arrays (holes kept), Map, Set, Date, RegExp, ArrayBuffer, typed arrays and
+ * DataView (copied), errors (as structured clone keeps them: a standard error
+ * class, message, stack and cause; any other name becomes "Error"), and shared or
  * cyclic references — and refuses what structured clone refuses (functions,
- * symbols) with `DataCloneError`. Class instances arrive as plain objects, as they
- * do through `postMessage`.
+ * symbols, promises, weak collections) with `DataCloneError`. Class instances
+ * arrive as plain objects, as they do through `postMessage`. Platform objects
+ * that structured clone copies by other means (a `Blob`, an `ImageData`, a
+ * `CryptoKey`) have no byte form here: they are refused with `DataCloneError`, so
+ * nothing arrives as an empty object. One difference is left: an array's
+ * properties other than its elements are not copied.
  */
 import { DataCloneError, describeValue } from "../../errors.js";
 
@@ -30,7 +36,23 @@ const enum Tag {
   View,
   Error,
   Reference,
+  /** A boxed primitive (`new Number(1)`, `Object(1n)`): the primitive follows. */
+  Boxed,
+  /** A hole in an array (an index it does not have). */
+  Hole,
 }
+
+/** The error classes structured clone keeps; any other error arrives as an `Error`. */
+const errorClasses: Record<string, ErrorConstructor> = { Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError };
+
+/** The primitive inside a boxed primitive, by its class's tag, read without calling anything the value overrides. */
+const unboxers: Record<string, (boxed: object) => unknown> = {
+  "[object Number]": (boxed) => Number.prototype.valueOf.call(boxed),
+  "[object String]": (boxed) => String.prototype.valueOf.call(boxed),
+  "[object Boolean]": (boxed) => Boolean.prototype.valueOf.call(boxed),
+  "[object BigInt]": (boxed) => BigInt.prototype.valueOf.call(boxed),
+};
+const objectTag = Object.prototype.toString;
 
 /**
  * Numbers go to and from bytes through one 8-byte scratch, never a DataView: a
@@ -194,7 +216,11 @@ class Writer {
     if (Array.isArray(value)) {
       this.tag(Tag.Array);
       this.u32(value.length);
-      for (let i = 0; i < value.length; i++) this.value(value[i]);
+      for (let i = 0; i < value.length; i++) {
+        const element = value[i];
+        if (element === undefined && !(i in value)) this.tag(Tag.Hole);
+        else this.value(element);
+      }
     } else if (value instanceof Map) {
       this.tag(Tag.Map);
       this.u32(value.size);
@@ -223,13 +249,30 @@ class Writer {
       this.raw(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
     } else if (value instanceof Error) {
       this.tag(Tag.Error);
-      this.string(value.name);
+      const name = value.name;
+      this.string(typeof name === "string" && Object.hasOwn(errorClasses, name) ? name : "Error");
       this.string(value.message);
       this.value(value.stack);
       this.value("cause" in value ? value.cause : undefined);
     } else if (typeof (value as { then?: unknown }).then === "function" || value instanceof WeakMap || value instanceof WeakSet) {
       throw new DataCloneError(`${describeValue(value)} could not be cloned: structured clone refuses it.`);
     } else {
+      const prototype = Object.getPrototypeOf(value);
+      if (prototype !== Object.prototype && prototype !== null) {
+        // Not a plain object: a class instance (copied as a plain object, as
+        // structured clone does), a boxed primitive, or a platform object.
+        const kind = objectTag.call(value);
+        const unbox = unboxers[kind];
+        if (unbox !== undefined) {
+          this.tag(Tag.Boxed);
+          return this.value(unbox(value));
+        }
+        if (kind !== "[object Object]") {
+          throw new DataCloneError(
+            `${describeValue(value)} (${kind.slice(8, -1)}) could not be cloned into shared memory: the "clone" codec copies plain data (objects, arrays, Map, Set, Date, RegExp, buffers, errors). Send it on a queue with backend "message", where the host clones it, or write a codec for it.`,
+          );
+        }
+      }
       const keys = Object.keys(value);
       this.tag(Tag.Object);
       this.u32(keys.length);
@@ -408,7 +451,12 @@ class Reader {
       case Tag.Array: {
         const array: unknown[] = [];
         objects[index] = array;
-        for (let n = this.count(); n > 0; n--) array.push(this.value());
+        for (let n = this.count(); n > 0; n--) {
+          if (this.bytes[this.at] === Tag.Hole) {
+            this.at++;
+            array.length++;
+          } else array.push(this.value());
+        }
         return array;
       }
       case Tag.Object: {
@@ -438,6 +486,12 @@ class Reader {
         for (let n = this.count(); n > 0; n--) set.add(this.value());
         return set;
       }
+      case Tag.Boxed: {
+        const primitive = this.value();
+        const type = typeof primitive;
+        if (type !== "number" && type !== "string" && type !== "boolean" && type !== "bigint") break;
+        return (objects[index] = Object(primitive));
+      }
       case Tag.Date:
         return (objects[index] = new Date(this.value() as number));
       case Tag.RegExp:
@@ -453,9 +507,9 @@ class Reader {
       }
       case Tag.Error: {
         const name = this.string();
-        const error = new Error(this.string());
+        if (!Object.hasOwn(errorClasses, name)) break;
+        const error = new errorClasses[name]!(this.string());
         objects[index] = error;
-        if (name !== "Error") Object.defineProperty(error, "name", { value: name, writable: true, configurable: true });
         const stack = this.value();
         if (typeof stack === "string") error.stack = stack;
         const cause = this.value();

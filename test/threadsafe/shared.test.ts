@@ -320,6 +320,33 @@ describe("structured clone to bytes (the clone codec in shared memory)", () => {
     expect(cloneFromBytes(cloneToBytes(new Point(1)))).toStrictEqual({ x: 1 });
   });
 
+  it("decodes damaged or forged bytes to a value or a DataCloneError, never another error", () => {
+    const encoded = fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, withBoxedValues: true });
+    const damaged = fc
+      .tuple(encoded, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }))
+      .map(([value, edits]) => {
+        const bytes = cloneToBytes(value).slice();
+        for (const [at, byte] of edits) bytes[at % bytes.length] = byte;
+        return bytes;
+      });
+    fc.assert(
+      fc.property(fc.oneof(damaged, fc.uint8Array({ maxLength: 64 })), (bytes) => {
+        try {
+          cloneFromBytes(bytes);
+        } catch (error) {
+          expect(error).toBeInstanceOf(DataCloneError);
+        }
+      }),
+      { numRuns: 2000, seed: 20261206 },
+    );
+    // Well-formed bytes the engine refuses: a bigint's digits, a RegExp's flags.
+    const bigint = cloneToBytes(12n).slice();
+    bigint[bigint.length - 1] = "x".charCodeAt(0);
+    const regexp = cloneToBytes(/a/g).slice();
+    regexp[regexp.length - 1] = "Q".charCodeAt(0);
+    for (const forged of [bigint, regexp]) expect(() => cloneFromBytes(forged)).toThrow(/bytes are corrupt/);
+  });
+
   it("keeps shared and cyclic references, errors and binary data", () => {
     const shared = { n: 1 };
     const cyclic: Record<string, unknown> = { shared, again: shared, bytes: new Uint16Array([1, 65535]), when: new Date(5), re: /a+/gi };

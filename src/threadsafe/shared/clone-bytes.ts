@@ -524,7 +524,15 @@ class Reader {
 /** The value whose bytes these are (`cloneToBytes`'s inverse). */
 export function cloneFromBytes(bytes: Uint8Array): unknown {
   const reader = new Reader(bytes);
-  const value = reader.value();
+  let value: unknown;
+  try {
+    value = reader.value();
+  } catch (error) {
+    if (error instanceof DataCloneError) throw error;
+    // Damaged or forged bytes that are well formed can still hold a bigint's digits,
+    // a RegExp's flags or a nesting the engine refuses: the same error as any other.
+    throw new DataCloneError(`A queue item's bytes are corrupt (${error instanceof Error ? error.message : String(error)}).`, { cause: error });
+  }
   if (reader.at !== bytes.length) throw new DataCloneError("A queue item's bytes are corrupt (bytes left over).");
   return value;
 }

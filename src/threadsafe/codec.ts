@@ -112,14 +112,23 @@ const json: Codec = {
   },
   fromWire(wire) {
     if (typeof wire !== "string") throw new DataCloneError(`A json-coded item from another thread is ${describeValue(wire)}, not a string.`);
-    return JSON.parse(wire);
+    return parseItem(wire);
   },
   copy(item) {
     return json.fromWire(json.toWire(item));
   },
   toBytes: (item) => utf8(json.toWire(item) as string),
-  fromBytes: (bytes) => JSON.parse(decoder.decode(bytes)),
+  fromBytes: (bytes) => parseItem(decoder.decode(bytes)),
 };
+
+/** A json-coded item's text, parsed: text from another thread that is not JSON fails as the codec's other errors do. */
+function parseItem(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new DataCloneError(`A json-coded item from another thread is not JSON (${(error as Error).message}).`, { cause: error });
+  }
+}
 
 const codecs = new Map<string, Codec>([
   ["clone", clone],

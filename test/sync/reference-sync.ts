@@ -1,0 +1,146 @@
+// CPython 3.13's asyncio Lock, Semaphore, BoundedSemaphore and Event
+// (Lib/asyncio/locks.py), line for line, on this library's loop and futures: the
+// references the optimized primitives are compared with in sync.differential.test.ts.
+import { CancelledError, type Coro, type Future, RuntimeError, ValueError, getRunningLoop } from "../../src/index.js";
+
+function remove<T>(list: T[], item: T): void {
+  const at = list.indexOf(item);
+  if (at === -1) throw new Error("reference: waiter not in its list"); // deque.remove's ValueError
+  list.splice(at, 1);
+}
+
+export class ReferenceLock {
+  private waiters: Future<boolean>[] | null = null;
+  private isLocked = false;
+
+  locked(): boolean {
+    return this.isLocked;
+  }
+
+  *acquire(): Coro<boolean> {
+    if (!this.isLocked && (this.waiters === null || this.waiters.every((waiter) => waiter.cancelled()))) {
+      this.isLocked = true;
+      return true;
+    }
+    this.waiters ??= [];
+    const future = getRunningLoop().createFuture<boolean>();
+    this.waiters.push(future);
+    try {
+      try {
+        yield* future;
+      } finally {
+        remove(this.waiters, future);
+      }
+    } catch (error) {
+      if (error instanceof CancelledError && !this.isLocked) this.wakeUpFirst();
+      throw error;
+    }
+    this.isLocked = true;
+    return true;
+  }
+
+  release(): void {
+    if (!this.isLocked) throw new RuntimeError("Lock is not acquired.");
+    this.isLocked = false;
+    this.wakeUpFirst();
+  }
+
+  private wakeUpFirst(): void {
+    const first = this.waiters?.[0];
+    if (first !== undefined && !first.done()) first.setResult(true);
+  }
+}
+
+export class ReferenceSemaphore {
+  private waiters: Future<boolean>[] | null = null;
+
+  constructor(protected value = 1) {}
+
+  locked(): boolean {
+    return this.value === 0 || (this.waiters ?? []).some((waiter) => !waiter.cancelled());
+  }
+
+  *acquire(): Coro<boolean> {
+    if (!this.locked()) {
+      this.value--;
+      return true;
+    }
+    this.waiters ??= [];
+    const future = getRunningLoop().createFuture<boolean>();
+    this.waiters.push(future);
+    try {
+      try {
+        yield* future;
+      } finally {
+        remove(this.waiters, future);
+      }
+    } catch (error) {
+      if (error instanceof CancelledError && future.done() && !future.cancelled()) this.value++;
+      throw error;
+    } finally {
+      while (this.value > 0) if (!this.wakeUpNext()) break;
+    }
+    return true;
+  }
+
+  release(): void {
+    this.value++;
+    this.wakeUpNext();
+  }
+
+  private wakeUpNext(): boolean {
+    for (const future of this.waiters ?? []) {
+      if (!future.done()) {
+        this.value--;
+        future.setResult(true);
+        return true;
+      }
+    }
+    return false;
+  }
+}
+
+export class ReferenceBoundedSemaphore extends ReferenceSemaphore {
+  private readonly bound: number;
+
+  constructor(value = 1) {
+    super(value);
+    this.bound = value;
+  }
+
+  override release(): void {
+    if (this.value >= this.bound) throw new ValueError("BoundedSemaphore released too many times");
+    super.release();
+  }
+}
+
+export class ReferenceEvent {
+  private readonly waiters: Future<boolean>[] = [];
+  private value = false;
+
+  isSet(): boolean {
+    return this.value;
+  }
+
+  set(): void {
+    if (this.value) return;
+    this.value = true;
+    for (const future of this.waiters) if (!future.done()) future.setResult(true);
+  }
+
+  clear(): void {
+    this.value = false;
+  }
+
+  *wait(): Coro<boolean> {
+    if (this.value) return true;
+    const future = getRunningLoop().createFuture<boolean>();
+    this.waiters.push(future);
+    try {
+      yield* future;
+      return true;
+    } finally {
+      remove(this.waiters, future);
+    }
+  }
+}

@@ -144,3 +144,74 @@ export class ReferenceEvent {
     }
   }
 }
+
+export class ReferenceCondition {
+  private readonly lock = new ReferenceLock();
+  private readonly waiters: Future<boolean>[] = [];
+
+  locked(): boolean {
+    return this.lock.locked();
+  }
+
+  acquire(): Coro<boolean> {
+    return this.lock.acquire();
+  }
+
+  release(): void {
+    this.lock.release();
+  }
+
+  *wait(): Coro<boolean> {
+    if (!this.locked()) throw new RuntimeError("cannot wait on un-acquired lock");
+    const future = getRunningLoop().createFuture<boolean>();
+    this.release();
+    try {
+      try {
+        this.waiters.push(future);
+        try {
+          yield* future;
+          return true;
+        } finally {
+          remove(this.waiters, future);
+        }
+      } finally {
+        // Must re-acquire the lock even if the wait is cancelled.
+        let cancelled: unknown = null;
+        for (;;) {
+          try {
+            yield* this.acquire();
+            break;
+          } catch (error) {
+            if (!(error instanceof CancelledError)) throw error;
+            cancelled = error;
+          }
+        }
+        if (cancelled !== null) throw cancelled;
+      }
+    } catch (error) {
+      // May have been notified before the error: notify another instead.
+      this.notifyFirst(1);
+      throw error;
+    }
+  }
+
+  notify(n = 1): void {
+    if (!this.locked()) throw new RuntimeError("cannot notify on un-acquired lock");
+    this.notifyFirst(n);
+  }
+
+  notifyAll(): void {
+    this.notify(this.waiters.length);
+  }
+
+  private notifyFirst(n: number): void {
+    let woken = 0;
+    for (const future of this.waiters) {
+      if (woken >= n) break;
+      if (!future.done()) {
+        woken++;
+        future.setResult(false);
+      }
+    }
+  }
+}

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BoundedSemaphore, type Coro, Event, Lock, Semaphore, type Task, createTask, sleep } from "../../src/index.js";
+import { BoundedSemaphore, Condition, type Coro, Event, Lock, Semaphore, type Task, createTask, sleep } from "../../src/index.js";
 import { runV } from "../support/harness.js";
-import { ReferenceBoundedSemaphore, ReferenceEvent, ReferenceLock, ReferenceSemaphore } from "./reference-sync.js";
+import { ReferenceBoundedSemaphore, ReferenceCondition, ReferenceEvent, ReferenceLock, ReferenceSemaphore } from "./reference-sync.js";
 
 /**
  * Lock, Semaphore, BoundedSemaphore and Event against line-for-line ports of
@@ -27,10 +27,10 @@ const program: fc.Arbitrary<Command[]> = fc.array(
   { maxLength: 40, size: "max" },
 );
 
-/** One primitive as the program drives it: a wait, its signal (release, set), and what state to log. */
+/** One primitive as the program drives it: a wait, its signal (release, set, notify), and what state to log. */
 interface Subject {
   wait(): Coro<unknown>;
-  signal(): void;
+  signal(): void | Coro<void>;
   clear?(): void;
   state(): string;
 }
@@ -67,9 +67,12 @@ function runProgram(make: () => Subject, commands: readonly Command[]): Promise<
           );
           break;
         }
-        case "signal":
-          now("signal", () => subject.signal());
+        case "signal": {
+          let signalled: unknown;
+          now("signal", () => (signalled = subject.signal()));
+          if (signalled !== undefined) yield* signalled as Coro<void>; // a notify takes the lock first
           break;
+        }
         case "clear":
           if (subject.clear) now("clear", () => subject.clear!());
           break;
@@ -116,11 +119,48 @@ interface EventLike {
 }
 const asEvent = (event: EventLike): Subject => ({ wait: () => event.wait(), signal: () => event.set(), clear: () => event.clear(), state: () => `set ${event.isSet()}` });
 
+interface ConditionLike {
+  acquire(): Coro<boolean>;
+  release(): void;
+  locked(): boolean;
+  wait(): Coro<boolean>;
+  notify(n?: number): void;
+  notifyAll(): void;
+}
+/**
+ * A wait holds the lock around the condition's wait; a signal (odd values notify
+ * one or two, even ones all) takes the lock, notifies and lets go, logging what it
+ * did; `clear` notifies without the lock, which must fail alike.
+ */
+const asCondition = (condition: ConditionLike, value: number): Subject => ({
+  *wait() {
+    yield* condition.acquire();
+    try {
+      return yield* condition.wait();
+    } finally {
+      condition.release();
+    }
+  },
+  signal: () =>
+    (function* (): Coro<void> {
+      yield* condition.acquire();
+      try {
+        if (value % 2 === 0) condition.notifyAll();
+        else condition.notify(value);
+      } finally {
+        condition.release();
+      }
+    })(),
+  clear: () => condition.notify(),
+  state: () => `locked ${condition.locked()}`,
+});
+
 const cases: [string, (value: number) => Subject, (value: number) => Subject][] = [
   ["Lock", () => asLock(new Lock() as unknown as LockLike), () => asLock(new ReferenceLock())],
   ["Semaphore", (value) => asLock(new Semaphore(value) as unknown as LockLike), (value) => asLock(new ReferenceSemaphore(value))],
   ["BoundedSemaphore", (value) => asLock(new BoundedSemaphore(value) as unknown as LockLike), (value) => asLock(new ReferenceBoundedSemaphore(value))],
   ["Event", () => asEvent(new Event() as unknown as EventLike), () => asEvent(new ReferenceEvent())],
+  ["Condition", (value) => asCondition(new Condition() as unknown as ConditionLike, value), (value) => asCondition(new ReferenceCondition(), value)],
 ];
 
 describe.each(cases)("%s against CPython's", (_name, ours, reference) => {

@@ -1,12 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Coro, Queue, type Task, createTask, sleep } from "../../src/index.js";
+import { type Coro, LifoQueue, PriorityQueue, Queue, type Task, createTask, sleep } from "../../src/index.js";
 import { runV } from "../support/harness.js";
-import { ReferenceQueue } from "./reference-queue.js";
+import { ReferenceLifoQueue, ReferencePriorityQueue, ReferenceQueue } from "./reference-queue.js";
 
 /**
- * The optimized Queue against a line-for-line port of CPython's asyncio.Queue
- * (reference-queue.ts), on the same loop: the same random program of puts, gets,
+ * The optimized Queue, LifoQueue and PriorityQueue against a line-for-line port of
+ * CPython's asyncio.Queue and its two storage variants (reference-queue.ts), on
+ * the same loop: the same random program of puts, gets,
  * nowait calls, task_done, joins, cancellations and shutdowns, run once on each,
  * must log the same events in the same order — which task got which item, which
  * wait ended how and when, what each call threw, the size after each step. Where
@@ -148,13 +149,17 @@ function runProgram(make: () => AnyQueue, commands: readonly Command[]): Promise
   });
 }
 
-describe("Queue against CPython's asyncio.Queue", () => {
+const kinds: [string, (maxsize: number) => AnyQueue, (maxsize: number) => AnyQueue][] = [
+  ["Queue", (maxsize) => new Queue<number>(maxsize), (maxsize) => new ReferenceQueue<number>(maxsize)],
+  ["LifoQueue", (maxsize) => new LifoQueue<number>(maxsize), (maxsize) => new ReferenceLifoQueue<number>(maxsize)],
+  ["PriorityQueue", (maxsize) => new PriorityQueue<number>(maxsize), (maxsize) => new ReferencePriorityQueue(maxsize)],
+];
+
+describe.each(kinds)("%s against CPython's", (_name, ours, reference) => {
   it("logs the same events as the reference under random programs of every operation", async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(0, 1, 1, 2, 3), program, async (maxsize, commands) => {
-        const ours = await runProgram(() => new Queue<number>(maxsize), commands);
-        const reference = await runProgram(() => new ReferenceQueue<number>(maxsize), commands);
-        expect(ours).toEqual(reference);
+        expect(await runProgram(() => ours(maxsize), commands)).toEqual(await runProgram(() => reference(maxsize), commands));
       }),
       { numRuns: 1000 },
     );

@@ -32,7 +32,7 @@ class ReferenceEvent {
 }
 
 export class ReferenceQueue<T> {
-  private readonly items: T[] = [];
+  protected readonly items: T[] = [];
   private readonly getters: Future<void>[] = [];
   private readonly putters: Future<void>[] = [];
   private unfinishedTasks = 0;
@@ -41,6 +41,15 @@ export class ReferenceQueue<T> {
 
   constructor(readonly maxsize = 0) {
     this.finished.set();
+  }
+
+  /** CPython's `_put` and `_get`: what LifoQueue and PriorityQueue replace. */
+  protected putItem(item: T): void {
+    this.items.push(item);
+  }
+
+  protected getItem(): T {
+    return this.items.shift()!;
   }
 
   private wakeupNext(waiters: Future<void>[]): void {
@@ -86,7 +95,7 @@ export class ReferenceQueue<T> {
   putNowait(item: T): void {
     if (this.isShutdown) throw new QueueShutDown("shut down");
     if (this.full()) throw new QueueFull("full");
-    this.items.push(item);
+    this.putItem(item);
     this.unfinishedTasks++;
     this.finished.clear();
     this.wakeupNext(this.getters);
@@ -115,7 +124,7 @@ export class ReferenceQueue<T> {
       if (this.isShutdown) throw new QueueShutDown("shut down");
       throw new QueueEmpty("empty");
     }
-    const item = this.items.shift()!;
+    const item = this.getItem();
     this.wakeupNext(this.putters);
     return item;
   }
@@ -134,7 +143,7 @@ export class ReferenceQueue<T> {
     this.isShutdown = true;
     if (immediate) {
       while (!this.empty()) {
-        this.items.shift();
+        this.getItem();
         if (this.unfinishedTasks > 0) this.unfinishedTasks--;
       }
       if (this.unfinishedTasks === 0) this.finished.set();
@@ -147,5 +156,45 @@ export class ReferenceQueue<T> {
       const putter = this.putters.shift()!;
       if (!putter.done()) putter.setResult();
     }
+  }
+}
+
+export class ReferenceLifoQueue<T> extends ReferenceQueue<T> {
+  protected override getItem(): T {
+    return this.items.pop()!;
+  }
+}
+
+/** heapq's heappush and heappop on numbers. */
+export class ReferencePriorityQueue extends ReferenceQueue<number> {
+  protected override putItem(item: number): void {
+    const heap = this.items;
+    heap.push(item);
+    for (let at = heap.length - 1; at > 0; ) {
+      const parent = (at - 1) >> 1;
+      if (heap[parent]! <= heap[at]!) break;
+      [heap[parent], heap[at]] = [heap[at]!, heap[parent]!];
+      at = parent;
+    }
+  }
+
+  protected override getItem(): number {
+    const heap = this.items;
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      for (let at = 0; ; ) {
+        const left = 2 * at + 1;
+        const right = left + 1;
+        let least = at;
+        if (left < heap.length && heap[left]! < heap[least]!) least = left;
+        if (right < heap.length && heap[right]! < heap[least]!) least = right;
+        if (least === at) break;
+        [heap[least], heap[at]] = [heap[at]!, heap[least]!];
+        at = least;
+      }
+    }
+    return top;
   }
 }

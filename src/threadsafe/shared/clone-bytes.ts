@@ -268,8 +268,10 @@ class Writer {
           return this.value(unbox(value));
         }
         if (kind !== "[object Object]") {
+          const described = describeValue(value);
+          const tag = kind.slice(8, -1); // "[object Blob]": "Blob"
           throw new DataCloneError(
-            `${describeValue(value)} (${kind.slice(8, -1)}) could not be cloned into shared memory: the "clone" codec copies plain data (objects, arrays, Map, Set, Date, RegExp, buffers, errors). Send it on a queue with backend "message", where the host clones it, or write a codec for it.`,
+            `${described.endsWith(` ${tag}`) ? described : `${described} (${tag})`} could not be cloned into shared memory: the "clone" codec copies plain data (objects, arrays, Map, Set, Date, RegExp, buffers, errors). Send it on a queue with backend "message", where the host clones it, or write a codec for it.`,
           );
         }
       }

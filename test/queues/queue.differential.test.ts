@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Coro, LifoQueue, PriorityQueue, Queue, type Task, createTask, sleep } from "../../src/index.js";
+import { type Coro, LifoQueue, PriorityQueue, Queue, sleep } from "../../src/index.js";
 import { runV } from "../support/harness.js";
+import { ProgramLog } from "../support/program-log.js";
 import { ReferenceLifoQueue, ReferencePriorityQueue, ReferenceQueue } from "./reference-queue.js";
 
 /**
@@ -57,95 +58,54 @@ interface AnyQueue {
   qsize(): number;
 }
 
-const nameOf = (error: unknown): string => (error instanceof Error ? error.name : String(error));
-
 /** Runs `commands` against the queue `make` gives and returns the log of what happened. */
 function runProgram(make: () => AnyQueue, commands: readonly Command[]): Promise<string[]> {
   return runV(function* (): Coro<string[]> {
     const queue = make();
-    const log: string[] = [];
-    const pending: Task<void>[] = [];
-    /** A task that logs how the wait ended. */
-    const spawn = (what: string, body: () => Coro<string>): void => {
-      const id = pending.length;
-      pending.push(
-        createTask(
-          (function* (): Coro<void> {
-            try {
-              log.push(`#${id} ${what}: ${yield* body()}`);
-            } catch (error) {
-              log.push(`#${id} ${what}: ${nameOf(error)}`);
-              throw error;
-            }
-          })(),
-        ),
-      );
-    };
-    const now = (what: string, call: () => unknown): void => {
-      try {
-        log.push(`${what}: ${String(call())}`);
-      } catch (error) {
-        log.push(`${what}: ${nameOf(error)}`);
-      }
-    };
+    const log = new ProgramLog();
     for (const c of commands) {
       switch (c.kind) {
         case "put":
-          spawn(`put ${c.value}`, function* (): Coro<string> {
+          log.spawn(`put ${c.value}`, function* (): Coro<string> {
             yield* queue.put(c.value);
             return "done";
           });
           break;
         case "get":
-          spawn("get", function* (): Coro<string> {
+          log.spawn("get", function* (): Coro<string> {
             return `got ${yield* queue.get()}`;
           });
           break;
         case "join":
-          spawn("join", function* (): Coro<string> {
+          log.spawn("join", function* (): Coro<string> {
             yield* queue.join();
             return "done";
           });
           break;
         case "putNowait":
-          now(`putNowait ${c.value}`, () => queue.putNowait(c.value));
+          log.call(`putNowait ${c.value}`, () => queue.putNowait(c.value));
           break;
         case "getNowait":
-          now("getNowait", () => queue.getNowait());
+          log.call("getNowait", () => queue.getNowait());
           break;
         case "taskDone":
-          now("taskDone", () => queue.taskDone());
+          log.call("taskDone", () => queue.taskDone());
           break;
-        case "cancel": {
-          // One of the tasks still running: woken or waiting, or not started yet.
-          const live = pending.filter((task) => !task.done());
-          if (live.length > 0) {
-            const task = live[c.index % live.length]!;
-            now(`cancel #${pending.indexOf(task)}`, () => task.cancel());
-          }
+        case "cancel":
+          log.cancelLive(c.index);
           break;
-        }
         case "step":
           yield* sleep(c.ms);
           break;
         case "shutdown":
-          queue.shutdown(c.immediate);
-          log.push(`shutdown ${c.immediate}`);
+          log.call(`shutdown ${c.immediate}`, () => queue.shutdown(c.immediate));
           break;
       }
-      log.push(`size ${queue.qsize()}`);
+      log.events.push(`size ${queue.qsize()}`);
     }
-    yield* sleep(1);
-    for (const task of pending) task.cancel();
-    for (const task of pending) {
-      try {
-        yield* task;
-      } catch {
-        // logged by the task
-      }
-    }
-    log.push(`left ${queue.qsize()}`);
-    return log;
+    yield* log.settle();
+    log.events.push(`left ${queue.qsize()}`);
+    return log.events;
   });
 }
 

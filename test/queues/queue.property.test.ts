@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Coro, Queue, type Task, createTask, sleep } from "../../src/index.js";
 import { runV } from "../support/harness.js";
+import { cancelAll } from "../support/program-log.js";
 
 /**
  * Random interleavings of puts, gets and cancellations against the simplest model
@@ -76,14 +77,7 @@ describe("Queue against a FIFO model", () => {
           }
           // Let everything settle, then stop whoever still waits.
           yield* sleep(1);
-          for (const task of pending) task.cancel();
-          for (const task of pending) {
-            try {
-              yield* task;
-            } catch {
-              // cancelled
-            }
-          }
+          yield* cancelAll(pending);
           const remaining: number[] = [];
           while (!queue.empty()) remaining.push(queue.getNowait());
           expect([...taken, ...remaining]).toEqual(putOrder);

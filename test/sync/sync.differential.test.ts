@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BoundedSemaphore, Condition, type Coro, Event, Lock, Semaphore, type Task, createTask, sleep } from "../../src/index.js";
+import { BoundedSemaphore, Condition, type Coro, Event, Lock, Semaphore, sleep } from "../../src/index.js";
 import { runV } from "../support/harness.js";
+import { ProgramLog } from "../support/program-log.js";
 import { ReferenceBoundedSemaphore, ReferenceCondition, ReferenceEvent, ReferenceLock, ReferenceSemaphore } from "./reference-sync.js";
 
 /**
@@ -35,72 +36,36 @@ interface Subject {
   state(): string;
 }
 
-const nameOf = (error: unknown): string => (error instanceof Error ? error.name : String(error));
-
 function runProgram(make: () => Subject, commands: readonly Command[]): Promise<string[]> {
   return runV(function* (): Coro<string[]> {
     const subject = make();
-    const log: string[] = [];
-    const tasks: Task<void>[] = [];
-    const now = (what: string, call: () => unknown): void => {
-      try {
-        log.push(`${what}: ${String(call())}`);
-      } catch (error) {
-        log.push(`${what}: ${nameOf(error)}`);
-      }
-    };
+    const log = new ProgramLog();
     for (const c of commands) {
       switch (c.kind) {
-        case "wait": {
-          const id = tasks.length;
-          tasks.push(
-            createTask(
-              (function* (): Coro<void> {
-                try {
-                  log.push(`#${id} wait: ${String(yield* subject.wait())}`);
-                } catch (error) {
-                  log.push(`#${id} wait: ${nameOf(error)}`);
-                  throw error;
-                }
-              })(),
-            ),
-          );
+        case "wait":
+          log.spawn("wait", () => subject.wait());
           break;
-        }
         case "signal": {
           let signalled: unknown;
-          now("signal", () => (signalled = subject.signal()));
+          log.call("signal", () => (signalled = subject.signal()));
           if (signalled !== undefined) yield* signalled as Coro<void>; // a notify takes the lock first
           break;
         }
         case "clear":
-          if (subject.clear) now("clear", () => subject.clear!());
+          if (subject.clear) log.call("clear", () => subject.clear!());
           break;
-        case "cancel": {
-          const live = tasks.filter((task) => !task.done());
-          if (live.length > 0) {
-            const task = live[c.index % live.length]!;
-            now(`cancel #${tasks.indexOf(task)}`, () => task.cancel());
-          }
+        case "cancel":
+          log.cancelLive(c.index);
           break;
-        }
         case "step":
           yield* sleep(c.ms);
           break;
       }
-      log.push(subject.state());
+      log.events.push(subject.state());
     }
-    yield* sleep(1);
-    for (const task of tasks) task.cancel();
-    for (const task of tasks) {
-      try {
-        yield* task;
-      } catch {
-        // logged by the task
-      }
-    }
-    log.push(`end ${subject.state()}`);
-    return log;
+    yield* log.settle();
+    log.events.push(`end ${subject.state()}`);
+    return log.events;
   });
 }
 

@@ -2,34 +2,7 @@
 // library's loop and futures: the reference the optimized Queue is compared with in
 // queue.differential.test.ts. Only what the comparison needs; no speed concerns.
 import { type Coro, type Future, QueueEmpty, QueueFull, QueueShutDown, ValueError, getRunningLoop } from "../../src/index.js";
-
-/** asyncio.Event, as far as Queue.join uses it. */
-class ReferenceEvent {
-  private waiters: Future<void>[] = [];
-  private value = false;
-
-  *wait(): Coro<boolean> {
-    if (this.value) return true;
-    const future = getRunningLoop().createFuture<void>();
-    this.waiters.push(future);
-    try {
-      yield* future;
-      return true;
-    } finally {
-      this.waiters = this.waiters.filter((waiter) => waiter !== future);
-    }
-  }
-
-  set(): void {
-    if (this.value) return;
-    this.value = true;
-    for (const future of this.waiters) if (!future.done()) future.setResult();
-  }
-
-  clear(): void {
-    this.value = false;
-  }
-}
+import { ReferenceEvent } from "../sync/reference-sync.js";
 
 export class ReferenceQueue<T> {
   protected readonly items: T[] = [];

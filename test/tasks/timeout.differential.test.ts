@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CancelledError, type Coro, createTask, getRunningLoop, sleep, timeout } from "../../src/index.js";
+import { CancelledError, type Coro, TimeoutError, createTask, getRunningLoop, sleep, timeout } from "../../src/index.js";
 import { runV } from "../support/harness.js";
 import { nameOf } from "../support/program-log.js";
 import { referenceTimeout } from "./reference-timeout.js";
@@ -8,8 +8,9 @@ import { referenceTimeout } from "./reference-timeout.js";
 /**
  * timeout() against a line-for-line port of CPython 3.13's Timeout
  * (reference-timeout.ts), on the same loop and tasks: a task runs an outer scope,
- * maybe an inner one, around a body of sleeps that may swallow one cancellation and
- * move its deadline, while the test may cancel the task from outside, once or twice.
+ * maybe an inner one, around a body of sleeps that may swallow one cancellation,
+ * move its deadline and end in a scope of its own, while the test may cancel the
+ * task from outside, once or twice.
  * Both must log the same events at the same loop times: when each sleep ended and
  * how, whether each scope expired, what came out of the task and how many
  * cancellation requests it still counts. This is where asyncio's rules are subtle
@@ -22,6 +23,8 @@ interface Scenario {
   swallow: boolean;
   reschedule: { before: number; by: number } | null;
   cancels: number[];
+  /** After its sleeps, the body runs a scope of its own (entered with a swallowed cancellation still counted). */
+  lateScope: boolean;
 }
 
 const scenario: fc.Arbitrary<Scenario> = fc.record({
@@ -31,6 +34,7 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
   swallow: fc.boolean(),
   reschedule: fc.option(fc.record({ before: fc.nat(3), by: fc.constantFrom(-1, 0, 2, 5) })),
   cancels: fc.array(fc.constantFrom(0, 1, 2, 3, 5, 8), { maxLength: 2 }),
+  lateScope: fc.boolean(),
 });
 
 /** A timeout as both implementations offer it: a delay and a body that gets the scope. */
@@ -52,6 +56,15 @@ function runScenario(withTimeout: TimeoutFn, s: Scenario): Promise<string[]> {
           at(`sleep ${i}: ${nameOf(error)}`);
           if (swallowed || !(error instanceof CancelledError)) throw error;
           swallowed = true; // goes on as if nothing happened, once
+        }
+      }
+      if (s.lateScope) {
+        try {
+          yield* withTimeout(1, () => sleep(2));
+          at("late scope done");
+        } catch (error) {
+          at(`late scope: ${nameOf(error)}`);
+          if (!(error instanceof TimeoutError)) throw error;
         }
       }
       return "body done";

@@ -1,7 +1,7 @@
-// CPython 3.13's asyncio Lock, Semaphore, BoundedSemaphore and Event
-// (Lib/asyncio/locks.py), line for line, on this library's loop and futures: the
+// CPython 3.13's asyncio Lock, Semaphore, BoundedSemaphore, Event, Condition and
+// Barrier (Lib/asyncio/locks.py), line for line, on this library's loop and futures: the
 // references the optimized primitives are compared with in sync.differential.test.ts.
-import { CancelledError, type Coro, type Future, RuntimeError, ValueError, getRunningLoop } from "../../src/index.js";
+import { BrokenBarrierError, CancelledError, type Coro, type Future, RuntimeError, ValueError, getRunningLoop } from "../../src/index.js";
 
 function remove<T>(list: T[], item: T): void {
   const at = list.indexOf(item);
@@ -212,6 +212,88 @@ export class ReferenceCondition {
         woken++;
         future.setResult(false);
       }
+    }
+  }
+}
+
+type BarrierState = "filling" | "draining" | "resetting" | "broken";
+
+/** CPython 3.13's Barrier, on the reference Condition. */
+export class ReferenceBarrier {
+  private readonly condition = new ReferenceCondition();
+  private state: BarrierState = "filling";
+  private count = 0;
+
+  constructor(readonly parties: number) {}
+
+  get nWaiting(): number {
+    return this.state === "filling" ? this.count : 0;
+  }
+
+  get broken(): boolean {
+    return this.state === "broken";
+  }
+
+  *wait(): Coro<number> {
+    yield* this.condition.acquire();
+    try {
+      yield* this.block();
+      const index = this.count;
+      this.count++;
+      try {
+        if (index + 1 === this.parties) this.release();
+        else yield* this.waitReleased();
+        return index;
+      } finally {
+        this.count--;
+        this.exit();
+      }
+    } finally {
+      this.condition.release();
+    }
+  }
+
+  private *block(): Coro<void> {
+    while (this.state === "draining" || this.state === "resetting") yield* this.condition.wait();
+    if (this.state === "broken") throw new BrokenBarrierError("Barrier aborted");
+  }
+
+  private release(): void {
+    this.state = "draining";
+    this.condition.notifyAll();
+  }
+
+  private *waitReleased(): Coro<void> {
+    while (this.state === "filling") yield* this.condition.wait();
+    if (this.state === "broken" || this.state === "resetting") throw new BrokenBarrierError("Abort or reset of barrier");
+  }
+
+  private exit(): void {
+    if (this.count === 0) {
+      if (this.state === "resetting" || this.state === "draining") this.state = "filling";
+      this.condition.notifyAll();
+    }
+  }
+
+  *reset(): Coro<void> {
+    yield* this.condition.acquire();
+    try {
+      if (this.count > 0) {
+        if (this.state !== "resetting") this.state = "resetting";
+      } else this.state = "filling";
+      this.condition.notifyAll();
+    } finally {
+      this.condition.release();
+    }
+  }
+
+  *abort(): Coro<void> {
+    yield* this.condition.acquire();
+    try {
+      this.state = "broken";
+      this.condition.notifyAll();
+    } finally {
+      this.condition.release();
     }
   }
 }

@@ -1,14 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BoundedSemaphore, Condition, type Coro, Event, Lock, Semaphore, sleep } from "../../src/index.js";
+import { Barrier, BoundedSemaphore, Condition, type Coro, Event, Lock, Semaphore, sleep } from "../../src/index.js";
 import { runV } from "../support/harness.js";
 import { ProgramLog } from "../support/program-log.js";
-import { ReferenceBoundedSemaphore, ReferenceCondition, ReferenceEvent, ReferenceLock, ReferenceSemaphore } from "./reference-sync.js";
+import { ReferenceBarrier, ReferenceBoundedSemaphore, ReferenceCondition, ReferenceEvent, ReferenceLock, ReferenceSemaphore } from "./reference-sync.js";
 
 /**
- * Lock, Semaphore, BoundedSemaphore and Event against line-for-line ports of
- * CPython 3.13's (reference-sync.ts), on the same loop: the same random program of
- * waits, releases (sets, clears), cancellations of live tasks and loop steps, run
+ * Lock, Semaphore, BoundedSemaphore, Event, Condition and Barrier against
+ * line-for-line ports of CPython 3.13's (reference-sync.ts), on the same loop: the
+ * same random program of waits, releases (sets, clears, notifies, resets, aborts),
+ * cancellations of live tasks and loop steps, run
  * once on each, must log the same events in the same order — which task got in
  * when, how each wait ended, what each call threw, the state after each step. The
  * waits were rewritten for speed (no generator per wait); this checks that every
@@ -32,7 +33,7 @@ const program: fc.Arbitrary<Command[]> = fc.array(
 interface Subject {
   wait(): Coro<unknown>;
   signal(): void | Coro<void>;
-  clear?(): void;
+  clear?(): void | Coro<void>;
   state(): string;
 }
 
@@ -51,9 +52,12 @@ function runProgram(make: () => Subject, commands: readonly Command[]): Promise<
           if (signalled !== undefined) yield* signalled as Coro<void>; // a notify takes the lock first
           break;
         }
-        case "clear":
-          if (subject.clear) log.call("clear", () => subject.clear!());
+        case "clear": {
+          let cleared: unknown;
+          if (subject.clear) log.call("clear", () => (cleared = subject.clear!()));
+          if (cleared !== undefined) yield* cleared as Coro<void>;
           break;
+        }
         case "cancel":
           log.cancelLive(c.index);
           break;
@@ -120,12 +124,28 @@ const asCondition = (condition: ConditionLike, value: number): Subject => ({
   state: () => `locked ${condition.locked()}`,
 });
 
+interface BarrierLike {
+  wait(): Coro<number>;
+  reset(): Coro<void>;
+  abort(): Coro<void>;
+  readonly nWaiting: number;
+  readonly broken: boolean;
+}
+/** A wait is the barrier's; the signal resets it and `clear` aborts it (both wait for its condition's lock). */
+const asBarrier = (barrier: BarrierLike): Subject => ({
+  wait: () => barrier.wait(),
+  signal: () => barrier.reset(),
+  clear: () => barrier.abort(),
+  state: () => `waiting ${barrier.nWaiting} broken ${barrier.broken}`,
+});
+
 const cases: [string, (value: number) => Subject, (value: number) => Subject][] = [
   ["Lock", () => asLock(new Lock() as unknown as LockLike), () => asLock(new ReferenceLock())],
   ["Semaphore", (value) => asLock(new Semaphore(value) as unknown as LockLike), (value) => asLock(new ReferenceSemaphore(value))],
   ["BoundedSemaphore", (value) => asLock(new BoundedSemaphore(value) as unknown as LockLike), (value) => asLock(new ReferenceBoundedSemaphore(value))],
   ["Event", () => asEvent(new Event() as unknown as EventLike), () => asEvent(new ReferenceEvent())],
   ["Condition", (value) => asCondition(new Condition() as unknown as ConditionLike, value), (value) => asCondition(new ReferenceCondition(), value)],
+  ["Barrier", (value) => asBarrier(new Barrier(value + 1) as unknown as BarrierLike), (value) => asBarrier(new ReferenceBarrier(value + 1))],
 ];
 
 describe.each(cases)("%s against CPython's", (_name, ours, reference) => {

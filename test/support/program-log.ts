@@ -1,7 +1,8 @@
 // What the random-program tests share: a log of what each call and each task did,
 // tasks that log how they ended, cancelling one that still runs, and the final
 // settling. The differential tests compare two such logs.
-import { type Coro, type Task, createTask, sleep } from "../../src/index.js";
+import { CancelledError, type Coro, type Task, ValueError, createTask, getRunningLoop, sleep } from "../../src/index.js";
+import { runVirtual } from "./harness.js";
 
 /** An error as a log shows it: its class name. */
 export const nameOf = (error: unknown): string => (error instanceof Error ? error.name : String(error));
@@ -63,4 +64,36 @@ export function* cancelAll(tasks: readonly Task<unknown>[]): Coro<void> {
       // cancelled, or failed: the task's own log says which
     }
   }
+}
+
+/** A child task of the scenario tests: sleeps, then returns, fails, or swallows one cancellation and returns. */
+export interface ChildSpec {
+  sleep: number;
+  end: "value" | "error" | "swallow";
+}
+
+/** The child `spec` describes, number `i`, logging through `at` how its sleep ended and that it returned. */
+export function* scenarioChild(at: (event: string) => void, i: number, spec: ChildSpec): Coro<string> {
+  try {
+    yield* sleep(spec.sleep);
+  } catch (error) {
+    at(`child ${i}: ${nameOf(error)}`);
+    if (spec.end !== "swallow" || !(error instanceof CancelledError)) throw error;
+  }
+  if (spec.end === "error") throw new ValueError(`child ${i} failed`);
+  at(`child ${i} returns`);
+  return `v${i}`;
+}
+
+/**
+ * Runs `scenario` under a VirtualClock with `at`, which logs an event with the loop
+ * time, and returns the log followed by what reached the loop's exception handler.
+ */
+export async function runLogged(scenario: (at: (event: string) => void) => Coro<void>): Promise<string[]> {
+  const log: string[] = [];
+  const { reported } = await runVirtual(function* (): Coro<void> {
+    const loop = getRunningLoop();
+    yield* scenario((event) => void log.push(`${loop.time()} ${event}`));
+  });
+  return [...log, ...reported.map((context) => `reported: ${context.message}`)];
 }

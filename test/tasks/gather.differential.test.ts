@@ -1,8 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CancelledError, type Coro, type Future, type FutureSource, type Task, ValueError, createTask, gather, getRunningLoop, sleep } from "../../src/index.js";
-import { runVirtual } from "../support/harness.js";
-import { cancelAll, nameOf } from "../support/program-log.js";
+import { type Coro, type Future, type FutureSource, type Task, createTask, gather, sleep } from "../../src/index.js";
+import { type ChildSpec, cancelAll, nameOf, runLogged, scenarioChild } from "../support/program-log.js";
 import { referenceGather } from "./reference-gather.js";
 
 /**
@@ -14,13 +13,11 @@ import { referenceGather } from "./reference-gather.js";
  * log the same events at the same loop times: how each child ended, what the
  * gather gave or threw, and what the awaiting task ended with.
  */
-interface ChildSpec {
-  sleep: number;
-  end: "value" | "error" | "swallow";
+interface GatheredChild extends ChildSpec {
   asTask: boolean;
 }
 interface Scenario {
-  children: ChildSpec[];
+  children: GatheredChild[];
   repeat: number | null;
   returnExceptions: boolean;
   cancels: { at: number; target: "gather" | "awaiter" | number }[];
@@ -35,27 +32,13 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
 
 type GatherFn = (args: readonly FutureSource<unknown>[], returnExceptions: boolean) => Future<unknown[]>;
 
-async function runScenario(gatherWith: GatherFn, s: Scenario): Promise<string[]> {
-  const { value: log, reported } = await runVirtual(function* (): Coro<string[]> {
-    const loop = getRunningLoop();
-    const log: string[] = [];
-    const at = (event: string): void => void log.push(`${loop.time()} ${event}`);
+function runScenario(gatherWith: GatherFn, s: Scenario): Promise<string[]> {
+  return runLogged(function* (at): Coro<void> {
     const show = (value: unknown): string => (value instanceof Error ? nameOf(value) : String(value));
-    function* child(i: number, spec: ChildSpec): Coro<string> {
-      try {
-        yield* sleep(spec.sleep);
-      } catch (error) {
-        at(`child ${i}: ${nameOf(error)}`);
-        if (spec.end !== "swallow" || !(error instanceof CancelledError)) throw error;
-      }
-      if (spec.end === "error") throw new ValueError(`child ${i} failed`);
-      at(`child ${i} returns`);
-      return `v${i}`;
-    }
     const tasks: Task<unknown>[] = [];
     const args: FutureSource<unknown>[] = s.children.map((spec, i) => {
-      if (!spec.asTask) return child(i, spec);
-      const task = createTask(child(i, spec));
+      if (!spec.asTask) return scenarioChild(at, i, spec);
+      const task = createTask(scenarioChild(at, i, spec));
       tasks.push(task);
       return task;
     });
@@ -84,10 +67,7 @@ async function runScenario(gatherWith: GatherFn, s: Scenario): Promise<string[]>
       at(`awaiter: ${nameOf(error)}`);
     }
     yield* cancelAll(tasks); // children a cancelled gather left running
-    return log;
   });
-  // What reached the loop's exception handler (an error nobody retrieved, say).
-  return [...log, ...reported.map((context) => `reported: ${context.message}`)];
 }
 
 const ours: GatherFn = (args, returnExceptions) => gather(...args, { returnExceptions }) as Future<unknown[]>;

@@ -1,8 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ALL_COMPLETED, CancelledError, type Coro, FIRST_COMPLETED, FIRST_EXCEPTION, type Future, type Task, ValueError, createTask, getRunningLoop, shield, sleep, wait } from "../../src/index.js";
-import { runVirtual } from "../support/harness.js";
-import { cancelAll, nameOf } from "../support/program-log.js";
+import { ALL_COMPLETED, type Coro, FIRST_COMPLETED, FIRST_EXCEPTION, type Future, type Task, createTask, shield, sleep, wait } from "../../src/index.js";
+import { type ChildSpec, cancelAll, nameOf, runLogged, scenarioChild } from "../support/program-log.js";
 import { type ReturnWhen, referenceShield, referenceWait } from "./reference-wait.js";
 
 /**
@@ -13,10 +12,6 @@ import { type ReturnWhen, referenceShield, referenceWait } from "./reference-wai
  * cancels either of them or a child at random times. Both must log the same events
  * at the same loop times, and report the same errors to the loop.
  */
-interface ChildSpec {
-  sleep: number;
-  end: "value" | "error" | "swallow";
-}
 interface Scenario {
   children: ChildSpec[];
   timeout: number | null;
@@ -38,23 +33,9 @@ interface Implementation {
   shield(future: Future<string>): Future<string>;
 }
 
-async function runScenario(impl: Implementation, s: Scenario): Promise<string[]> {
-  const { value: log, reported } = await runVirtual(function* (): Coro<string[]> {
-    const loop = getRunningLoop();
-    const log: string[] = [];
-    const at = (event: string): void => void log.push(`${loop.time()} ${event}`);
-    function* child(i: number, spec: ChildSpec): Coro<string> {
-      try {
-        yield* sleep(spec.sleep);
-      } catch (error) {
-        at(`child ${i}: ${nameOf(error)}`);
-        if (spec.end !== "swallow" || !(error instanceof CancelledError)) throw error;
-      }
-      if (spec.end === "error") throw new ValueError(`child ${i} failed`);
-      at(`child ${i} returns`);
-      return `v${i}`;
-    }
-    const children = s.children.map((spec, i) => createTask(child(i, spec)));
+function runScenario(impl: Implementation, s: Scenario): Promise<string[]> {
+  return runLogged(function* (at): Coro<void> {
+    const children = s.children.map((spec, i) => createTask(scenarioChild(at, i, spec)));
     const indices = (set: Set<Future<string>>): string => children.flatMap((task, i) => (set.has(task) ? [i] : [])).join(",");
     const logged = (name: string, body: () => Coro<string>): Task<void> =>
       createTask(
@@ -81,9 +62,7 @@ async function runScenario(impl: Implementation, s: Scenario): Promise<string[]>
     yield* cancelAll([waiter, ...(shielder ? [shielder] : [])]);
     yield* sleep(5); // let the children finish on their own (a shield keeps its child going)
     yield* cancelAll(children);
-    return log;
   });
-  return [...log, ...reported.map((context) => `reported: ${context.message}`)];
 }
 
 const ours: Implementation = {

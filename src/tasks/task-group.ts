@@ -22,8 +22,9 @@ const FORGET_DONE_AT = 64;
  * `group.createTask`, and the group waits for all of them before it returns. The
  * first child to fail cancels its siblings and the body; every failure comes out
  * together as one `ExceptionGroup`. A cancel of the task running the group from
- * outside comes out as a plain `CancelledError`. Children may be added while the
- * group waits, until the last one has finished.
+ * outside comes out as a plain `CancelledError`; `cancel()` ends the group early
+ * without an error. Children may be added while the group waits, until the last
+ * one has finished.
  *
  * @example
  * ```ts
@@ -53,6 +54,8 @@ export class TaskGroup {
   private running = 0;
   private errors: unknown[] = [];
   private allDone: Future<boolean> | null = null;
+  /** `cancel()` was called before the group was entered: it cancels itself on entry. */
+  private cancelOnEnter = false;
 
   /**
    * Runs `body` inside the group and waits for every child. Returns what the body
@@ -97,6 +100,42 @@ export class TaskGroup {
     return task;
   }
 
+  /**
+   * Cancels the group: an early exit that is not an error, for when the group's
+   * work is done or no longer wanted (asyncio 3.15's `TaskGroup.cancel`). Every
+   * child not yet done is cancelled, and so is the body at its current wait; the
+   * group then waits for the children to end as usual and returns without
+   * `CancelledError`. A child's failure still comes out as an `ExceptionGroup`, and
+   * a cancellation from outside the group still comes out as `CancelledError`.
+   *
+   * Called before the group is entered, it cancels the group as soon as it is
+   * (so code can hand out a group to cancel what will run in it); called after the
+   * group finished, it does nothing. A body cut short by it returns `undefined`.
+   *
+   * @example
+   * ```ts
+   * // The first mirror to answer wins; the others are cancelled.
+   * let winner: string | undefined;
+   * yield* taskGroup(function* (tg) {
+   *   for (const url of mirrors) {
+   *     tg.createTask(function* () {
+   *       const body = yield* download(url);
+   *       winner ??= body;
+   *       tg.cancel();
+   *     }());
+   *   }
+   * });
+   * ```
+   */
+  cancel(): void {
+    if (!this.entered) {
+      this.cancelOnEnter = true;
+      return;
+    }
+    if (this.exiting && this.running === 0) return; // finished: nothing left to cancel
+    if (!this.aborting) this.abortAndCancelParent();
+  }
+
   /** A short description for logs. */
   toString(): string {
     const state = this.aborting ? " cancelling" : this.entered ? " entered" : "";
@@ -122,6 +161,7 @@ export class TaskGroup {
     this.parentTask = currentTask(this.loop);
     if (this.parentTask === null) throw new RuntimeError(`${this} cannot find its parent task: run it inside a coroutine task.`);
     this.entered = true;
+    if (this.cancelOnEnter) this.cancel();
   }
 
   /** asyncio's `TaskGroup._aexit`; `error` is what the body threw, or NO_ERROR. */
@@ -193,13 +233,15 @@ export class TaskGroup {
       });
       return;
     }
-    if (!this.aborting && !this.parentCancelRequested) {
-      // Cancel the parent so whatever the body waits on stops; exit() takes it back.
-      this.abort();
-      this.parentCancelRequested = true;
-      parent.cancel();
-    }
+    if (!this.aborting && !this.parentCancelRequested) this.abortAndCancelParent();
   }, () => this.parentTask);
+
+  /** Cancels the children, and the parent so that whatever the body waits on stops; exit() takes the parent's cancellation back. */
+  private abortAndCancelParent(): void {
+    this.abort();
+    this.parentCancelRequested = true;
+    this.parentTask!.cancel();
+  }
 }
 
 makeMethodAwaitable(TaskGroup.prototype, "runBody");

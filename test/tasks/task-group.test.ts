@@ -397,6 +397,131 @@ describe("TaskGroup", () => {
     expect(log.events).toEqual(["body continues after createTask"]);
   });
 
+  describe("cancel() (asyncio 3.15)", () => {
+    it("cancels the children and the body's wait, and ends the group without an error", async () => {
+      const log = new Log();
+      await runV(function* () {
+        const loop = currentTask()!.getLoop();
+        let slow: ReturnType<TaskGroup["createTask"]> | undefined;
+        const result = yield* taskGroup(function* (g) {
+          slow = g.createTask(value(1000, "slow"));
+          yield* sleep(10);
+          g.cancel();
+          log.add(`body goes on until its next wait, at ${loop.time()}`);
+          yield* sleep(1000);
+          log.add("not reached");
+          return "body result";
+        });
+        log.add(`group returned ${result} at ${loop.time()}`);
+        expect(slow!.cancelled()).toBe(true);
+        expect(currentTask()!.cancelling()).toBe(0);
+        yield* sleep(1); // the task is not left cancelled
+        log.add("the task goes on");
+      });
+      expect(log.events).toEqual(["body goes on until its next wait, at 10", "group returned undefined at 10", "the task goes on"]);
+    });
+
+    it("lets a child end the group: the first answer wins and the others are cancelled", async () => {
+      await runV(function* () {
+        let winner: string | undefined;
+        const tasks = yield* taskGroup(function* (g) {
+          return [300, 100, 200].map((ms) =>
+            g.createTask(
+              (function* (): Coro<void> {
+                winner ??= yield* value(ms, `mirror ${ms}`);
+                g.cancel();
+              })(),
+            ),
+          );
+        });
+        expect(winner).toBe("mirror 100");
+        // The winner is cancelled too, as it returns: cancel() reaches every child not done (as asyncio's does).
+        expect(tasks.every((t) => t.cancelled())).toBe(true);
+        expect(currentTask()!.getLoop().time()).toBe(100);
+      });
+    });
+
+    it("still waits for children cleaning up, and still reports the ones that fail doing so", async () => {
+      await runV(function* () {
+        const loop = currentTask()!.getLoop();
+        const error = yield* caught(
+          taskGroup(function* (g) {
+            g.createTask(
+              (function* (): Coro<void> {
+                try {
+                  yield* sleep(1000);
+                } finally {
+                  yield* sleep(50);
+                  throw new RangeError("failed while cleaning up");
+                }
+              })(),
+            );
+            yield* sleep(10);
+            g.cancel();
+          }),
+        );
+        expect(errorTypes(error)).toEqual(new Set(["RangeError"]));
+        expect(loop.time()).toBe(60);
+      });
+    });
+
+    it("keeps a cancellation from outside: a timeout around a cancelled group still expires (gh-155433)", async () => {
+      await runV(function* () {
+        const error = yield* caught(
+          timeout(50, () =>
+            taskGroup(function* (g) {
+              g.createTask(
+                (function* (): Coro<void> {
+                  try {
+                    yield* sleep(3_600_000);
+                  } finally {
+                    yield* sleep(1000); // still cleaning up when the deadline comes
+                  }
+                })(),
+              );
+              yield* sleep(10);
+              g.cancel();
+            }),
+          ),
+        );
+        expect(error).toBeInstanceOf(TimeoutError);
+        expect(currentTask()!.cancelling()).toBe(0);
+      });
+    });
+
+    it("cancels the group on entry when called before, and does nothing once the group has finished", async () => {
+      const log = new Log();
+      await runV(function* () {
+        const group = new TaskGroup();
+        group.cancel();
+        yield* group.run(function* () {
+          try {
+            yield* sleep(1000);
+          } catch (error) {
+            log.add(`body: ${(error as Error).name}`);
+            throw error;
+          }
+        });
+        log.add("group ended without an error");
+        group.cancel();
+        group.cancel();
+        yield* sleep(1); // nothing was cancelled: the task goes on
+        log.add("the task goes on");
+      });
+      expect(log.events).toEqual(["body: CancelledError", "group ended without an error", "the task goes on"]);
+    });
+
+    it("refuses new children once cancelled, as a group shutting down does", async () => {
+      await runV(function* () {
+        yield* taskGroup(function* (g) {
+          g.cancel();
+          g.cancel(); // twice is once
+          expect(() => g.createTask(sleep(1))).toThrow(/shutting down/);
+        });
+      });
+    });
+  });
+
   it("must run inside a task", () => {
     const group = new TaskGroup();
     expect(() => group.run(function* () {}).next()).toThrow(RuntimeError);

@@ -1,5 +1,7 @@
+import { host } from "#platform";
 import { CancelledError, InvalidStateError, RuntimeError, describeValue } from "../errors.js";
 import type { EventLoop } from "../loop/event-loop.js";
+import type { HostAsyncContext } from "../platform/host.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { type AsyncBody, type Coro, explainCommonMistake, isCoroutine, isPromiseLike } from "./coroutine.js";
 import { Future, type FutureWaiter, cancelledError } from "./future.js";
@@ -78,11 +80,19 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
   private name: string | number;
   /** @internal */ _previousListed: Listed | null = null;
   /** @internal */ _nextListed: Listed | null = null;
+  /**
+   * The host's async context where the task was made (Node's AsyncLocalStorage
+   * stores), on a loop made with `asyncContext`: every step runs in it, so each
+   * task keeps the context of the request that made it, as an asyncio task keeps
+   * its contextvars. Otherwise, and in browsers, `null`.
+   */
+  private readonly hostContext: HostAsyncContext | null;
 
   /** Prefer `createTask(body)`; this is what it calls. */
   constructor(body: TaskBody<T>, loop?: EventLoop, options?: TaskOptions);
   constructor(body: TaskBody<T> | typeof SETTLED_FROM_OUTSIDE, loop: EventLoop = getRunningLoop(), options?: TaskOptions) {
     super(loop);
+    this.hostContext = loop._asyncContext && body !== SETTLED_FROM_OUTSIDE ? host.captureAsyncContext() : null;
     if (body === SETTLED_FROM_OUTSIDE) {
       this.body = null;
     } else if (isCoroutine(body) || (typeof body === "function" && explainCommonMistake(body, "createTask") === null)) {
@@ -262,12 +272,18 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
     const previous = loop._currentTask; // an eager task steps inside another task's step
     loop._currentTask = this;
     try {
-      const body = this.body!;
-      if (typeof body === "function") this.startAsyncBody(body, error);
-      else this.stepCoroutine(body, error);
+      const context = this.hostContext;
+      if (context === null) this.runBody(this.body!, error);
+      else context.runInAsyncScope(this.runBody, this, this.body!, error);
     } finally {
       loop._currentTask = previous;
     }
+  }
+
+  /** Starts the async function, or steps the coroutine, with `error` thrown in (`undefined`: none). */
+  private runBody(body: Coro<T> | AsyncBody<T>, error: unknown): void {
+    if (typeof body === "function") this.startAsyncBody(body, error);
+    else this.stepCoroutine(body, error);
   }
 
   private stepCoroutine(coro: Coro<T>, error: unknown): void {

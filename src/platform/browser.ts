@@ -44,6 +44,8 @@ export const host: Host = {
       originalClose!();
     };
   },
+  // Browsers have no async context to carry (AsyncContext is still a proposal).
+  captureAsyncContext: () => null,
 };
 
 /** Browsers start module Workers (or adopt one the page made). */

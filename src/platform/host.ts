@@ -35,6 +35,19 @@ export interface Host {
   exitCurrentThread(): void;
   /** Replaces the worker's own way to end itself (`close()`), to say goodbye first. */
   onSelfClose(beforeClose: () => void): void;
+  /**
+   * The host's async context here and now — in Node, what every
+   * `AsyncLocalStorage` holds — for a task to run each of its steps in, as an
+   * asyncio task runs in the context it was created in. `null` where the host keeps
+   * no such context (browsers).
+   */
+  captureAsyncContext(): HostAsyncContext | null;
+}
+
+/** A captured async context (Node's `AsyncResource` has this shape). */
+export interface HostAsyncContext {
+  /** Calls `fn.call(thisArg, a, b)` inside the context, and returns what it returns. */
+  runInAsyncScope<This, A, B, R>(fn: (this: This, a: A, b: B) => R, thisArg: This, a: A, b: B): R;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { AsyncResource } from "node:async_hooks";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { MessageChannel, type MessagePort as NodeMessagePort, Worker, isMainThread, parentPort } from "node:worker_threads";
 import type { Endpoint } from "./endpoint.js";
@@ -33,6 +34,9 @@ export const host: Host = {
     // A Node worker ends with process.exit or by running out of work; the parent
     // sees both as an 'exit' event, so there is nothing to hook.
   },
+  // An AsyncResource takes the AsyncLocalStorage stores current where it is made;
+  // nothing tracks it for garbage collection (no destroy hook is wanted).
+  captureAsyncContext: () => new AsyncResource("asyncio-ts.Task", { requireManualDestroy: true }),
 };
 
 /** Node starts `worker_threads` Workers (or adopts one the caller made). */

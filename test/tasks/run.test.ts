@@ -59,6 +59,20 @@ describe("run", () => {
     expect((reported[0]!.exception as Error).message).toBe("failed during shutdown");
   });
 
+  it("runs tasks, coroutine and async function alike, with asyncContext on (which browsers ignore)", async () => {
+    const value = await run(
+      (function* (): Coro<string[]> {
+        const child = createTask(async () => {
+          await sleep(1);
+          return "async child";
+        });
+        return [yield* sleep(1, "coroutine"), yield* child];
+      })(),
+      { clock: new VirtualClock(), asyncContext: true },
+    );
+    expect(value).toEqual(["coroutine", "async child"]);
+  });
+
   it("refuses to start inside a running loop", async () => {
     const error = await run(async () => {
       try {

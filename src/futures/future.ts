@@ -1,6 +1,7 @@
 import { CancelledError, InvalidStateError, describeValue } from "../errors.js";
 import { type EventLoop, debugEverOn } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
+import type { HostAsyncContext } from "../platform/host.js";
 import { captureStack } from "./frames.js";
 
 /** A callback added with `addDoneCallback`; it receives the future. */
@@ -90,6 +91,8 @@ interface RareState<T> {
   waitStack?: { stack?: string } | undefined;
   /** Called once, synchronously, the moment the future is done (see `_onEnd`). */
   onEnd?: ((future: any) => void) | undefined;
+  /** On a loop made with `asyncContext`, the host's async context a task runs its steps in. */
+  hostContext?: HostAsyncContext;
 }
 
 /**

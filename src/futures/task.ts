@@ -1,7 +1,6 @@
 import { host } from "#platform";
 import { CancelledError, InvalidStateError, RuntimeError, describeValue } from "../errors.js";
 import type { EventLoop } from "../loop/event-loop.js";
-import type { HostAsyncContext } from "../platform/host.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { type AsyncBody, type Coro, explainCommonMistake, isCoroutine, isPromiseLike } from "./coroutine.js";
 import { Future, type FutureWaiter, cancelledError } from "./future.js";
@@ -80,19 +79,19 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
   private name: string | number;
   /** @internal */ _previousListed: Listed | null = null;
   /** @internal */ _nextListed: Listed | null = null;
-  /**
-   * The host's async context where the task was made (Node's AsyncLocalStorage
-   * stores), on a loop made with `asyncContext`: every step runs in it, so each
-   * task keeps the context of the request that made it, as an asyncio task keeps
-   * its contextvars. Otherwise, and in browsers, `null`.
-   */
-  private readonly hostContext: HostAsyncContext | null;
 
   /** Prefer `createTask(body)`; this is what it calls. */
   constructor(body: TaskBody<T>, loop?: EventLoop, options?: TaskOptions);
   constructor(body: TaskBody<T> | typeof SETTLED_FROM_OUTSIDE, loop: EventLoop = getRunningLoop(), options?: TaskOptions) {
     super(loop);
-    this.hostContext = loop._asyncContext && body !== SETTLED_FROM_OUTSIDE ? host.captureAsyncContext() : null;
+    // On a loop made with `asyncContext`, the host's async context here (Node's
+    // AsyncLocalStorage stores): every step runs in it, so each task keeps the
+    // context of the request that made it, as an asyncio task keeps its
+    // contextvars. In `rare`: most loops never ask for it.
+    if (loop._asyncContext && body !== SETTLED_FROM_OUTSIDE) {
+      const context = host.captureAsyncContext();
+      if (context !== null) (this.rare ??= {}).hostContext = context;
+    }
     if (body === SETTLED_FROM_OUTSIDE) {
       this.body = null;
     } else if (isCoroutine(body) || (typeof body === "function" && explainCommonMistake(body, "createTask") === null)) {
@@ -272,8 +271,8 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
     const previous = loop._currentTask; // an eager task steps inside another task's step
     loop._currentTask = this;
     try {
-      const context = this.hostContext;
-      if (context === null) this.runBody(this.body!, error);
+      const context = rare?.hostContext;
+      if (context === undefined) this.runBody(this.body!, error);
       else context.runInAsyncScope(this.runBody, this, this.body!, error);
     } finally {
       loop._currentTask = previous;

@@ -1,5 +1,5 @@
 import { IncompleteReadError, LimitOverrunError, RuntimeError, ValueError, describeValue } from "../errors.js";
-import { type AwaitableCoro, makeMethodAwaitable } from "../futures/awaitable.js";
+import { type AwaitableCoro, makeMethodAwaitable, runAsTask } from "../futures/awaitable.js";
 import type { Coro } from "../futures/coroutine.js";
 import type { Future } from "../futures/future.js";
 import { LoopBound } from "../futures/loop-bound.js";
@@ -189,12 +189,14 @@ export class StreamReader extends LoopBound implements AsyncIterable<Uint8Array>
   /** `for await (const line of reader)`: lines until EOF. */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     // By hand rather than an async generator: one promise per line, and a line that
-    // is already buffered is read without a task or a wait (`drive`).
+    // is already buffered is read without a task. One that is not is read by a task,
+    // as any coroutine async code awaits: a loop that closes meanwhile cancels it, so
+    // the `for await` ends with CancelledError instead of waiting forever.
     const lineOf = (line: Uint8Array): IteratorResult<Uint8Array> => (line.length === 0 ? { done: true, value: undefined } : { done: false, value: line });
     return {
       next: () => {
         const line = this.takeBufferedThrough(NEWLINE);
-        return line !== null ? Promise.resolve({ done: false, value: line }) : drive(this.readlineCoro(), lineOf);
+        return line !== null ? Promise.resolve({ done: false, value: line }) : runAsTask(this.readlineCoro(), lineOf);
       },
       return: () => Promise.resolve({ done: true, value: undefined }),
     };
@@ -340,38 +342,6 @@ export class StreamReader extends LoopBound implements AsyncIterable<Uint8Array>
 }
 
 for (const method of ["readCoro", "readlineCoro", "readexactlyCoro", "readuntilCoro"]) makeMethodAwaitable(StreamReader.prototype, method);
-
-/**
- * Runs a read coroutine for async code without a task of its own, and gives
- * `then(result)` in a promise: a line already buffered comes back at once (no Task,
- * no wait — the common case of `for await` over a stream), and a wait is an `await`
- * of the future it yields. Async code is not cancelled from outside, so there is no
- * cancellation to deliver.
- */
-function drive<T, R>(coro: Coro<T>, then: (result: T) => R): Promise<R> {
-  try {
-    const step = coro.next();
-    if (step.done) return Promise.resolve(then(step.value));
-    return finishDriving(coro, step.value as PromiseLike<unknown>).then(then);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
-async function finishDriving<T>(coro: Coro<T>, waitingOn: PromiseLike<unknown>): Promise<T> {
-  for (;;) {
-    let value: unknown;
-    let failure: { error: unknown } | null = null;
-    try {
-      value = await waitingOn;
-    } catch (error) {
-      failure = { error }; // thrown into the coroutine at its wait, as a task would
-    }
-    const step = failure === null ? coro.next(value) : coro.throw(failure.error);
-    if (step.done) return step.value;
-    waitingOn = step.value as PromiseLike<unknown>;
-  }
-}
 
 function concat(blocks: Uint8Array[]): Uint8Array {
   if (blocks.length === 1) return blocks[0]!;

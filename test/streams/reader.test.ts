@@ -205,6 +205,26 @@ describe("StreamReader", () => {
     expect(outcome).toEqual(["late\n", "partial\n", "error: reset by the peer", "first: 1\n", "left: 4"]);
   });
 
+  it("ends a for await left waiting with CancelledError when its loop closes, instead of leaving it pending", async () => {
+    const { run, VirtualClock } = await import("../../src/index.js");
+    let iteration: Promise<string> | undefined;
+    await run(
+      async () => {
+        const reader = new StreamReader();
+        reader.feedData(bytes("first\n"));
+        // Started and left behind: nothing more arrives before run() ends.
+        iteration = (async () => {
+          const seen: string[] = [];
+          for await (const line of reader) seen.push(text(line));
+          return seen.join("");
+        })();
+        await sleep(5);
+      },
+      { clock: new VirtualClock() },
+    );
+    await expect(iteration).rejects.toBeInstanceOf(CancelledError);
+  });
+
   it("refuses a limit that is not positive, and data after EOF", async () => {
     expect(() => new StreamReader({ limit: 0 })).toThrow(ValueError);
     const reader = new StreamReader();

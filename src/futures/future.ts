@@ -91,6 +91,8 @@ interface RareState<T> {
   waitStack?: { stack?: string } | undefined;
   /** Called once, synchronously, the moment the future is done (see `_onEnd`). */
   onEnd?: ((future: any) => void) | undefined;
+  /** Where the future is in its loop's list of those async code awaits (while `settle` is set). */
+  awaitedAt?: number;
   /** On a loop made with `asyncContext`, the host's async context a task runs its steps in. */
   hostContext?: HostAsyncContext;
 }
@@ -429,7 +431,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return new Promise<T>((resolve, reject) => {
       const rare = (this.rare ??= {});
       const previous = rare.settle;
-      if (previous === undefined) this._loop._asyncInFlight++; // one for all the promises of this future
+      if (previous === undefined) {
+        const loop = this._loop;
+        loop._asyncInFlight++; // one for all the promises of this future
+        // Async code is no task that a closing loop could cancel: the loop ends its
+        // await (see _releaseAsyncAwaiters). An array and an index, not a Set: hashing
+        // each new future cost ~130 ns an await (awaiting a task from async code, A/B).
+        const awaited = (loop._asyncAwaited ??= []) as Future<unknown>[];
+        rare.awaitedAt = awaited.length;
+        awaited.push(this);
+      }
       rare.settle =
         previous === undefined
           ? { resolve, reject }
@@ -438,6 +449,31 @@ export class Future<T = unknown> implements PromiseLike<T> {
               reject: (error) => (previous.reject(error), reject(error)),
             };
     });
+  }
+
+  /** Takes this future out of its loop's list of those async code awaits (the last one moves into its place). */
+  private forgetAsyncAwaited(): void {
+    const awaited = this._loop._asyncAwaited as Future<unknown>[] | null;
+    const at = this.rare!.awaitedAt!;
+    if (awaited === null || awaited[at] !== this) return; // the loop closed and let go of the list
+    const last = awaited.pop()!;
+    if (last !== this) {
+      awaited[at] = last;
+      last.rare!.awaitedAt = at;
+    }
+  }
+
+  /**
+   * @internal The loop closed with this future pending: it can never finish, so the
+   * promises async code awaits it through end with `CancelledError`, as the task
+   * running such code would be cancelled in asyncio. The future stays pending.
+   */
+  _releaseAsyncAwaiters(): void {
+    const settle = this.rare?.settle;
+    if (settle === undefined) return;
+    this.rare!.settle = undefined;
+    this._loop._asyncInFlight--;
+    settle.reject(new CancelledError(`${this} can never finish: its event loop closed while async code awaited it.`));
   }
 
   /**
@@ -468,6 +504,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       // which the loop lets run before its next iteration.
       this.rare!.settle = undefined;
       this._loop._asyncInFlight--;
+      this.forgetAsyncAwaited();
       this._loop._hostMicrotasksQueued();
       if (this._state === CANCELLED) settle.reject(this.makeCancelledError());
       else if (this._state === FAILED) {

@@ -10,6 +10,12 @@ registerFutureClasses({
   createFuture: (loop) => new Future(loop),
   createTask: (loop, body, options) => new Task(body, loop, options),
   debugFirstOn: startWatching,
+  releaseAsyncAwaiters: (loop) => {
+    const awaited = loop._asyncAwaited as Future<unknown>[] | null;
+    if (awaited === null) return;
+    loop._asyncAwaited = null;
+    for (const future of awaited) future._releaseAsyncAwaiters();
+  },
   reportPendingTasks: (loop) => {
     for (const task of taskListOf<Task<unknown>>(loop).toSet()) {
       loop.callExceptionHandler({

@@ -88,6 +88,8 @@ export interface FutureClasses {
   createTask(loop: EventLoop, body: TaskBody<unknown>, options?: TaskOptions): Task<unknown>;
   /** Reports the tasks still pending as `loop` closes (asyncio's "Task was destroyed but it is pending!"). */
   reportPendingTasks(loop: EventLoop): void;
+  /** `loop` closes: the awaits of async code on its futures that can no longer finish end with CancelledError. */
+  releaseAsyncAwaiters(loop: EventLoop): void;
   /** A loop of this thread entered debug mode for the first time. */
   debugFirstOn(): void;
 }
@@ -217,6 +219,8 @@ export class EventLoop {
   _currentTask: unknown = null;
   /** @internal The tasks not yet done, kept by `futures/` (opaque here). */
   _taskList: unknown = null;
+  /** @internal The pending futures async code awaits, kept by `futures/` (opaque here). */
+  _asyncAwaited: unknown = null;
   /** @internal Errors nobody retrieved yet, reported at `close()` if still unretrieved. */
   readonly _unreportedErrors = new Set<{ report(): void }>();
 
@@ -441,6 +445,7 @@ export class EventLoop {
     this.timers.removeCancelled();
     while (this.timers.size > 0) this.timers.pop()!.cancel();
     futureClasses?.reportPendingTasks(this);
+    futureClasses?.releaseAsyncAwaiters(this);
     for (const report of [...this._unreportedErrors]) report.report();
     this._unreportedErrors.clear();
   }

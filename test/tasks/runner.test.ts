@@ -121,6 +121,46 @@ describe("startLoop", () => {
   });
 });
 
+describe("async code awaiting a loop that closes", () => {
+  it("ends with CancelledError instead of waiting forever, for a future and for a task", async () => {
+    const loop = startLoop();
+    const reported: string[] = [];
+    loop.setExceptionHandler((_loop, context) => void reported.push(context.message));
+    const future = loop.createFuture<string>();
+    const forever = loop.createTask(sleep(3_600_000));
+    const outcome = (awaited: PromiseLike<unknown>): Promise<string> =>
+      Promise.resolve(awaited).then(
+        () => "resolved",
+        (error: Error) => `${error.name}: ${error.message}`,
+      );
+    // A UI handler's async code, not itself a task of the loop.
+    const awaits = [outcome(future), outcome(forever)];
+    const finished = loop.createFuture<string>();
+    const finishedAwait = outcome(finished);
+    finished.setResult("done");
+    await finishedAwait;
+    loop.stop();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    loop.close();
+    const [onFuture, onTask] = await Promise.all(awaits);
+    expect(onFuture).toMatch(/^CancelledError: <Future pending> can never finish: its event loop closed while async code awaited it\.$/);
+    expect(onTask).toMatch(/^CancelledError: <Task Task-\d+ pending> can never finish/);
+    expect(await finishedAwait).toBe("resolved");
+    expect(reported).toEqual([expect.stringMatching(/^Task was destroyed but it is pending!/)]);
+  });
+
+  it("ends the await of async code that run() left behind", async () => {
+    let left: Promise<unknown> | undefined;
+    await run(async () => {
+      const future = getRunningLoop().createFuture<void>();
+      left = (async () => {
+        await future;
+      })();
+    });
+    await expect(left).rejects.toBeInstanceOf(CancelledError);
+  });
+});
+
 describe("AbortSignal in and out of a task", () => {
   it("cancels a task when the signal given to createTask aborts, with the reason's message", async () => {
     const controller = new AbortController();

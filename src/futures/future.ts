@@ -428,6 +428,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       return Promise.reject(this._value);
     }
     if (this._state === CANCELLED) return Promise.reject(this.makeCancelledError());
+    if (this._loop.isClosed()) return Promise.reject(this.closedLoopError());
     return new Promise<T>((resolve, reject) => {
       const rare = (this.rare ??= {});
       const previous = rare.settle;
@@ -473,7 +474,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (settle === undefined) return;
     this.rare!.settle = undefined;
     this._loop._asyncInFlight--;
-    settle.reject(new CancelledError(`${this} can never finish: its event loop closed while async code awaited it.`));
+    settle.reject(this.closedLoopError());
+  }
+
+  /** Why an await of this pending future ends: its loop is closed. */
+  private closedLoopError(): CancelledError {
+    return new CancelledError(`${this} can never finish: its event loop is closed. Await it before the loop closes (run() and Runner cancel what is left first).`);
   }
 
   /**

@@ -56,9 +56,9 @@ export interface EventLoopOptions {
    * stores of whatever code last woke the loop: turn it on in a service whose
    * logging or tracing uses `AsyncLocalStorage`. Tasks only: a callback given to
    * `callSoon`/`callLater` runs where the loop runs it (start a task to keep a
-   * request's stores). It costs about 0.35 µs a task
-   * (an `AsyncResource`) and 15–30 ns a step, measured, so it is off by default.
-   * Browsers have no such context: ignored there.
+   * request's stores). It costs about 0.35 µs a task (an `AsyncResource`) and
+   * 15–30 ns a step, measured, so it is off by default. Browsers have no such
+   * context: ignored there.
    *
    * @example
    * ```ts

@@ -273,7 +273,16 @@ export class Task<T = unknown> extends Future<T> implements FutureWaiter, Listed
     try {
       const context = rare?.hostContext;
       if (context === undefined) this.runBody(this.body!, error);
-      else context.runInAsyncScope(this.runBody, this, this.body!, error);
+      else {
+        // Callbacks the step schedules run in this context too (see EventLoop's inAsyncContext).
+        const outer = loop._enteredContext;
+        loop._enteredContext = context;
+        try {
+          context.runInAsyncScope(this.runBody, this, this.body!, error);
+        } finally {
+          loop._enteredContext = outer;
+        }
+      }
     } finally {
       loop._currentTask = previous;
     }

@@ -8,6 +8,7 @@ import { findRunningLoop, setRunningLoop } from "./running-loop.js";
 import { type InternalCallback, ReadyQueue, describeEntry, runEntry } from "./ready-queue.js";
 import { TimerHeap } from "./timer-heap.js";
 import type { Clock } from "./virtual-clock.js";
+import type { HostAsyncContext } from "../platform/host.js";
 import { runAsMicrotask } from "./microtask.js";
 import { VirtualJumps } from "./virtual-jumps.js";
 
@@ -54,11 +55,11 @@ export interface EventLoopOptions {
    * `AsyncLocalStorage` held there (a request id, a trace span) — as an asyncio
    * task runs in the contextvars of its creation. Without it a task sees the
    * stores of whatever code last woke the loop: turn it on in a service whose
-   * logging or tracing uses `AsyncLocalStorage`. Tasks only: a callback given to
-   * `callSoon`/`callLater` runs where the loop runs it (start a task to keep a
-   * request's stores). It costs about 0.35 µs a task (an `AsyncResource`) and
-   * 15–30 ns a step, measured, so it is off by default. Browsers have no such
-   * context: ignored there.
+   * logging or tracing uses `AsyncLocalStorage`. A callback given to `callSoon`,
+   * `callLater` or `callAt` runs in the context it was scheduled in too, as
+   * asyncio's do. It costs about 0.35 µs a task (an `AsyncResource`) and 15–30 ns
+   * a step, measured, so it is off by default. Browsers have no such context:
+   * ignored there.
    *
    * @example
    * ```ts
@@ -215,6 +216,8 @@ export class EventLoop {
 
   /** @internal Tasks run in the host async context they were made in (`EventLoopOptions.asyncContext`). */
   readonly _asyncContext: boolean;
+  /** @internal The async context of the task being stepped, with `asyncContext` (set by `futures/`). */
+  _enteredContext: HostAsyncContext | null = null;
   /** @internal The task being stepped (set by `futures/`). */
   _currentTask: unknown = null;
   /** @internal The tasks not yet done, kept by `futures/` (opaque here). */
@@ -250,6 +253,7 @@ export class EventLoop {
    */
   callSoon<A extends unknown[]>(callback: (...args: A) => void, ...args: A): Handle {
     this.checkCallback(callback, "callSoon");
+    if (this._asyncContext) callback = this.inAsyncContext(callback);
     return this.scheduleHandle(new Handle(callback, args.length, args[0], args[1], args.length > 2 ? args : undefined, this));
   }
 
@@ -283,6 +287,7 @@ export class EventLoop {
     }
     this.checkCallback(callback, "callAt");
     this.checkClosed();
+    if (this._asyncContext) callback = this.inAsyncContext(callback);
     const timer = new TimerHandle(when, this.timerSequence++, callback, args, this);
     this.timers.push(timer);
     if (this.running && !this.drainScheduled) this.waitForTimers();
@@ -746,6 +751,18 @@ export class EventLoop {
 
   private startWatchdog(): void {
     (this.watchdog ??= new BlockedWatchdog(() => this.blockedThreshold, (message) => this.logger.warn(message))).start();
+  }
+
+  /**
+   * `callback`, to run in the async context where it is scheduled (see
+   * `EventLoopOptions.asyncContext`): the stepping task's, shared, or one captured
+   * here. It keeps the callback's name, which the loop's messages show.
+   */
+  private inAsyncContext<A extends unknown[]>(callback: (...args: A) => void): (...args: A) => void {
+    const context = this._enteredContext ?? host.captureAsyncContext();
+    if (context === null) return callback;
+    const name = callback.name;
+    return { [name]: (...args: A): void => context.runInAsyncScope(callback, undefined, ...args) }[name]!;
   }
 
   private checkClosed(): void {

@@ -46,8 +46,8 @@ export interface Host {
 
 /** A captured async context (Node's `AsyncResource` has this shape). */
 export interface HostAsyncContext {
-  /** Calls `fn.call(thisArg, a, b)` inside the context, and returns what it returns. */
-  runInAsyncScope<This, A, B, R>(fn: (this: This, a: A, b: B) => R, thisArg: This, a: A, b: B): R;
+  /** Calls `fn.call(thisArg, ...args)` inside the context, and returns what it returns. */
+  runInAsyncScope<This, A extends unknown[], R>(fn: (this: This, ...args: A) => R, thisArg: This, ...args: A): R;
 }
 
 /**

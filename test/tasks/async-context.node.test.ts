@@ -95,6 +95,40 @@ describe("tasks and AsyncLocalStorage, on a loop made with asyncContext", () => 
     expect(ids).toEqual([7, 7]);
   });
 
+  it("runs a callSoon/callLater/callAt callback in the context it was scheduled in, from a task or from outside", async () => {
+    const log: string[] = [];
+    const reported: string[] = [];
+    const loop = startLoop({ asyncContext: true });
+    try {
+      loop.setExceptionHandler((_loop, context) => void reported.push(context.message));
+      const done = loop.createFuture<void>();
+      requests.run({ id: 1 }, () => loop.callSoon(() => log.push(`callSoon sees ${seen()}`)));
+      requests.run({ id: 2 }, () => loop.callLater(2, () => log.push(`callLater sees ${seen()}`)));
+      requests.run({ id: 3 }, () =>
+        loop.createTask(
+          (function* (): Coro<void> {
+            loop.callAt(loop.time() + 1, () => log.push(`callAt from a task sees ${seen()}`));
+            yield* sleep(5);
+            done.setResult();
+          })(),
+        ),
+      );
+      requests.run({ id: 4 }, () =>
+        loop.callSoon(function namedCallback(): void {
+          throw new Error("fails on purpose");
+        }),
+      );
+      await done;
+    } finally {
+      loop.stop();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      loop.close();
+    }
+    expect(log.sort()).toEqual(["callAt from a task sees 3", "callLater sees 2", "callSoon sees 1"]);
+    // The loop's messages still name the callback.
+    expect(reported).toEqual([expect.stringContaining("namedCallback")]);
+  });
+
   it("refuses an asyncContext that is not a boolean", () => {
     expect(() => new EventLoop({ asyncContext: "yes" as never })).toThrow(/asyncContext expects true or false, got the string "yes"/);
     expect(() => getRunningLoop()).toThrow(); // nothing was left running

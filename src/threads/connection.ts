@@ -77,7 +77,7 @@ export class Connection implements CancelChannel {
   private remoteNames: readonly string[] | null = null;
   private readonly readyWaiters: Array<() => void> = [];
   /** Told when the other side is gone (thread-safe primitives sent on this connection). */
-  private goneListeners: Array<() => void> | null = null;
+  private goneListeners: Set<() => void> | null = null;
   /** This iteration's messages, laid out as the envelope that will carry them. */
   private outbox: Envelope = [PROTOCOL_TAG];
   private outboxTransfers: TransferableObject[] = [];
@@ -253,10 +253,17 @@ export class Connection implements CancelChannel {
     return this.failure !== null;
   }
 
-  /** @internal Calls `listener` once when the other side is gone (see `fail`): a `ThreadChannel`. */
-  _whenGone(listener: () => void): void {
-    if (this.failure !== null) listener();
-    else (this.goneListeners ??= []).push(listener);
+  /** @internal Calls `listener` once when the other side is gone (see `fail`): a `ThreadChannel`. Returns what stops that. */
+  _whenGone(listener: () => void): () => void {
+    if (this.failure !== null) {
+      listener();
+      return () => {};
+    }
+    // A Set, so that a listener that is no longer wanted (a hold let go of) leaves at once.
+    const listeners = (this.goneListeners ??= new Set());
+    const entry = (): void => listener(); // its own identity: the same listener may be added twice
+    listeners.add(entry);
+    return () => void listeners.delete(entry);
   }
 
   /**
@@ -321,7 +328,9 @@ export class Connection implements CancelChannel {
     this.failure = error;
     treePeers.get(this.loop)?.delete(this);
     if (!this.loop.isClosed()) for (const ask of [...this.treeAsks.values()]) if (!ask.done()) ask.setResult(NO_TREE.gone);
-    for (const listener of this.goneListeners?.splice(0) ?? []) listener();
+    const gone = this.goneListeners;
+    this.goneListeners = null;
+    if (gone !== null) for (const listener of gone) listener();
     this.endpoint.removeEventListener("message", this.onMessage);
     if (this.graceTimers !== null) for (const timer of this.graceTimers.values()) timer.cancel();
     this.graceTimers = null;

@@ -29,8 +29,8 @@ export interface TransferHandler<T extends object = object> {
  * thread at the other end is gone (in browsers nothing else tells a port that).
  */
 export interface ThreadChannel {
-  /** Calls `listener` once when the other side is gone (at once if it already is). */
-  _whenGone(listener: () => void): void;
+  /** Calls `listener` once when the other side is gone (at once if it already is); returns what stops that. */
+  _whenGone(listener: () => void): () => void;
   /**
    * The other side is a worker this thread started: it cannot outlive this thread
    * (a browser ends a worker's workers with it; Node terminates them too).

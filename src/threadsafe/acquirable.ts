@@ -4,6 +4,7 @@ import type { Coro } from "../futures/coroutine.js";
 import { type Guard, holdGuard } from "../sync/hold.js";
 import { checkTimeout } from "../validate.js";
 import type { SharedCore } from "./shared/core.js";
+import type { Holder } from "./message-backend.js";
 import { type Client, ThreadSafeObject } from "./thread-safe-object.js";
 
 /** The shared-backend state of a lock (`SharedLock`) or semaphore (`SharedPermits`). */
@@ -11,6 +12,8 @@ export interface SharedAcquirableState {
   readonly core: SharedCore;
   readonly buffer: SharedArrayBuffer;
   locked(): boolean;
+  /** Whether the thread in `slot` holds the lock, or permits. */
+  holds(slot: number): boolean;
   acquire(): Coro<boolean>;
   acquireBlocking(timeoutMs: number | null, what: string): boolean;
   release(): void;
@@ -79,6 +82,10 @@ export abstract class ThreadSafeAcquirable extends ThreadSafeObject {
 
   protected override sharedCore(): SharedCore | null {
     return this.shared?.core ?? null;
+  }
+
+  protected override holdsSomething(holder: Holder): boolean {
+    return this.shared !== null && this.shared.holds(holder.slot);
   }
 
   protected wireFields(): Record<string, unknown> {

@@ -85,6 +85,10 @@ export class ThreadSafeBarrier extends ThreadSafeObject {
     );
   }
 
+  protected override holdsSomething(holder: Holder): boolean {
+    return this.parts.has(holder) || super.holdsSomething(holder);
+  }
+
   /** How many parties it waits for. */
   get parties(): number {
     return this.partyCount;

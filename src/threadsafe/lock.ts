@@ -172,6 +172,10 @@ export class ThreadSafeLock extends ThreadSafeAcquirable {
     };
   }
 
+  protected override holdsSomething(holder: Holder): boolean {
+    return this.heldBy === holder || super.holdsSomething(holder);
+  }
+
   private holderDied(holder: Holder): void {
     if (this.heldBy !== holder) return;
     if (this.onOwnerDeath === "release") {

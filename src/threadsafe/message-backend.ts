@@ -7,13 +7,23 @@
  * barging, cancellation safety) hold for all threads at once.
  */
 import { host } from "#platform";
-import { WorkerCrashedError } from "../errors.js";
+import { RuntimeError, WorkerCrashedError } from "../errors.js";
 import type { Task } from "../futures/task.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { Connection } from "../threads/connection.js";
 import type { ThreadChannel } from "../threads/transfer-handlers.js";
 import { transfer } from "../threads/transfer.js";
 import { checkPort } from "../validate.js";
+
+/** The operations every hold serves beside its kind's (see `MessageOwner.adopt`). */
+const HOLD_OPERATIONS = ["adopt", "holdEnded", "gone", "letGo"];
+
+let letGosAnswered = 0;
+
+/** @internal How many of this thread's `letGo` requests the owners answered (for tests). */
+export function answeredLetGos(): number {
+  return letGosAnswered;
+}
 
 /** One other thread's hold on an owned primitive: what it has taken, for when it dies. */
 export interface Holder {
@@ -29,6 +39,8 @@ export interface Holder {
 /** The owning thread's side: serves the primitive's operations to each port it adopts. */
 export class MessageOwner {
   private nextHolder = 1;
+  /** @internal How many holds of other threads are open (for tests). */
+  _openHolds = 0;
 
   constructor(
     private readonly what: string,
@@ -37,6 +49,8 @@ export class MessageOwner {
     private readonly operationsFor: (holder: Holder) => object,
     /** A holder's thread ended (see `adopt`). */
     private readonly onHolderDeath: (holder: Holder) => void,
+    /** Whether a holder has what only its thread's death gives back: items got and not done, the lock, permits, a place at a barrier. */
+    private readonly holdsSomething: (holder: Holder) => boolean,
   ) {}
 
   /**
@@ -57,12 +71,17 @@ export class MessageOwner {
   adopt(port: unknown, via?: ThreadChannel, slot: unknown = 0): () => void {
     checkPort(port, `${this.what}: adopt`);
     const holder: Holder = { id: this.nextHolder++, dead: false, slot: typeof slot === "number" && Number.isInteger(slot) && slot > 0 ? slot : 0 };
+    this._openHolds++;
     // Holds this holder's thread handed on to workers it started, by its number for
     // each: a browser port does not tell us when such a worker ends, so the holder
     // does ("holdEnded"), and they end with the holder's thread at the latest.
     const introduced = new Map<number, () => void>();
+    const kindOperations = this.operationsFor(holder);
+    // A kind's operation of the same name would silently lose to these (a lock's release once did).
+    const clash = HOLD_OPERATIONS.find((name) => name in kindOperations);
+    if (clash !== undefined) throw new RuntimeError(`asyncio-ts internal error: ${this.what} serves an operation named ${clash}, which its holds use`);
     const operations = {
-      ...this.operationsFor(holder),
+      ...kindOperations,
       // A holder passing the primitive onward hands the new thread's port (and slot) to us.
       adopt: (next: unknown, nextSlot: unknown, hold: unknown) => {
         const end = this.adopt(next, undefined, nextSlot);
@@ -78,19 +97,34 @@ export class MessageOwner {
         holder.unused = true;
         died();
       },
+      // The thread let go of its handle (garbage-collected there, see
+      // MessageClient.letGo): the hold ends as a death would, which changes nothing
+      // for a hold that holds nothing. One that does, or whose thread handed it on
+      // to workers of its own, stays until that thread ends, so that what happens
+      // then never depends on when a collection ran.
+      letGo: (): boolean => {
+        if (holder.dead || introduced.size > 0 || this.holdsSomething(holder)) return false;
+        this.loop.callSoon(() => {
+          died(); // after the answer went out (messages leave before the next iteration)
+          (port as { close?: () => void }).close?.();
+        });
+        return true;
+      },
     };
     const connection = new Connection(host.adaptPort(port), this.loop, operations, { peerName: `a thread sharing ${this.what}` });
     host.keepAlive(port, false); // the owner is kept alive by its own work, not by holders
     const died = (): void => {
       if (holder.dead) return; // told by the port and by the channel alike
       holder.dead = true;
+      this._openHolds--;
+      stopWatching?.();
       connection.fail(new WorkerCrashedError(`a thread sharing ${this.what} ended`));
       this.onHolderDeath(holder);
       for (const end of introduced.values()) end();
       introduced.clear();
     };
     host.onPortClose(port, died);
-    via?._whenGone(died);
+    const stopWatching = via?._whenGone(died);
     return died;
   }
 }
@@ -100,6 +134,7 @@ export class MessageClient {
   private readonly connection: Connection;
   private pending = 0;
   private nextHold = 1;
+  private readonly stopWatchingOwner: (() => void) | null;
 
   /** `ownerChannel`: the channel to the owner's thread, when it came straight from there. */
   constructor(
@@ -113,7 +148,29 @@ export class MessageClient {
     host.keepAlive(port, false);
     const ownerGone = (): void => this.connection.fail(new WorkerCrashedError(`the thread that owns ${what} ended: it can no longer be used`));
     host.onPortClose(port, ownerGone);
-    ownerChannel?._whenGone(ownerGone);
+    this.stopWatchingOwner = ownerChannel?._whenGone(ownerGone) ?? null;
+  }
+
+  /**
+   * This thread let go of its handle (it was garbage-collected): asks the owner to
+   * end the hold, and closes the port if it did. Without this, every primitive ever
+   * passed to a thread stayed alive, on both sides, as long as that thread did.
+   */
+  letGo(): void {
+    if (this.connection.isFailed) return;
+    let answer: Task<boolean>;
+    try {
+      answer = this.connection.call<boolean>("letGo", []);
+    } catch {
+      return; // this thread's loop is closed: it is done with the primitive anyway
+    }
+    answer.addDoneCallback(() => {
+      letGosAnswered++;
+      if (answer.cancelled() || answer.exception() !== undefined || answer.result() !== true) return; // it still holds something
+      this.stopWatchingOwner?.();
+      this.connection.fail(new RuntimeError("this thread let go of the primitive"));
+      (this.port as { close?: () => void }).close?.();
+    });
   }
 
   /**

@@ -330,6 +330,10 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     return this.shared?.core ?? null;
   }
 
+  protected override holdsSomething(holder: Holder): boolean {
+    return (this.takenBy?.get(holder) ?? 0) > 0 || super.holdsSomething(holder);
+  }
+
   protected wireFields(): Record<string, unknown> {
     if (this.shared !== null) return { maxsize: this.limit, codec: this.codec.name, shared: this.shared.buffer, items: this.shared.dataBuffer };
     return { maxsize: this.limit, codec: this.codec.name, state: this.state(), prefetch: this.prefetch };

@@ -109,6 +109,10 @@ export class ThreadSafeSemaphore extends ThreadSafeAcquirable {
     };
   }
 
+  protected override holdsSomething(holder: Holder): boolean {
+    return this.heldBy.has(holder) || super.holdsSomething(holder);
+  }
+
   /** A dead thread's permits come back. */
   private holderDied(holder: Holder): void {
     const count = this.heldBy.get(holder) ?? 0;

@@ -49,7 +49,15 @@ const ownedHere = new Map<string, WeakRef<ThreadSafeObject>>();
 // The holders this thread has, by id: a primitive passed here again (a queue given
 // with every call) reuses its holder, rather than a new port and connection each time.
 const heldHere = new Map<string, WeakRef<ThreadSafeObject>>();
-const forget = new FinalizationRegistry<{ map: Map<string, WeakRef<ThreadSafeObject>>; id: string }>(({ map, id }) => map.delete(id));
+/**
+ * A primitive collected on this thread leaves its map (unless a newer one of the
+ * same id took its place meanwhile), and a holder lets go of its hold, so that
+ * neither its port nor its owner's state outlive every handle to it.
+ */
+const forget = new FinalizationRegistry<{ map: Map<string, WeakRef<ThreadSafeObject>>; id: string; client?: MessageClient }>(({ map, id, client }) => {
+  if (map.get(id)?.deref() === undefined) map.delete(id);
+  client?.letGo();
+});
 
 /** Structured clone refuses an object with a function in it: a primitive buried in a value is never silently copied. */
 function notCloneable(): never {
@@ -89,7 +97,7 @@ export abstract class ThreadSafeObject {
       if (holder.unused === true) this.sharedCore()?.freeUnusedSlot(holder.slot);
       else onHolderDeath(holder);
     };
-    this.owner = new MessageOwner(`a ThreadSafe${this.kind}`, this.ownerLoop(), operationsFor, ended);
+    this.owner = new MessageOwner(`a ThreadSafe${this.kind}`, this.ownerLoop(), operationsFor, ended, (holder) => this.holdsSomething(holder));
     this._id = `${threadToken}:${++ownedCount}`;
     ownedHere.set(this._id, new WeakRef(this));
     forget.register(this, { map: ownedHere, id: this._id });
@@ -128,6 +136,17 @@ export abstract class ThreadSafeObject {
   }
 
   /**
+   * @internal On the creating thread: whether another thread's hold has what only
+   * that thread's death gives back (see `Holder`); such a hold is not let go of
+   * early. On the shared backend that is its slot's count (items got and not done,
+   * permits, a place at a barrier); kinds add their own.
+   */
+  protected holdsSomething(holder: Holder): boolean {
+    const core = this.sharedCore();
+    return core !== null && core.region.perSlot(holder.slot) > 0;
+  }
+
+  /**
    * @internal On a holder: runs the owner's operation `name` without waiting for it
    * (a `release()`, a `set()`, which asyncio does not make wait); if the owner refuses
    * it, the error reaches this loop's exception handler.
@@ -144,6 +163,11 @@ export abstract class ThreadSafeObject {
   /** @internal On a holder rebuilt with shared state. */
   protected attachedShared(): void {
     this.sharedBackend = true;
+  }
+
+  /** @internal On the creating thread: how many holds of other threads are open (for tests). */
+  _openHolds(): number {
+    return this.owner?._openHolds ?? 0;
   }
 
   /** Whether this thread made it (on the message backend, the one that keeps its state). */
@@ -184,12 +208,11 @@ function rebuild(data: unknown, via?: ThreadChannel): ThreadSafeObject {
   }
   // From the owner itself, the channel's end is the owner's end (the one death a
   // Chromium port does not report).
-  const held = make(new MessageClient(`a ThreadSafe${wire.kind}`, wire.port, getRunningLoop(), wire.fromOwner === true ? via : undefined), wire.fields);
+  const client = new MessageClient(`a ThreadSafe${wire.kind}`, wire.port, getRunningLoop(), wire.fromOwner === true ? via : undefined);
+  const held = make(client, wire.fields);
   held._id = id;
-  if (id !== "") {
-    heldHere.set(id, new WeakRef(held));
-    forget.register(held, { map: heldHere, id });
-  }
+  if (id !== "") heldHere.set(id, new WeakRef(held));
+  forget.register(held, { map: heldHere, id, client });
   return held;
 }
 

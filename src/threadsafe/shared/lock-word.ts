@@ -116,6 +116,11 @@ export class SharedLock {
     return new LockOwnerDiedError("A thread ended while it held this ThreadSafeLock: what it guards may be half-updated. Check it, then call lock.recover().");
   }
 
+  /** Whether the thread in `slot` holds it. */
+  holds(slot: number): boolean {
+    return (this.word() & HOLDER) === slot;
+  }
+
   /** Whether some thread holds it (exact at that instant). */
   locked(): boolean {
     return (this.word() & HOLDER) !== 0;

@@ -72,6 +72,11 @@ export class SharedPermits {
     else region.setField(AVAILABLE, region.field(AVAILABLE) + 1);
   }
 
+  /** Whether the thread in `slot` holds permits. */
+  holds(slot: number): boolean {
+    return this.core.region.perSlot(slot) > 0;
+  }
+
   /** Whether `acquire()` would wait: no permit left, or others wait ahead. */
   locked(): boolean {
     const region = this.core.region;

@@ -1,0 +1,153 @@
+import { describe, expect, it } from "vitest";
+import {
+  type Coro,
+  LockOwnerDiedError,
+  ThreadSafeBarrier,
+  ThreadSafeEvent,
+  ThreadSafeLock,
+  ThreadSafeQueue,
+  ThreadSafeSemaphore,
+  WorkerCrashedError,
+  createTask,
+  run,
+  sleep,
+  spawnWorker,
+  waitFor,
+} from "../../src/index.js";
+import type { api as WorkerApi } from "./fixtures/threadsafe-worker.js";
+import { caught } from "../support/harness.js";
+import { threadsafeWorkerUrl } from "./fixtures/worker-url.js";
+import { backends } from "./fixtures/backends.js";
+import { withWorkers } from "./fixtures/with-workers.js";
+
+/** Polls `holds` until it is `count`, for at most 5 s (the owner ends a hold one loop turn after it answered). */
+function* openHoldsBecome(holds: () => number, count: number): Coro<number> {
+  for (let waited = 0; holds() !== count && waited < 5000; waited += 5) yield* sleep(5);
+  return holds();
+}
+
+/** Runs `body` with a worker of its own, which the body may terminate. */
+function withDyingWorker(body: (worker: ReturnType<typeof spawnWorker<typeof WorkerApi>>) => Coro<void>): Promise<void> {
+  return run(
+    (function* (): Coro<void> {
+      const worker = spawnWorker<typeof WorkerApi>(threadsafeWorkerUrl);
+      try {
+        yield* body(worker);
+      } finally {
+        worker.terminate();
+      }
+    })(),
+  );
+}
+
+// Every primitive passed to a thread used to stay alive, on both sides, as long as
+// that thread did (its port, its state, on the shared backend its buffers): a
+// service passing a queue or an event per request to a pool leaked each one.
+describe.each(backends)("a thread that lets go of a thread-safe primitive (%s backend)", { timeout: 30_000 }, (backend) => {
+  const kinds: [string, () => ThreadSafeQueue<number> | ThreadSafeLock | ThreadSafeSemaphore | ThreadSafeEvent | ThreadSafeBarrier][] = [
+    ["ThreadSafeQueue", () => new ThreadSafeQueue<number>({ backend })],
+    ["ThreadSafeLock", () => new ThreadSafeLock({ backend })],
+    ["ThreadSafeSemaphore", () => new ThreadSafeSemaphore(2, { backend })],
+    ["ThreadSafeEvent", () => new ThreadSafeEvent({ backend })],
+    ["ThreadSafeBarrier", () => new ThreadSafeBarrier(2, { backend })],
+  ];
+
+  it.each(kinds)("%s: its hold ends once that thread's handle is collected, and it can be sent there again", async (_name, make) => {
+    await withWorkers(1, function* (worker) {
+      const primitive = make();
+      for (let round = 1; round <= 3; round++) {
+        yield* worker.api.touch(primitive);
+        expect(primitive._openHolds()).toBe(1);
+        expect(yield* worker.api.collectUntilLetGo(round, 5000)).toBe(round);
+        expect(yield* openHoldsBecome(() => primitive._openHolds(), 0)).toBe(0);
+      }
+    });
+  });
+
+  it.each(kinds)("%s: once every other thread let go of it, the creating thread's garbage collector can take it", async (_name, make) => {
+    await withWorkers(1, function* (worker) {
+      // Made in a function of its own, so that nothing on this stack keeps it.
+      const made = function* (): Coro<WeakRef<object>> {
+        const primitive = make();
+        yield* worker.api.touch(primitive);
+        yield* worker.api.collectUntilLetGo(1, 5000);
+        expect(yield* openHoldsBecome(() => primitive._openHolds(), 0)).toBe(0);
+        return new WeakRef(primitive);
+      };
+      const ref = yield* made();
+      const collect = (globalThis as { gc?: () => void }).gc!;
+      // A death on the shared backend is cleaned up 200 ms after it is reported; that
+      // timer holds the state until then. A deref() keeps its target alive until the
+      // host's job ends, so each collection runs in a job of its own (a timer's).
+      for (let waited = 0; ref.deref() !== undefined && waited < 5000; waited += 20) {
+        yield* sleep(10);
+        collect();
+        yield* sleep(10);
+      }
+      expect(ref.deref()).toBeUndefined();
+    });
+  });
+
+  it("ThreadSafeQueue: a queue let go of still works for the thread that gets it again", async () => {
+    await withWorkers(1, function* (worker) {
+      const queue = new ThreadSafeQueue<string>({ backend });
+      yield* worker.api.touch(queue);
+      yield* worker.api.collectUntilLetGo(1, 5000);
+      expect(yield* openHoldsBecome(() => queue._openHolds(), 0)).toBe(0);
+      yield* worker.api.produce(queue, "item ", 2);
+      expect([yield* queue.get(), yield* queue.get()]).toEqual(["item 0", "item 1"]);
+    });
+  });
+
+  it("ThreadSafeQueue: a hold with an item got and not marked done stays, so that thread's end still fails join()", async () => {
+    await withDyingWorker(function* (worker) {
+      const queue = new ThreadSafeQueue<number>({ backend });
+      yield* queue.put(1);
+      expect(yield* worker.api.takeAndKeep(queue)).toBe(1);
+      expect(yield* worker.api.collectUntilLetGo(1, 5000)).toBe(1); // answered: refused
+      yield* sleep(20);
+      expect(queue._openHolds()).toBe(1);
+      worker.terminate();
+      expect(yield* caught(waitFor(queue.join(), 5000))).toBeInstanceOf(WorkerCrashedError);
+    });
+  });
+
+  it("ThreadSafeLock: a hold that holds the lock stays, so that thread's end still poisons it", async () => {
+    await withDyingWorker(function* (worker) {
+      const lock = new ThreadSafeLock({ backend });
+      expect(yield* worker.api.acquireAndKeep(lock)).toBe(true);
+      expect(yield* worker.api.collectUntilLetGo(1, 5000)).toBe(1);
+      yield* sleep(20);
+      expect(lock._openHolds()).toBe(1);
+      worker.terminate();
+      expect(yield* caught(waitFor(lock.acquire(), 5000))).toBeInstanceOf(LockOwnerDiedError);
+    });
+  });
+
+  it("ThreadSafeSemaphore: a hold that holds a permit stays, so the permit comes back when that thread ends", async () => {
+    await withDyingWorker(function* (worker) {
+      const semaphore = new ThreadSafeSemaphore(1, { backend });
+      expect(yield* worker.api.acquireAndKeep(semaphore)).toBe(true);
+      expect(yield* worker.api.collectUntilLetGo(1, 5000)).toBe(1);
+      yield* sleep(20);
+      expect(semaphore._openHolds()).toBe(1);
+      worker.terminate();
+      expect(yield* waitFor(semaphore.acquire(), 5000)).toBe(true);
+    });
+  });
+
+  it("ThreadSafeBarrier: a thread that waited at it stays a part of it, so its end still breaks it", async () => {
+    await withDyingWorker(function* (worker) {
+      const barrier = new ThreadSafeBarrier(2, { backend });
+      const here = createTask(barrier.wait()); // waits while the worker arrives
+      expect(yield* worker.api.meet(barrier)).toBeGreaterThanOrEqual(0);
+      yield* here;
+      expect(yield* worker.api.collectUntilLetGo(1, 5000)).toBe(1);
+      yield* sleep(20);
+      expect(barrier._openHolds()).toBe(1);
+      worker.terminate();
+      yield* sleep(400); // a death on the shared backend is cleaned up 200 ms after it is reported
+      expect(barrier.broken).toBe(true);
+    });
+  });
+});

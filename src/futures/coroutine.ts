@@ -1,3 +1,4 @@
+import { describeValue } from "../errors.js";
 import type { Future } from "./future.js";
 
 /**
@@ -78,6 +79,10 @@ export function explainCommonMistake(value: unknown, what: string): string | nul
   }
   if (value instanceof AsyncGeneratorFunction || isAsyncIterator(value)) {
     return `${what} cannot run an async generator: it is an async iterable, not a coroutine; iterate it with for await inside a coroutine or an async function`;
+  }
+  if (typeof (value as PromiseLike<unknown> | null)?.then === "function") {
+    // A task, a future (a worker call, a gather) or a promise: what the user wants is to wait on it.
+    return `${what} got ${describeValue(value)}, which runs already: wait on it as it is (yield* or await); to make a promise a future, use ensureFuture(promise)`;
   }
   return null;
 }

@@ -459,7 +459,9 @@ describe("createTask with bad input", () => {
       expect(() => createTask(stream() as never)).toThrow(/async generator/);
       expect(() => createTask(stream as never)).toThrow(/async generator/);
       expect(() => createTask(42 as never)).toThrow(/expects a coroutine.*got number 42/);
-      expect(() => createTask(getRunningLoop().createFuture() as never)).toThrow(TypeError);
+      expect(() => createTask(getRunningLoop().createFuture() as never)).toThrow(/got a Future, which runs already: wait on it as it is/);
+      expect(() => createTask(createTask(returns(1)) as never)).toThrow(/which runs already/);
+      expect(() => createTask(Promise.resolve(1) as never)).toThrow(/ensureFuture\(promise\)/);
     });
   });
 

@@ -34,6 +34,10 @@ export interface Holder {
   slot: number;
   /** Its thread held the primitive already and never used this hold (see `farewell`). */
   unused?: boolean;
+  /** How many times the primitive was sent to its thread on this hold: once, plus each pass again (see `MessageOwner.holdVia`). */
+  sent: number;
+  /** Its thread let go of it and the owner agreed: the hold is ending. */
+  lettingGo: boolean;
 }
 
 /** The owning thread's side: serves the primitive's operations to each port it adopts. */
@@ -41,6 +45,8 @@ export class MessageOwner {
   private nextHolder = 1;
   /** @internal How many holds of other threads are open (for tests). */
   _openHolds = 0;
+  /** The hold of the thread at the other end of each channel the primitive was sent on, while it is open. */
+  private readonly heldVia = new Map<ThreadChannel, Holder>();
 
   constructor(
     private readonly what: string,
@@ -57,21 +63,35 @@ export class MessageOwner {
    * A port for another thread: its other end is served here. `via`, the channel it
    * is sent on, tells when that thread is gone (in browsers nothing else does).
    */
-  portForAnotherThread(via?: ThreadChannel, slot = 0): unknown {
+  portForAnotherThread(via?: ThreadChannel, slot = 0): { port: unknown; hold: number } {
     const { port1, port2 } = host.createChannel();
-    this.adopt(port1, via, slot);
-    return port2;
+    return { port: port2, hold: this.adopt(port1, via, slot).id };
+  }
+
+  /**
+   * The open hold of the thread at the other end of `via`, if it has one: the
+   * primitive is sent there again on it, with no new port, connection or slot (a
+   * queue passed with every call of a pool cost ~150-250 µs more a call with them).
+   * Counted in `Holder.sent`, so that a let-go asked before this pass arrives is
+   * refused.
+   */
+  holdVia(via: ThreadChannel): Holder | null {
+    const holder = this.heldVia.get(via);
+    if (holder === undefined || holder.dead || holder.lettingGo) return null;
+    holder.sent++;
+    return holder;
   }
 
   /**
    * Serves the operations on `port` to whichever thread holds its other end; on the
-   * shared backend `slot` is that thread's slot in the shared state. Returns what
-   * ends that hold (as its thread's death does).
+   * shared backend `slot` is that thread's slot in the shared state. Returns the
+   * hold, and what ends it (as its thread's death does).
    */
-  adopt(port: unknown, via?: ThreadChannel, slot: unknown = 0): () => void {
+  adopt(port: unknown, via?: ThreadChannel, slot: unknown = 0): { id: number; end: () => void } {
     checkPort(port, `${this.what}: adopt`);
-    const holder: Holder = { id: this.nextHolder++, dead: false, slot: typeof slot === "number" && Number.isInteger(slot) && slot > 0 ? slot : 0 };
+    const holder: Holder = { id: this.nextHolder++, dead: false, slot: typeof slot === "number" && Number.isInteger(slot) && slot > 0 ? slot : 0, sent: 1, lettingGo: false };
     this._openHolds++;
+    if (via !== undefined) this.heldVia.set(via, holder);
     // Holds this holder's thread handed on to workers it started, by its number for
     // each: a browser port does not tell us when such a worker ends, so the holder
     // does ("holdEnded"), and they end with the holder's thread at the latest.
@@ -84,7 +104,7 @@ export class MessageOwner {
       ...kindOperations,
       // A holder passing the primitive onward hands the new thread's port (and slot) to us.
       adopt: (next: unknown, nextSlot: unknown, hold: unknown) => {
-        const end = this.adopt(next, undefined, nextSlot);
+        const { end } = this.adopt(next, undefined, nextSlot);
         if (isHoldNumber(hold)) introduced.set(hold, end);
       },
       holdEnded: (hold: unknown) => {
@@ -101,9 +121,12 @@ export class MessageOwner {
       // MessageClient.letGo): the hold ends as a death would, which changes nothing
       // for a hold that holds nothing. One that does, or whose thread handed it on
       // to workers of its own, stays until that thread ends, so that what happens
-      // then never depends on when a collection ran.
-      letGo: (): boolean => {
-        if (holder.dead || introduced.size > 0 || this.holdsSomething(holder)) return false;
+      // then never depends on when a collection ran. `sent`: how many times that
+      // thread had received the primitive on this hold; a pass again since then is
+      // on its way, so the hold is still wanted.
+      letGo: (sent: unknown): boolean => {
+        if (sent !== holder.sent || holder.dead || holder.lettingGo || introduced.size > 0 || this.holdsSomething(holder)) return false;
+        holder.lettingGo = true;
         this.loop.callSoon(() => {
           died(); // after the answer went out (messages leave before the next iteration)
           (port as { close?: () => void }).close?.();
@@ -117,6 +140,7 @@ export class MessageOwner {
       if (holder.dead) return; // told by the port and by the channel alike
       holder.dead = true;
       this._openHolds--;
+      if (via !== undefined && this.heldVia.get(via) === holder) this.heldVia.delete(via);
       stopWatching?.();
       connection.fail(new WorkerCrashedError(`a thread sharing ${this.what} ended`));
       this.onHolderDeath(holder);
@@ -125,7 +149,7 @@ export class MessageOwner {
     };
     host.onPortClose(port, died);
     const stopWatching = via?._whenGone(died);
-    return died;
+    return { id: holder.id, end: died };
   }
 }
 
@@ -135,6 +159,14 @@ export class MessageClient {
   private pending = 0;
   private nextHold = 1;
   private readonly stopWatchingOwner: (() => void) | null;
+  /** The holders made on this hold that are alive (not yet collected). */
+  private live = 0;
+  /** How many times the primitive arrived on this hold: once, plus each pass again. */
+  private received = 1;
+  /** A let-go is on its way to the owner. */
+  private asking = false;
+  /** Called once the hold has ended (the owner agreed to let go). */
+  onEnded: (() => void) | null = null;
 
   /** `ownerChannel`: the channel to the owner's thread, when it came straight from there. */
   constructor(
@@ -146,30 +178,58 @@ export class MessageClient {
     checkPort(port, what);
     this.connection = new Connection(host.adaptPort(port), loop, {}, { peerName: `the thread that owns ${what}` });
     host.keepAlive(port, false);
-    const ownerGone = (): void => this.connection.fail(new WorkerCrashedError(`the thread that owns ${what} ended: it can no longer be used`));
+    const ownerGone = (): void => {
+      this.connection.fail(new WorkerCrashedError(`the thread that owns ${what} ended: it can no longer be used`));
+      this.onEnded?.();
+    };
     host.onPortClose(port, ownerGone);
     this.stopWatchingOwner = ownerChannel?._whenGone(ownerGone) ?? null;
   }
 
+  /** A holder was made on this hold (see `released`). */
+  held(): void {
+    this.live++;
+  }
+
+  /** The owner sent the primitive here again on this hold (see `MessageOwner.holdVia`). */
+  receivedAgain(): void {
+    this.received++;
+  }
+
+  /** A holder made on this hold was garbage-collected: once none is left, let go. */
+  released(): void {
+    this.live--;
+    this.letGoIfUnused();
+  }
+
   /**
-   * This thread let go of its handle (it was garbage-collected): asks the owner to
-   * end the hold, and closes the port if it did. Without this, every primitive ever
-   * passed to a thread stayed alive, on both sides, as long as that thread did.
+   * Asks the owner to end this hold if no holder here uses it, and closes the port
+   * if it agreed. Without this, every primitive ever passed to a thread stayed
+   * alive, on both sides, as long as that thread did. Refused because a pass again
+   * crossed the request, it asks again; refused because the hold holds something,
+   * it stays until this thread ends.
    */
-  letGo(): void {
-    if (this.connection.isFailed) return;
+  letGoIfUnused(): void {
+    if (this.live > 0 || this.asking || this.connection.isFailed) return;
+    const received = this.received;
     let answer: Task<boolean>;
     try {
-      answer = this.connection.call<boolean>("letGo", []);
+      answer = this.connection.call<boolean>("letGo", [received]);
     } catch {
       return; // this thread's loop is closed: it is done with the primitive anyway
     }
+    this.asking = true;
     answer.addDoneCallback(() => {
+      this.asking = false;
       letGosAnswered++;
-      if (answer.cancelled() || answer.exception() !== undefined || answer.result() !== true) return; // it still holds something
+      if (answer.cancelled() || answer.exception() !== undefined || answer.result() !== true) {
+        if (this.received !== received) this.letGoIfUnused();
+        return;
+      }
       this.stopWatchingOwner?.();
       this.connection.fail(new RuntimeError("this thread let go of the primitive"));
       (this.port as { close?: () => void }).close?.();
+      this.onEnded?.();
     });
   }
 

@@ -32,6 +32,8 @@ interface Wire {
   readonly fields: Record<string, unknown>;
   /** Sent by its owner: then the channel it came on leads to the owner, whose end ends it. */
   readonly fromOwner: boolean;
+  /** From the owner: which hold of the receiving thread the port is (0 otherwise). With no port: sent again on that hold. */
+  readonly hold: number;
 }
 
 /** @internal How each kind rebuilds a holder on the receiving thread. */
@@ -56,8 +58,11 @@ const heldHere = new Map<string, WeakRef<ThreadSafeObject>>();
  */
 const forget = new FinalizationRegistry<{ map: Map<string, WeakRef<ThreadSafeObject>>; id: string; client?: MessageClient }>(({ map, id, client }) => {
   if (map.get(id)?.deref() === undefined) map.delete(id);
-  client?.letGo();
+  client?.released();
 });
+
+/** This thread's holds that came straight from their owners, while open, by primitive id and hold: where a primitive sent again lands. */
+const openHolds = new Map<string, MessageClient>();
 
 /** Structured clone refuses an object with a function in it: a primitive buried in a value is never silently copied. */
 function notCloneable(): never {
@@ -121,13 +126,19 @@ export abstract class ThreadSafeObject {
 
   /** @internal `via`: the channel to the thread it is sent to; its end is that holder's death. */
   _serialize(via?: ThreadChannel): [Wire, TransferableObject[]] {
+    const core = this.sharedCore();
+    const again = via !== undefined ? (this.owner?.holdVia(via) ?? null) : null;
+    if (again !== null) {
+      // That thread holds it on this channel already: no new port, connection or slot.
+      const fields = core !== null ? { ...this.wireFields(), slot: again.slot } : this.wireFields();
+      return [{ kind: this.kind, id: this._id, port: null, fields, fromOwner: true, hold: again.id }, []];
+    }
     // On the shared backend the sender claims the receiving thread's slot, so that
     // the owner knows it before that thread can die holding anything.
-    const core = this.sharedCore();
     const slot = core !== null ? core.claimSlotForAnotherThread() : 0;
-    const port = this.owner !== null ? this.owner.portForAnotherThread(via, slot) : this.client!.portForAnotherThread(slot, via);
+    const { port, hold } = this.owner !== null ? this.owner.portForAnotherThread(via, slot) : { port: this.client!.portForAnotherThread(slot, via), hold: 0 };
     const fields = core !== null ? { ...this.wireFields(), slot } : this.wireFields();
-    return [{ kind: this.kind, id: this._id, port, fields, fromOwner: this.owner !== null }, [port as object]];
+    return [{ kind: this.kind, id: this._id, port, fields, fromOwner: this.owner !== null, hold }, [port as object]];
   }
 
   /** @internal The shared state, on the shared backend. */
@@ -198,7 +209,17 @@ function rebuild(data: unknown, via?: ThreadChannel): ThreadSafeObject {
   const make = kinds.get(wire.kind);
   if (make === undefined) throw new TypeError(`unknown thread-safe kind ${JSON.stringify(wire.kind)}: import ThreadSafe${wire.kind} in this thread's code`);
   const id = typeof wire.id === "string" ? wire.id : "";
+  const hold = Number.isSafeInteger(wire.hold) && wire.hold > 0 ? `${id} ${wire.hold}` : null;
   const known = ownedHere.get(id)?.deref() ?? heldHere.get(id)?.deref();
+  if (wire.port === null) {
+    // Sent again on a hold this thread has (see MessageOwner.holdVia).
+    const client = hold !== null ? openHolds.get(hold) : undefined;
+    if (client === undefined) throw new TypeError(`a ThreadSafe${wire.kind} arrived with no port, on a hold this thread does not have`);
+    client.receivedAgain();
+    if (known === undefined) return holderOn(client, make, wire, id);
+    client.letGoIfUnused(); // its own holder may be gone: this one is not on it
+    return known;
+  }
   if (known !== undefined) {
     // Back at its owner, or held here already: the port the sender made is not
     // needed. On the shared backend the owner is told, to free the slot claimed for it.
@@ -209,9 +230,19 @@ function rebuild(data: unknown, via?: ThreadChannel): ThreadSafeObject {
   // From the owner itself, the channel's end is the owner's end (the one death a
   // Chromium port does not report).
   const client = new MessageClient(`a ThreadSafe${wire.kind}`, wire.port, getRunningLoop(), wire.fromOwner === true ? via : undefined);
+  if (wire.fromOwner === true && hold !== null) {
+    openHolds.set(hold, client);
+    client.onEnded = () => openHolds.delete(hold);
+  }
+  return holderOn(client, make, wire, id);
+}
+
+/** A new holder on `client`, known here by `id` until it is collected (then `client` hears of it). */
+function holderOn(client: MessageClient, make: (client: MessageClient, fields: Record<string, unknown>) => ThreadSafeObject, wire: Wire, id: string): ThreadSafeObject {
   const held = make(client, wire.fields);
   held._id = id;
   if (id !== "") heldHere.set(id, new WeakRef(held));
+  client.held();
   forget.register(held, { map: heldHere, id, client });
   return held;
 }

@@ -88,6 +88,33 @@ describe.each(backends)("a thread that lets go of a thread-safe primitive (%s ba
     });
   });
 
+  it("a primitive passed again to a thread that holds it reuses that thread's hold", async () => {
+    await withWorkers(1, function* (worker) {
+      const queue = new ThreadSafeQueue<number>({ backend });
+      for (let i = 0; i < 20; i++) expect(yield* worker.api.sameAsLast(queue)).toBe(i > 0);
+      expect(queue._openHolds()).toBe(1);
+    });
+  });
+
+  it("ThreadSafeEvent: passes again that cross that thread's let-go, in either order, leave it working and end in no hold", async () => {
+    await withWorkers(1, function* (worker) {
+      const event = new ThreadSafeEvent({ backend });
+      for (let round = 0; round < 20; round++) {
+        yield* worker.api.touch(event);
+        // Its holder goes, and it asks to let go just after answering: sent again at
+        // once, the event crosses that request; after a pause, it follows the answer.
+        yield* worker.api.collectNow();
+        if (round % 2 === 1) yield* sleep(round % 4);
+        yield* worker.api.setEvent(event); // sent again on that hold, or on a new one if the let-go came first
+        expect(yield* waitFor(event.wait(), 5000)).toBe(true);
+        event.clear();
+      }
+      yield* worker.api.collectUntilLetGo(Number.MAX_SAFE_INTEGER, 300);
+      expect(yield* openHoldsBecome(() => event._openHolds(), 0)).toBe(0);
+      expect(yield* worker.api.reported()).toEqual([]);
+    });
+  });
+
   it("ThreadSafeQueue: a queue let go of still works for the thread that gets it again", async () => {
     await withWorkers(1, function* (worker) {
       const queue = new ThreadSafeQueue<string>({ backend });

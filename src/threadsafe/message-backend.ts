@@ -85,9 +85,10 @@ export class MessageOwner {
   /**
    * Serves the operations on `port` to whichever thread holds its other end; on the
    * shared backend `slot` is that thread's slot in the shared state. Returns the
-   * hold, and what ends it (as its thread's death does).
+   * hold, and what ends it (as its thread's death does); `ended` is called when it
+   * has ended, however it did.
    */
-  adopt(port: unknown, via?: ThreadChannel, slot: unknown = 0): { id: number; end: () => void } {
+  adopt(port: unknown, via?: ThreadChannel, slot: unknown = 0, ended?: () => void): { id: number; end: () => void } {
     checkPort(port, `${this.what}: adopt`);
     const holder: Holder = { id: this.nextHolder++, dead: false, slot: typeof slot === "number" && Number.isInteger(slot) && slot > 0 ? slot : 0, sent: 1, lettingGo: false };
     this._openHolds++;
@@ -104,8 +105,13 @@ export class MessageOwner {
       ...kindOperations,
       // A holder passing the primitive onward hands the new thread's port (and slot) to us.
       adopt: (next: unknown, nextSlot: unknown, hold: unknown) => {
-        const { end } = this.adopt(next, undefined, nextSlot);
-        if (isHoldNumber(hold)) introduced.set(hold, end);
+        if (!isHoldNumber(hold)) {
+          this.adopt(next, undefined, nextSlot);
+          return;
+        }
+        // Forgotten once it ends (its thread let go, say), so that this hold can be let go of too.
+        const { end } = this.adopt(next, undefined, nextSlot, () => introduced.delete(hold));
+        introduced.set(hold, end);
       },
       holdEnded: (hold: unknown) => {
         if (!isHoldNumber(hold)) return;
@@ -146,6 +152,7 @@ export class MessageOwner {
       this.onHolderDeath(holder);
       for (const end of introduced.values()) end();
       introduced.clear();
+      ended?.();
     };
     host.onPortClose(port, died);
     const stopWatching = via?._whenGone(died);

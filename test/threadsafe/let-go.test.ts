@@ -115,6 +115,15 @@ describe.each(backends)("a thread that lets go of a thread-safe primitive (%s ba
     });
   });
 
+  it("a thread that handed it on to a worker of its own can let go once that worker has", async () => {
+    await withWorkers(1, function* (worker) {
+      const event = new ThreadSafeEvent({ backend });
+      expect(yield* worker.api.passToChildThatLetsGo(event)).toBe(1);
+      expect(yield* worker.api.collectUntilLetGo(1, 5000)).toBe(1);
+      expect(yield* openHoldsBecome(() => event._openHolds(), 0)).toBe(0);
+    });
+  });
+
   it("ThreadSafeQueue: a queue let go of still works for the thread that gets it again", async () => {
     await withWorkers(1, function* (worker) {
       const queue = new ThreadSafeQueue<string>({ backend });

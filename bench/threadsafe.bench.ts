@@ -16,6 +16,8 @@ import { backgroundLoop, rawRoundTrip } from "./threads.bench.js";
 const ROUND_TRIPS = 5_000;
 const LOCK_CYCLES = 100_000;
 const ITEMS = 20_000;
+/** Calls of the "queue passed with every call" group. */
+const CALLS = 1_000;
 /** One-way latency samples per run, each sent after a pause, to an idle receiver. */
 const STAMPS = 300;
 const PAUSE_MS = 1;
@@ -164,6 +166,17 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; extra: 
       });
   }
 
+  /** `CALLS` sequential calls of the worker, each passing `extra` (a queue) beside a number, or not. */
+  function callsPassing(extra: ThreadSafeQueue<number> | null): () => unknown {
+    return () =>
+      onLoop(function* () {
+        for (let i = 0; i < CALLS; i++) yield* (extra === null ? workers[1]!.call("echo", i) : workers[1]!.call("echo", i, extra));
+      });
+  }
+  const resultsQueues = await onLoop(function* () {
+    return { shared: new ThreadSafeQueue<number>({ backend: "shared" }), message: new ThreadSafeQueue<number>({ backend: "message" }) };
+  });
+
   function lockCycles(lock: ThreadSafeLock | Lock): () => unknown {
     return () =>
       onLoop(function* () {
@@ -225,6 +238,18 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; extra: 
         { name: "raw SharedArrayBuffer + Atomics.waitAsync", run: () => rawOneWay(rawOneWayWorker, "shared", STAMPS) },
         { name: "asyncio-ts ThreadSafeQueue, message backend", run: oneWay("message") },
         { name: "raw postMessage", run: () => rawOneWay(rawOneWayWorker, "message", STAMPS) },
+      ],
+    },
+    {
+      // What a pool user pays for handing a results queue to every call: once the
+      // worker holds it, the call carries no new port (see docs/threads.md).
+      name: "call round trip passing a queue the worker holds (a results queue given with every call)",
+      ops: CALLS,
+      rounds: 7,
+      cases: [
+        { name: "asyncio-ts worker.call(…, queue), shared backend", run: callsPassing(resultsQueues.shared) },
+        { name: "asyncio-ts worker.call(…, queue), message backend", run: callsPassing(resultsQueues.message) },
+        { name: "the same call without the queue", run: callsPassing(null) },
       ],
     },
     {

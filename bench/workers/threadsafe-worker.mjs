@@ -17,6 +17,10 @@ expose({
     }
     return total;
   },
+  /** Returns `value`: a call whose argument list may carry a queue this thread holds already. */
+  echo(value) {
+    return value;
+  },
   /** Gets until the queue is shut down; returns how many it got. */
   *drain(queue) {
     let count = 0;

@@ -124,7 +124,7 @@ export class MessageOwner {
         died();
       },
       // The thread let go of its handle (garbage-collected there, see
-      // MessageClient.letGo): the hold ends as a death would, which changes nothing
+      // MessageClient.letGoIfUnused): the hold ends as a death would, which changes nothing
       // for a hold that holds nothing. One that does, or whose thread handed it on
       // to workers of its own, stays until that thread ends, so that what happens
       // then never depends on when a collection ran. `sent`: how many times that

@@ -70,10 +70,12 @@ export class AsCompletedIterator<T> implements Iterable<Coro<T>>, AsyncIterable<
       try {
         yield* waiter;
       } catch (error) {
-        // Cancelled, perhaps after being woken: pass the turn to the next waiter.
+        // Cancelled. Woken first (its waiter has a result), it passes the wake-up on;
+        // never woken, it wakes nobody, so the waiters behind keep their places (as
+        // asyncio's Queue.get, which its iterator waits in).
         const index = this.waiters.indexOf(waiter);
         if (index >= 0) this.waiters.splice(index, 1);
-        if (this.finished.length > 0) this.wakeOne();
+        if (waiter.done() && !waiter.cancelled() && this.finished.length > 0) this.wakeOne();
         throw error;
       }
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Coro, type Future, TimeoutError, asCompleted, createTask, sleep } from "../../src/index.js";
+import { type Coro, type Future, type Task, TimeoutError, asCompleted, createTask, getRunningLoop, sleep } from "../../src/index.js";
 import { caught, runV, runVirtual } from "../support/harness.js";
 
 function* value<T>(ms: number, result: T): Coro<T> {
@@ -88,5 +88,55 @@ describe("asCompleted", () => {
       expect(() => asCompleted(createTask(sleep(1)) as never)).toThrow(/iterable of awaitables/);
       yield* sleep(1);
     });
+  });
+});
+
+describe("asCompleted with several waiting tasks", () => {
+  // asyncio's iterator waits in a Queue.get(): a waiter cancelled before it was woken
+  // passes no wake-up on, so the waiters behind it keep their places.
+  it("keeps the waiters' order when one that was never woken is cancelled as a result comes in", async () => {
+    const order = await runV(function* () {
+      const order: string[] = [];
+      const first = createTask(value(10, 1));
+      let c: Task<void> | null = null;
+      // Runs before asCompleted's own callback on `first`: c is cancelled just before 1 is there.
+      first.addDoneCallback(() => c!.cancel());
+      const next = [...asCompleted([first, value(20, 2), value(30, 3), value(40, 4)])];
+      const waiter = (name: string, wait: Coro<number>): Task<void> =>
+        createTask(
+          (function* (): Coro<void> {
+            order.push(`${name} got ${yield* wait}`);
+          })(),
+        );
+      const tasks = [waiter("a", next[0]!), waiter("b", next[1]!), (c = waiter("c", next[2]!)), waiter("d", next[3]!)];
+      yield* sleep(50);
+      expect(tasks.map((task) => task.done())).toEqual([true, true, true, true]);
+      return order;
+    });
+    expect(order).toEqual(["a got 1", "b got 2", "d got 3"]); // as asyncio 3.11 prints for the same program
+  });
+
+  it("passes the result on from a waiter woken for it and cancelled before it ran", async () => {
+    const order = await runV(function* () {
+      const order: string[] = [];
+      const first = createTask(value(10, 1));
+      const next = [...asCompleted([first, value(20, 2)])];
+      let a: Task<void> | null = null;
+      // Runs after asCompleted's own callback on `first`: a has just been woken for 1.
+      first.addDoneCallback(() => a!.cancel());
+      const waiter = (name: string, wait: Coro<number>): Task<void> =>
+        createTask(
+          (function* (): Coro<void> {
+            const got = yield* wait;
+            order.push(`${name} got ${got} at ${getRunningLoop().time()}`);
+          })(),
+        );
+      a = waiter("a", next[0]!);
+      const b = waiter("b", next[1]!);
+      yield* sleep(50);
+      expect(a.cancelled() && b.done()).toBe(true);
+      return order;
+    });
+    expect(order).toEqual(["b got 1 at 10"]); // at once, not when 2 comes in (asyncio 3.11 prints "b got 1" too)
   });
 });

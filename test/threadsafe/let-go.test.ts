@@ -182,7 +182,8 @@ describe.each(backends)("a thread that lets go of a thread-safe primitive (%s ba
       yield* sleep(20);
       expect(barrier._openHolds()).toBe(1);
       worker.terminate();
-      yield* sleep(400); // a death on the shared backend is cleaned up 200 ms after it is reported
+      // A death on the shared backend is cleaned up 200 ms after it is reported: wait for it, up to 5 s.
+      for (let waited = 0; !barrier.broken && waited < 5000; waited += 10) yield* sleep(10);
       expect(barrier.broken).toBe(true);
     });
   });

@@ -5,6 +5,7 @@ import { type RetryPlan, WAIT, tryFirst } from "../futures/try-first.js";
 import type { Coro } from "../futures/coroutine.js";
 import { LoopBound } from "../futures/loop-bound.js";
 import { QueueIterator } from "./queue-iterator.js";
+import { RingBuffer } from "./ring-buffer.js";
 import type { Future } from "../futures/future.js";
 import { WaiterQueue } from "../futures/waiter-queue.js";
 
@@ -52,9 +53,8 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   private isShutdown = false;
   /** Set by `shutdown(true)`: what comes back after it is dropped too. */
   private droppedAll = false;
-  // FIFO storage: an array read from `head` (subclasses replace the four storage methods).
-  private items: T[] = [];
-  private head = 0;
+  // FIFO storage (subclasses replace the four storage methods).
+  private readonly items = new RingBuffer<T>();
 
   /** A queue holding at most `maxsize` items; 0 (the default) means no limit. */
   constructor(maxsize = 0) {
@@ -224,7 +224,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
       if (this.unfinished === 0) this.releaseJoiners();
       return;
     }
-    this.items.splice(this.head, 0, ...items);
+    for (let i = items.length - 1; i >= 0; i--) this.items.unshift(items[i]!);
     for (let i = 0; i < items.length; i++) this.wakeGetter();
   }
 
@@ -299,7 +299,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
 
   /** @internal Storage: how many items are stored. */
   protected storedCount(): number {
-    return this.items.length - this.head;
+    return this.items.size;
   }
 
   /** @internal Storage: adds an item. */
@@ -309,16 +309,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
 
   /** @internal Storage: removes and returns the next item (never called when empty). */
   protected getItem(): T {
-    const item = this.items[this.head]!;
-    this.items[this.head++] = undefined as T;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
+    return this.items.shift();
   }
 
   /** Wakes the next get waiting; it counts as woken until it has acted. */

@@ -3,7 +3,7 @@
  * Queue between one producer and one consumer.
  */
 import { Mutex } from "async-mutex";
-import { type Coro, Lock, Queue, createTask, gather, run, sleep } from "asyncio-ts";
+import { type Coro, Future, Lock, Queue, createTask, gather, getRunningLoop, run, sleep } from "asyncio-ts";
 import type { BenchGroup } from "./harness.js";
 
 const CONTENDERS = 10;
@@ -168,6 +168,32 @@ export const syncGroups: BenchGroup[] = [
           ),
       },
       {
+        // Where a queue with ours's shape bottoms out: the same hand-written queue,
+        // behind lazy put/get objects that tasks yield* on this loop, with none of
+        // asyncio's rules (no cancellation safety, no shutdown, no join).
+        name: "floor: the hand-written queue behind yield*, on asyncio-ts tasks",
+        run: () =>
+          run(
+            (function* (): Coro<void> {
+              const queue = new YieldStarQueue<number>(10);
+              const per = CONTENDED_ITEMS / 4;
+              function* producer(): Coro<void> {
+                for (let i = 0; i < per; i++) yield* queue.put(i);
+              }
+              function* consumer(): Coro<number> {
+                let sum = 0;
+                for (let i = 0; i < per; i++) sum += yield* queue.get();
+                return sum;
+              }
+              const tasks = [];
+              for (let i = 0; i < 4; i++) tasks.push(createTask(producer()), createTask(consumer()));
+              const results = yield* gather(...tasks);
+              const sum = results.reduce<number>((total, value) => total + (value ?? 0), 0);
+              if (sum !== (4 * per * (per - 1)) / 2) throw new Error("lost items");
+            })(),
+          ),
+      },
+      {
         name: "raw: a hand-written bounded queue, direct hand-over",
         run: async () => {
           const queue = new HandWrittenQueue<number>(10);
@@ -226,5 +252,82 @@ class HandWrittenQueue<T> {
       putter.resolve();
     }
     return item;
+  }
+}
+
+/**
+ * The hand-written queue's logic with the API shape of ours: `put` and `get` return
+ * objects that do nothing until a task `yield*`s them, and a wait is a `Future` of
+ * this loop. Not cancellation-safe: a floor to measure against, not a queue to use.
+ */
+class YieldStarQueue<T> {
+  readonly items: T[] = [];
+  readonly getters: Future<T>[] = [];
+  readonly putters: Array<{ item: T; done: Future<void> }> = [];
+  readonly loop = getRunningLoop();
+  constructor(readonly maxsize: number) {}
+
+  put(item: T): Coro<void> {
+    return new YieldStarStep<void, T>(this, PUT, item) as unknown as Coro<void>;
+  }
+
+  get(): Coro<T> {
+    return new YieldStarStep<T, T>(this, GET, undefined as T) as unknown as Coro<T>;
+  }
+}
+
+const PUT = 0;
+const GET = 1;
+
+/** One put or get of a `YieldStarQueue`: tries at its first step, else waits on a future once. */
+class YieldStarStep<R, T> {
+  private waiter: Future<unknown> | null = null;
+  private started = false;
+  constructor(
+    private readonly queue: YieldStarQueue<T>,
+    private readonly kind: typeof PUT | typeof GET,
+    private readonly item: T,
+  ) {}
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<unknown, R> {
+    if (this.waiter !== null) return { done: true, value: this.waiter.result() as R };
+    if (this.started) return { done: true, value: undefined as R };
+    this.started = true;
+    const queue = this.queue;
+    if (this.kind === PUT) {
+      const getter = queue.getters.shift();
+      if (getter !== undefined) getter.setResult(this.item);
+      else if (queue.items.length < queue.maxsize) queue.items.push(this.item);
+      else {
+        const done = new Future<void>(queue.loop);
+        queue.putters.push({ item: this.item, done });
+        return { done: false, value: (this.waiter = done) };
+      }
+      return { done: true, value: undefined as R };
+    }
+    if (queue.items.length === 0) {
+      const getter = new Future<T>(queue.loop);
+      queue.getters.push(getter);
+      return { done: false, value: (this.waiter = getter) };
+    }
+    const item = queue.items.shift()!;
+    const putter = queue.putters.shift();
+    if (putter !== undefined) {
+      queue.items.push(putter.item);
+      putter.done.setResult();
+    }
+    return { done: true, value: item as unknown as R };
+  }
+
+  throw(error: unknown): never {
+    throw error;
+  }
+
+  return(value: R): IteratorResult<unknown, R> {
+    return { done: true, value };
   }
 }

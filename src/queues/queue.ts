@@ -9,6 +9,11 @@ import { RingBuffer } from "./ring-buffer.js";
 import type { Future } from "../futures/future.js";
 import { WaiterQueue } from "../futures/waiter-queue.js";
 
+/** The error of a put once the queue is shut down. */
+const putRefused = (): QueueShutDown => new QueueShutDown("Queue is shut down: it takes no new items.");
+/** The error of a get once the queue is shut down and empty. */
+const drained = (): QueueShutDown => new QueueShutDown("Queue is shut down and empty.");
+
 /** @internal Who receives the item of a get made with `Queue._getWhenWoken`. */
 export interface WokenGet<T> {
   item(item: T): void;
@@ -101,8 +106,13 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
 
   /** Puts `item` in now, or throws `QueueFull` / `QueueShutDown`. */
   putNowait(item: T): void {
-    if (this.isShutdown) throw new QueueShutDown("Queue is shut down: it takes no new items.");
+    if (this.isShutdown) throw putRefused();
     if (this.full()) throw new QueueFull(`Queue is full (maxsize ${this.limit}); wait with put() or retry later.`);
+    this.add(item);
+  }
+
+  /** Adds an item the checks allowed, and wakes a get for it. */
+  private add(item: T): void {
     this.putItem(item);
     this.unfinished++;
     this.wakeGetter();
@@ -123,12 +133,13 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   // tryFirst's, so a wait makes its waiter future and nothing else.
   private readonly putPlan: RetryPlan<void, T> = {
     attempt: (item) => {
+      if (this.isShutdown) throw putRefused();
       if (this.full()) return WAIT;
-      this.putNowait(item);
+      this.add(item);
       return undefined;
     },
     join: () => {
-      if (this.isShutdown) throw new QueueShutDown("Queue is shut down: it takes no new items.");
+      if (this.isShutdown) throw putRefused();
       return this.putters.join(this.loop());
     },
     // Cancelled: adds nothing, and a wake-up it got for a free slot goes on.
@@ -138,9 +149,9 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   };
 
   private readonly getPlan: RetryPlan<T> = {
-    attempt: () => (this.empty() ? WAIT : this.getNowait()),
+    attempt: () => (this.empty() ? WAIT : this.take()),
     join: () => {
-      if (this.isShutdown) throw new QueueShutDown("Queue is shut down and empty.");
+      if (this.isShutdown) throw drained();
       return this.getters.join(this.loop());
     },
     woken: () => {
@@ -159,11 +170,16 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   /** Takes the next item now, or throws `QueueEmpty` / `QueueShutDown`. */
   getNowait(): T {
     if (this.empty()) {
-      if (this.isShutdown) throw new QueueShutDown("Queue is shut down and empty.");
+      if (this.isShutdown) throw drained();
       throw new QueueEmpty("Queue is empty; wait with get() or retry later.");
     }
+    return this.take();
+  }
+
+  /** Takes the next item (there is one), and wakes a put for its slot. */
+  private take(): T {
     const item = this.getItem();
-    this.putters.wakeNext();
+    if (this.putters.length > 0) this.putters.wakeNext();
     return item;
   }
 
@@ -247,7 +263,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
     let deferred = false;
     const take = (): void => {
       if (!this.empty()) receiver.item(this.getNowait());
-      else if (this.isShutdown) receiver.fail(new QueueShutDown("Queue is shut down and empty."));
+      else if (this.isShutdown) receiver.fail(drained());
       else {
         waiter = this.getters.join(loop);
         waiter._onEnd(onWoken);
@@ -314,6 +330,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
 
   /** Wakes the next get waiting; it counts as woken until it has acted. */
   private wakeGetter(): void {
+    if (this.getters.length === 0) return;
     this.wokenGetters++;
     if (!this.getters.wakeNext()) this.wokenGetters--;
   }

@@ -19,10 +19,16 @@ import { checkPort } from "../validate.js";
 const HOLD_OPERATIONS = ["adopt", "holdEnded", "gone", "letGo"];
 
 let letGosAnswered = 0;
+let introducedWatched = 0;
 
 /** @internal How many of this thread's `letGo` requests the owners answered (for tests). */
 export function answeredLetGos(): number {
   return letGosAnswered;
+}
+
+/** @internal How many holds this thread introduced for its workers it still watches for their end (for tests). */
+export function watchedIntroducedHolds(): number {
+  return introducedWatched;
 }
 
 /** One other thread's hold on an owned primitive: what it has taken, for when it dies. */
@@ -109,8 +115,12 @@ export class MessageOwner {
           this.adopt(next, undefined, nextSlot);
           return;
         }
-        // Forgotten once it ends (its thread let go, say), so that this hold can be let go of too.
-        const { end } = this.adopt(next, undefined, nextSlot, () => introduced.delete(hold));
+        // Forgotten once it ends (its thread let go, say), so that this hold can be let go
+        // of too; the introducer stops watching for that worker's end.
+        const { end } = this.adopt(next, undefined, nextSlot, () => {
+          introduced.delete(hold);
+          if (!connection.isFailed) connection.callSoon("introducedEnded", [hold]);
+        });
         introduced.set(hold, end);
       },
       holdEnded: (hold: unknown) => {
@@ -174,6 +184,8 @@ export class MessageClient {
   private asking = false;
   /** Called once the hold has ended (the owner agreed to let go). */
   onEnded: (() => void) | null = null;
+  /** The holds introduced for this thread's workers, while open: what stops watching for that worker's end. */
+  private readonly introduced = new Map<number, () => void>();
 
   /** `ownerChannel`: the channel to the owner's thread, when it came straight from there. */
   constructor(
@@ -183,11 +195,17 @@ export class MessageClient {
     ownerChannel?: ThreadChannel,
   ) {
     checkPort(port, what);
-    this.connection = new Connection(host.adaptPort(port), loop, {}, { peerName: `the thread that owns ${what}` });
+    // The owner says when a hold this thread introduced has ended (see portForAnotherThread).
+    const operations = {
+      introducedEnded: (hold: unknown): void => {
+        if (isHoldNumber(hold)) this.stopWatching(hold);
+      },
+    };
+    this.connection = new Connection(host.adaptPort(port), loop, operations, { peerName: `the thread that owns ${what}` });
     host.keepAlive(port, false);
     const ownerGone = (): void => {
       this.connection.fail(new WorkerCrashedError(`the thread that owns ${what} ended: it can no longer be used`));
-      this.onEnded?.();
+      this.ended();
     };
     host.onPortClose(port, ownerGone);
     this.stopWatchingOwner = ownerChannel?._whenGone(ownerGone) ?? null;
@@ -236,8 +254,22 @@ export class MessageClient {
       this.stopWatchingOwner?.();
       this.connection.fail(new RuntimeError("this thread let go of the primitive"));
       (this.port as { close?: () => void }).close?.();
-      this.onEnded?.();
+      this.ended();
     });
+  }
+
+  /** The hold is over: nobody is left to tell of its introduced holds' ends. */
+  private ended(): void {
+    for (const hold of [...this.introduced.keys()]) this.stopWatching(hold);
+    this.onEnded?.();
+  }
+
+  private stopWatching(hold: number): void {
+    const stop = this.introduced.get(hold);
+    if (stop === undefined) return;
+    this.introduced.delete(hold);
+    introducedWatched--;
+    stop();
   }
 
   /**
@@ -276,10 +308,20 @@ export class MessageClient {
     const hold = via?._toChild === true ? this.nextHold++ : 0;
     this.connection.callSoon("adopt", [transfer(port1 as object, [port1 as object]), slot, hold]);
     if (hold !== 0) {
-      via!._whenGone(() => {
+      // Watched until that worker ends or the owner says the hold has (the worker
+      // held the primitive already, or let go): a primitive handed on with every
+      // call kept one listener per call until then.
+      let workerEnded = false;
+      const stop = via!._whenGone(() => {
+        workerEnded = true;
+        this.stopWatching(hold);
         // Once the owner is gone too there is nobody to tell.
         if (!this.connection.isFailed) this.connection.callSoon("holdEnded", [hold]);
       });
+      if (!workerEnded) {
+        this.introduced.set(hold, stop);
+        introducedWatched++;
+      }
     }
     return port2;
   }

@@ -222,9 +222,10 @@ function rebuild(data: unknown, via?: ThreadChannel): ThreadSafeObject {
   }
   if (known !== undefined) {
     // Back at its owner, or held here already: the port the sender made is not
-    // needed. On the shared backend the owner is told, to free the slot claimed for it.
-    if (typeof wire.fields.slot === "number") new MessageClient(`a ThreadSafe${wire.kind}`, wire.port, getRunningLoop()).farewell();
-    else (wire.port as { close?: () => void } | null)?.close?.();
+    // needed. The owner is told, to end the hold made for it (on the shared backend,
+    // to free the slot claimed for it too): closing the port is not enough, since a
+    // browser does not tell the other end.
+    new MessageClient(`a ThreadSafe${wire.kind}`, wire.port, getRunningLoop()).farewell();
     return known;
   }
   // From the owner itself, the channel's end is the owner's end (the one death a

@@ -124,6 +124,24 @@ describe.each(backends)("a thread that lets go of a thread-safe primitive (%s ba
     });
   });
 
+  it("a primitive handed back to the thread that made it, again and again, is the original and leaves no hold behind", async () => {
+    await withWorkers(1, function* (worker) {
+      const event = new ThreadSafeEvent({ backend });
+      for (let i = 0; i < 20; i++) expect(yield* worker.api.handBack(event)).toBe(event);
+      // The worker's own hold stays; each hold made for a way back ends at once.
+      expect(yield* openHoldsBecome(() => event._openHolds(), 1)).toBe(1);
+    });
+  });
+
+  it("a thread that hands a primitive to its worker with every call watches one hold for it, not one a call", async () => {
+    await withWorkers(1, function* (worker) {
+      const queue = new ThreadSafeQueue<number>({ backend });
+      expect(yield* worker.api.passToOneChildAgain(queue, 20)).toEqual([1, 0]);
+      expect(yield* worker.api.collectUntilLetGo(1, 5000)).toBe(1);
+      expect(yield* openHoldsBecome(() => queue._openHolds(), 0)).toBe(0);
+    });
+  });
+
   it("ThreadSafeQueue: a queue let go of still works for the thread that gets it again", async () => {
     await withWorkers(1, function* (worker) {
       const queue = new ThreadSafeQueue<string>({ backend });

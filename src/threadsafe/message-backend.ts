@@ -14,9 +14,15 @@ import { Connection } from "../threads/connection.js";
 import type { ThreadChannel } from "../threads/transfer-handlers.js";
 import { transfer } from "../threads/transfer.js";
 import { checkPort } from "../validate.js";
+import { livenessToken, onThreadEnd } from "./liveness.js";
 
 /** The operations every hold serves beside its kind's (see `MessageOwner.adopt`). */
-const HOLD_OPERATIONS = ["adopt", "holdEnded", "gone", "letGo"];
+const HOLD_OPERATIONS = ["adopt", "holdEnded", "gone", "letGo", "watchMe"];
+
+// In a browser, a thread that may hold primitives takes its liveness lock when this
+// layer loads, long before it could die holding one another holder handed it: a
+// token asked for only then could come too late (see MessageClient.askToBeWatched).
+void livenessToken();
 
 let letGosAnswered = 0;
 let introducedWatched = 0;
@@ -133,6 +139,11 @@ export class MessageOwner {
         holder.unused = true;
         died();
       },
+      // The holder's thread can be watched by this token (see MessageClient.askToBeWatched).
+      watchMe: (token: unknown) => {
+        if (typeof token !== "string" || holder.dead || stopWatchingThread !== null) return;
+        stopWatchingThread = onThreadEnd(token, died);
+      },
       // The thread let go of its handle (garbage-collected there, see
       // MessageClient.letGoIfUnused): the hold ends as a death would, which changes nothing
       // for a hold that holds nothing. One that does, or whose thread handed it on
@@ -150,6 +161,7 @@ export class MessageOwner {
         return true;
       },
     };
+    let stopWatchingThread: (() => void) | null = null;
     const connection = new Connection(host.adaptPort(port), this.loop, operations, { peerName: `a thread sharing ${this.what}` });
     host.keepAlive(port, false); // the owner is kept alive by its own work, not by holders
     const died = (): void => {
@@ -158,6 +170,7 @@ export class MessageOwner {
       this._openHolds--;
       if (via !== undefined && this.heldVia.get(via) === holder) this.heldVia.delete(via);
       stopWatching?.();
+      stopWatchingThread?.();
       connection.fail(new WorkerCrashedError(`a thread sharing ${this.what} ended`));
       this.onHolderDeath(holder);
       for (const end of introduced.values()) end();
@@ -209,6 +222,18 @@ export class MessageClient {
     };
     host.onPortClose(port, ownerGone);
     this.stopWatchingOwner = ownerChannel?._whenGone(ownerGone) ?? null;
+  }
+
+  /**
+   * Lets the owner learn when this thread ends, for a hold that came from another
+   * holder: in a browser neither its port nor the channel it came on tells the
+   * owner then (a worker handed a lock by its sibling, which dies holding it). The
+   * token goes once this thread can be watched by it (see `livenessToken`).
+   */
+  askToBeWatched(): void {
+    void livenessToken()?.then((token) => {
+      if (!this.connection.isFailed) this.connection.callSoon("watchMe", [token]);
+    });
   }
 
   /** A holder was made on this hold (see `released`). */

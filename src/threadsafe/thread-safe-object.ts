@@ -234,6 +234,8 @@ function rebuild(data: unknown, via?: ThreadChannel): ThreadSafeObject {
   if (wire.fromOwner === true && hold !== null) {
     openHolds.set(hold, client);
     client.onEnded = () => openHolds.delete(hold);
+  } else if (wire.fromOwner !== true) {
+    client.askToBeWatched();
   }
   return holderOn(client, make, wire, id);
 }

@@ -8,15 +8,18 @@ import {
   ThreadSafeQueue,
   ThreadSafeSemaphore,
   WorkerCrashedError,
+  createChannel,
   run,
   sleep,
   spawnWorker,
+  transfer,
   waitFor,
 } from "../../src/index.js";
 import type { api as WorkerApi } from "./fixtures/threadsafe-worker.js";
 import { caught } from "../support/harness.js";
 import { threadsafeWorkerUrl } from "./fixtures/worker-url.js";
 import { backends } from "./fixtures/backends.js";
+import { withWorkers } from "./fixtures/with-workers.js";
 
 // Node tells a port that its other end's thread ended; Chromium's MessagePort does
 // not, so there a death is learnt from the channel the primitive was sent on (the
@@ -119,6 +122,21 @@ describe.each(backends)("a thread that dies holding a thread-safe lock, permits 
       );
     },
   );
+
+  it("poisons a ThreadSafeLock that a thread got from its sibling, not from the owner or its spawner, and died holding", async () => {
+    await withWorkers(2, function* (passer, holder) {
+      const { port1, port2 } = createChannel();
+      yield* passer.api.connectSibling(transfer(port1 as object, [port1 as object]));
+      yield* holder.api.connectSibling(transfer(port2 as object, [port2 as object]));
+      const lock = new ThreadSafeLock({ backend });
+      expect(yield* passer.api.siblingAcquires(lock)).toBe(true);
+      // In a browser, a thread can be watched once its Web Lock is held: normally
+      // within milliseconds of loading asyncio-ts, but a loaded machine can take seconds.
+      yield* holder.api.watchable();
+      holder.terminate();
+      expect(yield* caught(waitFor(lock.acquire(), 5000))).toBeInstanceOf(LockOwnerDiedError);
+    });
+  });
 
   it("releases a ThreadSafeLock made with onOwnerDeath: 'release'", async () => {
     await run(

@@ -24,6 +24,7 @@ function lockManager(): LockManagerLike | undefined {
 }
 
 let ownToken: Promise<string> | null | undefined;
+let heldToken: string | null = null;
 
 /**
  * A name by which other threads can learn when this thread ends (`onThreadEnd`),
@@ -38,12 +39,18 @@ export function livenessToken(): Promise<string> | null {
   ownToken = new Promise<string>((resolve) => {
     locks
       .request(PREFIX + token, () => {
+        heldToken = token;
         resolve(token);
         return new Promise(() => {}); // held until this thread ends
       })
       .catch(() => {}); // refused (a document going away): nobody can watch this thread
   });
   return ownToken;
+}
+
+/** This thread's token if its lock is held already (see `livenessToken`), else `null`. */
+export function heldLivenessToken(): string | null {
+  return heldToken;
 }
 
 /**

@@ -200,12 +200,18 @@ export class MessageClient {
   /** The holds introduced for this thread's workers, while open: what stops watching for that worker's end. */
   private readonly introduced = new Map<number, () => void>();
 
-  /** `ownerChannel`: the channel to the owner's thread, when it came straight from there. */
+  /**
+   * `ownerChannel`: the channel to the owner's thread, when it came straight from
+   * there; else `ownerToken`, the owner's liveness token, tells when the owner ends
+   * where the port does not (a browser).
+   */
   constructor(
     what: string,
     private readonly port: unknown,
     loop: EventLoop,
     ownerChannel?: ThreadChannel,
+    /** The owner's liveness token, as the wire gave it (passed on with the primitive). */
+    readonly ownerToken: string | null = null,
   ) {
     checkPort(port, what);
     // The owner says when a hold this thread introduced has ended (see portForAnotherThread).
@@ -221,7 +227,7 @@ export class MessageClient {
       this.ended();
     };
     host.onPortClose(port, ownerGone);
-    this.stopWatchingOwner = ownerChannel?._whenGone(ownerGone) ?? null;
+    this.stopWatchingOwner = ownerChannel?._whenGone(ownerGone) ?? (ownerToken !== null ? onThreadEnd(ownerToken, ownerGone) : null);
   }
 
   /**

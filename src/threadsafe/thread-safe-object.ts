@@ -9,6 +9,7 @@ import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import type { TransferableObject } from "../platform/endpoint.js";
 import { type ThreadChannel, registerTransferHandler } from "../threads/transfer-handlers.js";
+import { heldLivenessToken } from "./liveness.js";
 import { type Holder, MessageClient, MessageOwner } from "./message-backend.js";
 import { SharedCore } from "./shared/core.js";
 
@@ -34,6 +35,8 @@ interface Wire {
   readonly fromOwner: boolean;
   /** From the owner: which hold of the receiving thread the port is (0 otherwise). With no port: sent again on that hold. */
   readonly hold: number;
+  /** The owner's liveness token, if it had one (see liveness.ts): how a thread it did not send this to learns of its end. */
+  readonly ownerToken: string | null;
 }
 
 /** @internal How each kind rebuilds a holder on the receiving thread. */
@@ -131,14 +134,15 @@ export abstract class ThreadSafeObject {
     if (again !== null) {
       // That thread holds it on this channel already: no new port, connection or slot.
       const fields = core !== null ? { ...this.wireFields(), slot: again.slot } : this.wireFields();
-      return [{ kind: this.kind, id: this._id, port: null, fields, fromOwner: true, hold: again.id }, []];
+      return [{ kind: this.kind, id: this._id, port: null, fields, fromOwner: true, hold: again.id, ownerToken: heldLivenessToken() }, []];
     }
     // On the shared backend the sender claims the receiving thread's slot, so that
     // the owner knows it before that thread can die holding anything.
     const slot = core !== null ? core.claimSlotForAnotherThread() : 0;
     const { port, hold } = this.owner !== null ? this.owner.portForAnotherThread(via, slot) : { port: this.client!.portForAnotherThread(slot, via), hold: 0 };
     const fields = core !== null ? { ...this.wireFields(), slot } : this.wireFields();
-    return [{ kind: this.kind, id: this._id, port, fields, fromOwner: this.owner !== null, hold }, [port as object]];
+    const ownerToken = this.owner !== null ? heldLivenessToken() : this.client!.ownerToken;
+    return [{ kind: this.kind, id: this._id, port, fields, fromOwner: this.owner !== null, hold, ownerToken }, [port as object]];
   }
 
   /** @internal The shared state, on the shared backend. */
@@ -230,7 +234,8 @@ function rebuild(data: unknown, via?: ThreadChannel): ThreadSafeObject {
   }
   // From the owner itself, the channel's end is the owner's end (the one death a
   // Chromium port does not report).
-  const client = new MessageClient(`a ThreadSafe${wire.kind}`, wire.port, getRunningLoop(), wire.fromOwner === true ? via : undefined);
+  const ownerToken = typeof wire.ownerToken === "string" ? wire.ownerToken : null;
+  const client = new MessageClient(`a ThreadSafe${wire.kind}`, wire.port, getRunningLoop(), wire.fromOwner === true ? via : undefined, ownerToken);
   if (wire.fromOwner === true && hold !== null) {
     openHolds.set(hold, client);
     client.onEnded = () => openHolds.delete(hold);

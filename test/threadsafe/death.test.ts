@@ -54,6 +54,22 @@ describe.each(backends)("a thread that dies while it shares a ThreadSafeQueue (%
     },
   );
 
+  if (backend === "message") {
+    it("fails the queue with WorkerCrashedError, when its owner's thread ends, on a thread that got it from another holder", async () => {
+      await withWorkers(2, function* (owner, holder) {
+        // In a browser the holder learns of the owner's end by its Web Lock: once it is held.
+        yield* owner.api.watchable();
+        const queue = yield* owner.api.makeQueue(0, backend); // this thread holds it, from its owner
+        const waiting = holder.api.consume(queue, 1); // the holder got it from this thread
+        yield* sleep(100);
+        owner.terminate();
+        const error = yield* caught(waitFor(waiting, 5000));
+        expect(error).toBeInstanceOf(WorkerCrashedError);
+        expect((error as Error).message).toMatch(/thread that owns a ThreadSafeQueue ended/);
+      });
+    });
+  }
+
   it("fails join() with WorkerCrashedError, instead of waiting forever, when a thread dies holding an item it never marked done", async () => {
     await run(
       (function* (): Coro<void> {

@@ -49,14 +49,19 @@ describe("the demo page", { timeout: 90_000 }, () => {
         await expect.poll(() => page.locator("#backend").textContent(), { timeout: 10_000 }).toContain(isolated ? "is cross-origin isolated" : "is not cross-origin isolated");
         expect(await page.locator("#backend").textContent()).toContain(`on the ${backend} backend`);
         await expect.poll(() => count(page, "stat-finished"), { timeout: 30_000 }).toBeGreaterThanOrEqual(64); // the first view
-        // Zoom, wait until the finished-tiles queue is full — the workers' next tiles
-        // then wait in its put(), started and holding their pixels — and zoom again:
-        // those are cancelled in their workers, whose finally reports it. (A tile
-        // cancelled before its worker started it has nothing to let go.)
+        // Zoom, wait until the finished-tiles queue is nearly full while tiles of the
+        // view are still in flight — the workers' tiles then wait in its put(), started
+        // and holding their pixels, or compute — and zoom again: those are cancelled in
+        // their workers, whose finally reports it. A view that finished first (nothing
+        // left to cancel there) is tried again. (A tile cancelled before its worker
+        // started it has nothing to let go.)
+        const tilesWaitInWorkers = async (): Promise<boolean> => (await count(page, "stat-buffered")) >= 5 && (await count(page, "stat-inFlight")) > 0;
         for (let attempt = 0; attempt < 10 && (await count(page, "stat-cancelledInWorker")) === 0; attempt++) {
+          const startedBefore = await count(page, "stat-started");
           await page.click("#view", { position: { x: 150 + attempt * 20, y: 256 } });
-          await expect.poll(() => count(page, "stat-buffered"), { timeout: 30_000 }).toBeGreaterThanOrEqual(5);
-          await page.click("#view", { position: { x: 256, y: 200 } });
+          await expect.poll(() => count(page, "stat-started"), { timeout: 10_000 }).toBeGreaterThan(startedBefore); // the panel shows the new view
+          await expect.poll(async () => (await tilesWaitInWorkers()) || (await count(page, "stat-inFlight")) === 0, { timeout: 30_000 }).toBe(true);
+          if (await tilesWaitInWorkers()) await page.click("#view", { position: { x: 256, y: 200 } });
           await expect.poll(() => count(page, "stat-inFlight"), { timeout: 30_000 }).toBe(0);
         }
         expect(await count(page, "stat-cancelledInWorker")).toBeGreaterThan(0);

@@ -152,9 +152,10 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
    * a put that thread died in counts until the creating thread undoes it, about
    * 200 ms after the death. So do not drain with `while (!queue.empty())
    * yield* queue.get()` after a producer thread died; use `getNowait()` until
-   * `QueueEmpty`: it reads only finished puts, and until the dead thread's put is
-   * undone it raises a `RuntimeError` saying the state stayed locked (try again
-   * a moment later).
+   * `QueueEmpty`: it reads only finished puts. On the creating thread it undoes
+   * the dead thread's put itself once the death has settled (so it may block for
+   * up to 200 ms); on another thread it waits for the creating thread to, and
+   * raises a `RuntimeError` after 5 s if that thread's loop does not run.
    *
    * @example
    * ```ts

@@ -292,6 +292,11 @@ export class SharedRegion {
     }
   }
 
+  /** The slot of the thread inside a critical section now (0: none). */
+  holder(): number {
+    return Atomics.load(this.words, W_MUTEX) & SLOT_MASK;
+  }
+
   /** Ends a critical section: the journal empties (one store: the update is done), then the mutex is freed. */
   unlock(): void {
     this.words[W_JOURNAL_LENGTH] = 0; // published by the exchange below, which is a full fence

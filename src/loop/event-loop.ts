@@ -228,6 +228,7 @@ export class EventLoop {
   readonly _unreportedErrors = new Set<{ report(): void }>();
 
   constructor(options: EventLoopOptions = {}) {
+    if (typeof options !== "object" || options === null) throw new TypeError(`EventLoop options are an object ({ debug, clock, logger, asyncContext }), got ${describeValue(options)}`);
     this.clock = options.clock ?? hostClock;
     this._debug = options.debug ?? false;
     if (this._debug) noteDebugOn();

@@ -1,7 +1,7 @@
 import { host } from "#platform";
 import { RuntimeError } from "../errors.js";
 import type { Coro } from "../futures/coroutine.js";
-import { EventLoop } from "../loop/event-loop.js";
+import { EventLoop, type EventLoopOptions } from "../loop/event-loop.js";
 import { Connection, type Exposed } from "./connection.js";
 import { type RemoteApi, remoteApi } from "./remote.js";
 import { answerTaskTree } from "./thread-tree.js";
@@ -27,7 +27,9 @@ let exposedHere = false;
  * their last argument. Returns a handle to call what the parent exposes.
  *
  * The loop runs until the parent closes the worker: then every call still running
- * is cancelled, its `finally` blocks run, and the thread ends.
+ * is cancelled, its `finally` blocks run, and the thread ends. `options` are the
+ * loop's, as `run()` takes them: `asyncContext: true` for a worker whose tracing
+ * or logging uses `AsyncLocalStorage`, `debug`, a `logger`.
  *
  * @example
  * ```ts
@@ -37,17 +39,19 @@ let exposedHere = false;
  *   async fetchJson(url: string, signal: AbortSignal) { return (await fetch(url, { signal })).json(); },
  * };
  * expose(api);
+ * // or, with each task kept in the AsyncLocalStorage stores it was made in:
+ * expose(api, { asyncContext: true });
  * ```
  */
-export function expose<ParentApi = Record<string, never>>(functions: Exposed): ParentHandle<ParentApi> {
+export function expose<ParentApi = Record<string, never>>(functions: Exposed, options: EventLoopOptions = {}): ParentHandle<ParentApi> {
   const endpoint = host.parentEndpoint();
   if (endpoint === null) {
     throw new RuntimeError("expose() runs in a worker module; on the main thread, pass functions to spawnWorker(url, { expose }).");
   }
   if (exposedHere) throw new RuntimeError("expose() was already called in this worker; expose all functions in one call.");
+  const loop = new EventLoop(options); // before anything starts: it checks the options
   exposedHere = true;
 
-  const loop = new EventLoop();
   const connection = new Connection(endpoint, loop, functions, { peerName: "the parent thread" });
   // The parent may ask what this worker is waiting on (captureTaskTree({ threads: true })).
   connection.treeResponder = answerTaskTree;

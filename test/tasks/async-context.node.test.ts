@@ -131,6 +131,7 @@ describe("tasks and AsyncLocalStorage, on a loop made with asyncContext", () => 
 
   it("refuses an asyncContext that is not a boolean", () => {
     expect(() => new EventLoop({ asyncContext: "yes" as never })).toThrow(/asyncContext expects true or false, got the string "yes"/);
+    expect(() => new EventLoop(null as never)).toThrow(/EventLoop options are an object .*, got null/);
     expect(() => getRunningLoop()).toThrow(); // nothing was left running
   });
 });

@@ -14,7 +14,7 @@ import { ServedLater } from "./served-later.js";
 import { transferablesOf, transferablesOfValue } from "./transfer.js";
 import { checkString } from "../validate.js";
 import type { TransferableObject } from "../platform/endpoint.js";
-import { deserializeHandled, deserializeHandledValue, nestedHandled, serializeHandled, serializeHandledValue } from "./transfer-handlers.js";
+import { abandonHandled, deserializeHandled, isHandled, deserializeHandledValue, nestedHandled, serializeHandled, serializeHandledValue } from "./transfer-handlers.js";
 import { runAsMicrotask } from "../loop/microtask.js";
 
 export type { Exposed } from "./served-functions.js";
@@ -217,7 +217,12 @@ export class Connection implements CancelChannel {
     checkString(name, "callSoonThreadsafe: the function name");
     if (this.failure !== null) throw this.failure;
     const sent = serializeHandled(args, this);
-    this.post({ kind: "soon", name, args: sent }, sent);
+    try {
+      this.post({ kind: "soon", name, args: sent }, sent);
+    } catch (error) {
+      abandonHandled(sent, this); // refused before it was queued (a function among the arguments)
+      throw error;
+    }
   }
 
   /** Asks the other side to close gracefully. */
@@ -655,8 +660,17 @@ export class Connection implements CancelChannel {
     }
   }
 
-  /** A message that could not be cloned: its call fails here, or its result becomes an error there. */
+  /**
+   * A message that could not be cloned: what serializing its handled objects took is
+   * given back (a thread-safe queue's hold and port), and its call fails here, or
+   * its result becomes an error there.
+   */
   private undeliverable(message: Message, error: DataCloneError): void {
+    try {
+      abandonHandled(valuesOf(message), this);
+    } catch (abandonError) {
+      this.loop.callExceptionHandler({ message: "asyncio-ts: giving back what an unsent message held failed", exception: abandonError });
+    }
     if (message.kind === "call") {
       const reply = this.takeReply(message.id);
       if (reply !== undefined && !reply.done()) reply._reject(error);
@@ -668,10 +682,15 @@ export class Connection implements CancelChannel {
   }
 }
 
+/** The values a message carries: a call's arguments, a result. */
+function valuesOf(message: Message): readonly unknown[] {
+  if (message.kind === "call" || message.kind === "soon") return message.args;
+  if (message.kind === "result") return [message.value];
+  return NO_VALUES;
+}
+
 function transfersOf(message: Message): TransferableObject[] {
-  if (message.kind === "call" || message.kind === "soon") return [...transferablesOf(message.args)];
-  if (message.kind === "result") return [...transferablesOf([message.value])];
-  return [];
+  return [...transferablesOf(valuesOf(message))];
 }
 
 /** The index of the first value that obviously cannot be cloned (a function, a symbol), or -1. */
@@ -692,7 +711,10 @@ function cloneRefusal(message: Message, value: unknown): DataCloneError {
 function describeCloneFailure(message: Message, error: unknown): string {
   const detail = error instanceof Error ? error.message : describeValue(error);
   if (message.kind === "call" || message.kind === "soon") {
-    const index = message.args.findIndex((arg) => !canClone(arg));
+    // A handled object's wire form holds what it moves (a port), which structuredClone
+    // alone refuses: the culprit is looked for among the other arguments first.
+    let index = message.args.findIndex((arg) => !isHandled(arg) && !canClone(arg));
+    if (index < 0) index = message.args.findIndex((arg) => !canClone(arg));
     const which = index >= 0 ? `argument ${index + 1} (${describeValue(message.args[index])})` : "an argument";
     if (index >= 0 && nestedHandled(message.args[index])) {
       return `Cannot send ${which} of ${message.name}() to the other thread: it holds a thread-safe primitive, which crosses threads only as a top-level argument or result. Pass it as an argument of its own.`;

@@ -22,6 +22,12 @@ export interface TransferHandler<T extends object = object> {
   serialize(value: T, via?: ThreadChannel): [unknown, TransferableObject[]];
   /** Rebuilds the object on the receiving thread; `via` is the channel it came on. */
   deserialize(data: unknown, via?: ThreadChannel): T;
+  /**
+   * Optional: `data`, made by `serialize`, will never arrive, because the message
+   * carrying it could not be sent (another value in it could not be cloned). Give
+   * back what `serialize` took for it; its transferables were not moved.
+   */
+  abandon?(data: unknown, via?: ThreadChannel): void;
 }
 
 /**
@@ -62,6 +68,7 @@ export function registerTransferHandler(name: string, handler: TransferHandler<a
   for (const method of ["canHandle", "serialize", "deserialize"] as const) {
     if (typeof handler?.[method] !== "function") throw new TypeError(`registerTransferHandler("${name}") needs a ${method} function`);
   }
+  if (handler.abandon !== undefined && typeof handler.abandon !== "function") throw new TypeError(`registerTransferHandler("${name}"): abandon, if given, is a function`);
   handlers.set(name, handler);
 }
 
@@ -83,10 +90,35 @@ export function serializeHandled(values: readonly unknown[], via?: ThreadChannel
   for (let i = 0; i < values.length; i++) {
     const entry = handlerOf(values[i]);
     if (entry === null) continue;
-    const [data, moved] = entry[1].serialize(values[i] as object, via);
-    (out ??= [...values])[i] = transfer({ [HANDLED]: entry[0], data }, moved);
+    let serialized: [unknown, TransferableObject[]];
+    try {
+      serialized = entry[1].serialize(values[i] as object, via);
+    } catch (error) {
+      if (out !== null) abandonHandled(out.slice(0, i), via); // those before it will not be sent either
+      throw error;
+    }
+    (out ??= [...values])[i] = transfer({ [HANDLED]: entry[0], data: serialized[0] }, serialized[1]);
   }
   return out ?? values;
+}
+
+/**
+ * @internal The message carrying `values` (as `serializeHandled` gave them) was not
+ * sent: each handled object's handler gives back what serializing it took. Every
+ * one is given back; the first error is thrown after.
+ */
+export function abandonHandled(values: readonly unknown[], via?: ThreadChannel): void {
+  let failure: { error: unknown } | null = null;
+  for (const value of values) {
+    if (!isHandled(value)) continue;
+    const handler = handlers.get((value as Record<string, unknown>)[HANDLED] as string);
+    try {
+      handler?.abandon?.((value as { data: unknown }).data, via);
+    } catch (error) {
+      failure ??= { error };
+    }
+  }
+  if (failure !== null) throw failure.error;
 }
 
 /** @internal One value: its serialized form if handled, else itself. */
@@ -104,9 +136,14 @@ export function deserializeHandled(values: unknown[], via?: ThreadChannel): unkn
   return values;
 }
 
+/** @internal Whether `value` is a handled object's serialized form. */
+export function isHandled(value: unknown): boolean {
+  return typeof value === "object" && value !== null && Object.hasOwn(value, HANDLED);
+}
+
 /** @internal One value that arrived: rebuilt if it is a serialized handled object. */
 export function deserializeHandledValue(value: unknown, via?: ThreadChannel): unknown {
-  if (typeof value !== "object" || value === null || !Object.hasOwn(value, HANDLED)) return value;
+  if (!isHandled(value)) return value;
   const name = (value as Record<string, unknown>)[HANDLED];
   const handler = typeof name === "string" ? handlers.get(name) : undefined;
   if (handler === undefined) {

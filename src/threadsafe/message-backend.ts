@@ -50,6 +50,8 @@ export interface Holder {
   sent: number;
   /** Its thread let go of it and the owner agreed: the hold is ending. */
   lettingGo: boolean;
+  /** Ends the hold, as its thread's death does. */
+  end?: () => void;
 }
 
 /** The owning thread's side: serves the primitive's operations to each port it adopts. */
@@ -62,7 +64,7 @@ export class MessageOwner {
 
   constructor(
     private readonly what: string,
-    private readonly loop: EventLoop,
+    readonly loop: EventLoop,
     /** The operations served to one holder (closures that know who calls). */
     private readonly operationsFor: (holder: Holder) => object,
     /** A holder's thread ended (see `adopt`). */
@@ -92,6 +94,24 @@ export class MessageOwner {
     if (holder === undefined || holder.dead || holder.lettingGo) return null;
     holder.sent++;
     return holder;
+  }
+
+  /**
+   * A pass on `via` that made or reused hold `hold` was never sent: a pass again
+   * (see `holdVia`) is not counted; a new hold ends at once, unused (its slot is
+   * freed), so that the next pass on `via` makes a new one rather than count on a
+   * port the thread never got. Returns whether it found the hold.
+   */
+  unsend(via: ThreadChannel, hold: number, again: boolean): boolean {
+    const holder = this.heldVia.get(via);
+    if (holder === undefined || holder.id !== hold) return false;
+    if (again) {
+      if (holder.sent > 1) holder.sent--;
+    } else {
+      holder.unused = true;
+      holder.end?.();
+    }
+    return true;
   }
 
   /**
@@ -179,6 +199,7 @@ export class MessageOwner {
     };
     host.onPortClose(port, died);
     const stopWatching = via?._whenGone(died);
+    holder.end = died;
     return { id: holder.id, end: died };
   }
 }
@@ -208,7 +229,7 @@ export class MessageClient {
   constructor(
     what: string,
     private readonly port: unknown,
-    loop: EventLoop,
+    readonly loop: EventLoop,
     ownerChannel?: ThreadChannel,
     /** The owner's liveness token, as the wire gave it (passed on with the primitive). */
     readonly ownerToken: string | null = null,

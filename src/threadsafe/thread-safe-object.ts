@@ -145,6 +145,23 @@ export abstract class ThreadSafeObject {
     return [{ kind: this.kind, id: this._id, port, fields, fromOwner: this.owner !== null, hold, ownerToken }, [port as object]];
   }
 
+  /**
+   * @internal A wire form `_serialize` made never left this thread (the message
+   * carrying it could not be sent): what it took is given back, or the receiving
+   * thread would be counted as holding what it never got.
+   */
+  _abandon(wire: Wire, via?: ThreadChannel): void {
+    const again = wire.port === null;
+    if (this.owner !== null && via !== undefined && this.owner.unsend(via, wire.hold, again)) {
+      if (!again) (wire.port as { close?: () => void }).close?.();
+      return;
+    }
+    // A holder's pass: its port never left, and over it the owner hears that the
+    // hold made for it (and, on the shared backend, the slot claimed for it) is not
+    // needed, as from a receiver that held the primitive already.
+    if (!again) new MessageClient(`a ThreadSafe${this.kind}`, wire.port, this.client?.loop ?? this.owner!.loop).farewell();
+  }
+
   /** @internal The shared state, on the shared backend. */
   protected sharedCore(): SharedCore | null {
     return null;
@@ -259,6 +276,11 @@ registerTransferHandler("asyncio-ts/threadsafe", {
   canHandle: (value: unknown): value is ThreadSafeObject => value instanceof ThreadSafeObject,
   serialize: (value: ThreadSafeObject, via?: ThreadChannel) => value._serialize(via),
   deserialize: rebuild,
+  // Serialized on this thread moments ago, so the primitive is still known here.
+  abandon: (data: unknown, via?: ThreadChannel) => {
+    const wire = data as Wire;
+    (ownedHere.get(wire.id)?.deref() ?? heldHere.get(wire.id)?.deref())?._abandon(wire, via);
+  },
 });
 
 /**

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   type Coro,
+  DataCloneError,
   LockOwnerDiedError,
+  type Task,
   ThreadSafeBarrier,
   ThreadSafeEvent,
   ThreadSafeLock,
@@ -85,6 +87,45 @@ describe.each(backends)("a thread that lets go of a thread-safe primitive (%s ba
         yield* sleep(10);
       }
       expect(ref.deref()).toBeUndefined();
+    });
+  });
+
+  it("a pass in a call that cannot be sent (another argument cannot be cloned) holds nothing, first or again, and the call's error names that argument", async () => {
+    await withWorkers(1, function* (worker) {
+      const queue = new ThreadSafeQueue<number>({ backend });
+      const touch = worker.api.touch as unknown as (...args: unknown[]) => Task<void>;
+      const failedPass = function* (): Coro<void> {
+        const error = yield* caught(touch(queue, { f() {} }));
+        expect(error).toBeInstanceOf(DataCloneError);
+        expect((error as Error).message).toMatch(/^Cannot send argument 2 \(an Object\) of touch\(\)/);
+      };
+      // Its first pass there: the hold made for it ends at once (before this, the
+      // next pass counted on a port the worker never got, and failed).
+      for (let i = 0; i < 3; i++) {
+        yield* failedPass();
+        expect(queue._openHolds()).toBe(0);
+      }
+      queue.putNowait(1);
+      expect(yield* worker.api.consume(queue, 1)).toEqual([1]);
+      expect(queue._openHolds()).toBe(1);
+      // A pass again on the worker's hold: not counted, so the worker can still let go.
+      for (let i = 0; i < 3; i++) yield* failedPass();
+      queue.putNowait(2);
+      expect(yield* worker.api.consume(queue, 1)).toEqual([2]);
+      expect(yield* worker.api.collectUntilLetGo(1, 5000)).toBe(1);
+      expect(yield* openHoldsBecome(() => queue._openHolds(), 0)).toBe(0);
+    });
+  });
+
+  it("a holder's pass on to a worker of its own, in a call that cannot be sent, leaves no hold and no watch behind", async () => {
+    await withWorkers(1, function* (worker) {
+      const queue = new ThreadSafeQueue<number>({ backend });
+      yield* worker.api.touch(queue);
+      const [messages, watched] = yield* worker.api.passToChildInCallsThatFail(queue, 5);
+      expect(messages).toEqual(Array.from({ length: 5 }, () => expect.stringMatching(/^DataCloneError: Cannot send argument 2 \(an Object\) of touch\(\)/)));
+      expect(watched).toBe(0);
+      // Only the worker's own hold is left (in a browser nothing but a message says a port is unused).
+      expect(yield* openHoldsBecome(() => queue._openHolds(), 1)).toBe(1);
     });
   });
 

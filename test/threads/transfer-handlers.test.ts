@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { type Coro, DataCloneError, type Task, registerTransferHandler, run, spawnWorker } from "../../src/index.js";
+import type { api as MathApi } from "./fixtures/math-worker.js";
+import { caught } from "../support/harness.js";
+import { mathWorkerUrl } from "./fixtures/worker-url.js";
+
+// A handler's serialize may take something for the receiver (a port, a slot, a
+// count); when the message never goes, its abandon gives that back.
+class Ticket {
+  constructor(readonly n: number) {}
+}
+const log: string[] = [];
+registerTransferHandler("test/ticket", {
+  canHandle: (value): value is Ticket => value instanceof Ticket,
+  serialize: (ticket: Ticket) => {
+    if (ticket.n < 0) throw new RangeError("a negative ticket");
+    log.push(`serialize ${ticket.n}`);
+    return [ticket.n, []];
+  },
+  deserialize: (n) => new Ticket(n as number),
+  abandon: (n) => log.push(`abandon ${String(n)}`),
+});
+
+describe("transfer handlers", { timeout: 30_000 }, () => {
+  it("give back what serializing took when the message is not sent, and only then", async () => {
+    await run(
+      (function* (): Coro<void> {
+        const worker = spawnWorker<typeof MathApi>(mathWorkerUrl);
+        const add = worker.api.add as unknown as (...args: unknown[]) => Task<number>;
+        try {
+          yield* worker.ready();
+          // Another argument cannot be cloned: the call fails here, naming it.
+          const refused = yield* caught(add(new Ticket(1), { f() {} }));
+          expect(refused).toBeInstanceOf(DataCloneError);
+          expect((refused as Error).message).toMatch(/^Cannot send argument 2 \(an Object\) of add\(\)/);
+          // A later argument's serialize throws: the earlier one is given back.
+          expect(yield* caught(add(new Ticket(2), new Ticket(-1)))).toBeInstanceOf(RangeError);
+          // Sent (the worker has no such handler, and says so): nothing to give back.
+          expect(yield* caught(add(new Ticket(3), 1))).toBeInstanceOf(Error);
+          expect(log).toEqual(["serialize 1", "abandon 1", "serialize 2", "abandon 2", "serialize 3"]);
+        } finally {
+          yield* worker.close();
+        }
+      })(),
+    );
+  });
+
+  it("refuses an abandon that is not a function", () => {
+    const handler = { canHandle: () => false, serialize: () => [null, []], deserialize: () => ({}) };
+    expect(() => registerTransferHandler("test/bad", { ...handler, abandon: 5 } as never)).toThrow(/registerTransferHandler\("test\/bad"\): abandon, if given, is a function/);
+  });
+});

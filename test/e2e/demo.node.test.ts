@@ -20,11 +20,11 @@ beforeAll(async () => {
   built = mkdtempSync(join(tmpdir(), "asyncio-ts-demo-"));
   execFileSync(bin("vite"), ["build", "--config", "demo/web/vite.config.ts", "--outDir", built, "--logLevel", "warn"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
   browser = await launchChromium();
-});
+}, 120_000); // a production build and a browser start: ~5 s here, far longer on a loaded machine
 afterAll(async () => {
   await browser?.close();
   rmSync(built, { recursive: true, force: true });
-});
+}, 30_000);
 
 const count = async (page: Page, id: string): Promise<number> => Number((await page.locator(`#${id}`).textContent()) ?? "NaN");
 

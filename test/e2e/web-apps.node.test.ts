@@ -54,10 +54,10 @@ const recipes: Record<string, (dir: string) => string | Promise<string>> = {
 let browser: Browser;
 beforeAll(async () => {
   browser = await launchChromium();
-});
+}, 60_000); // a browser start: under a second here, longer on a loaded machine
 afterAll(async () => {
   await browser?.close();
-});
+}, 30_000);
 
 describe("web apps built from the packed package", { timeout: 90_000 }, () => {
   for (const [recipe, build] of Object.entries(recipes)) {

@@ -14,7 +14,7 @@ import { ServedLater } from "./served-later.js";
 import { transferablesOf, transferablesOfValue } from "./transfer.js";
 import { checkString } from "../validate.js";
 import type { TransferableObject } from "../platform/endpoint.js";
-import { abandonHandled, deserializeHandled, isHandled, deserializeHandledValue, nestedHandled, serializeHandled, serializeHandledValue } from "./transfer-handlers.js";
+import { abandonHandled, deserializeHandled, discardHandled, isHandled, deserializeHandledValue, nestedHandled, serializeHandled, serializeHandledValue } from "./transfer-handlers.js";
 import { runAsMicrotask } from "../loop/microtask.js";
 
 export type { Exposed } from "./served-functions.js";
@@ -487,7 +487,10 @@ export class Connection implements CancelChannel {
       return;
     }
     const served = this.lookUp(name, id);
-    if (served === null) return;
+    if (served === null) {
+      discardHandled(args, this);
+      return;
+    }
     try {
       deserializeHandled(args as unknown[], this);
     } catch (error) {
@@ -586,7 +589,10 @@ export class Connection implements CancelChannel {
 
   private runSoon(name: string, args: readonly unknown[]): void {
     const served = this.lookUp(name, null);
-    if (served === null) return;
+    if (served === null) {
+      discardHandled(args, this);
+      return;
+    }
     try {
       deserializeHandled(args as unknown[], this);
     } catch (error) {

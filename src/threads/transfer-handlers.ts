@@ -28,6 +28,14 @@ export interface TransferHandler<T extends object = object> {
    * back what `serialize` took for it; its transferables were not moved.
    */
   abandon?(data: unknown, via?: ThreadChannel): void;
+  /**
+   * Optional, on the receiving thread: `data` arrived but will not be rebuilt (the
+   * call it came with names no exposed function, or an argument before it could
+   * not be rebuilt). Give back what the sender took for this thread. `data` comes
+   * from another thread: check it as `deserialize` does. (A `deserialize` that
+   * throws gives back what its own data took.)
+   */
+  discard?(data: unknown, via?: ThreadChannel): void;
 }
 
 /**
@@ -68,7 +76,9 @@ export function registerTransferHandler(name: string, handler: TransferHandler<a
   for (const method of ["canHandle", "serialize", "deserialize"] as const) {
     if (typeof handler?.[method] !== "function") throw new TypeError(`registerTransferHandler("${name}") needs a ${method} function`);
   }
-  if (handler.abandon !== undefined && typeof handler.abandon !== "function") throw new TypeError(`registerTransferHandler("${name}"): abandon, if given, is a function`);
+  for (const method of ["abandon", "discard"] as const) {
+    if (handler[method] !== undefined && typeof handler[method] !== "function") throw new TypeError(`registerTransferHandler("${name}"): ${method}, if given, is a function`);
+  }
   handlers.set(name, handler);
 }
 
@@ -108,17 +118,33 @@ export function serializeHandled(values: readonly unknown[], via?: ThreadChannel
  * one is given back; the first error is thrown after.
  */
 export function abandonHandled(values: readonly unknown[], via?: ThreadChannel): void {
+  const failure = giveBack(values, "abandon", via);
+  if (failure !== null) throw failure.error;
+}
+
+/**
+ * @internal Values that arrived from another thread and will not be rebuilt (see
+ * `TransferHandler.discard`). A handler's error is not this thread's to raise (the
+ * data came from the other side): it is dropped, as the value is.
+ */
+export function discardHandled(values: readonly unknown[], via?: ThreadChannel): void {
+  giveBack(values, "discard", via);
+}
+
+/** Calls `method` of the handler of each handled value among `values`; the first error, if any. */
+function giveBack(values: readonly unknown[], method: "abandon" | "discard", via?: ThreadChannel): { error: unknown } | null {
   let failure: { error: unknown } | null = null;
   for (const value of values) {
     if (!isHandled(value)) continue;
-    const handler = handlers.get((value as Record<string, unknown>)[HANDLED] as string);
+    const name = (value as Record<string, unknown>)[HANDLED];
+    const handler = typeof name === "string" ? handlers.get(name) : undefined;
     try {
-      handler?.abandon?.((value as { data: unknown }).data, via);
+      handler?.[method]?.((value as { data: unknown }).data, via);
     } catch (error) {
       failure ??= { error };
     }
   }
-  if (failure !== null) throw failure.error;
+  return failure;
 }
 
 /** @internal One value: its serialized form if handled, else itself. */
@@ -132,7 +158,14 @@ export function serializeHandledValue(value: unknown, via?: ThreadChannel): unkn
  * whose data its handler refuses.
  */
 export function deserializeHandled(values: unknown[], via?: ThreadChannel): unknown[] {
-  for (let i = 0; i < values.length; i++) values[i] = deserializeHandledValue(values[i], via);
+  for (let i = 0; i < values.length; i++) {
+    try {
+      values[i] = deserializeHandledValue(values[i], via);
+    } catch (error) {
+      discardHandled(values.slice(i + 1), via); // the call fails: what follows is not rebuilt (the handler cleaned up its own)
+      throw error;
+    }
+  }
   return values;
 }
 

@@ -378,11 +378,21 @@ export class MessageClient {
     return port2;
   }
 
-  /** This hold is not needed (the thread held the primitive already): tells the owner, then closes the port. */
+  /**
+   * This hold is not needed (the thread held the primitive already, or its holder
+   * could not be made here): tells the owner, then closes the port.
+   */
   farewell(): void {
     this.connection.callSoon("gone", []);
+    this.stopWatchingOwner?.();
     // The message goes out in a microtask queued by callSoon; close after it.
     queueMicrotask(() => (this.port as { close?: () => void }).close?.());
+    this.ended();
+  }
+
+  /** Tells the owner over `port`, which no holder uses, that the hold it serves there is not needed. */
+  static farewellOn(port: unknown, what: string, loop: EventLoop): void {
+    new MessageClient(what, port, loop).farewell();
   }
 }
 

@@ -159,7 +159,7 @@ export abstract class ThreadSafeObject {
     // A holder's pass: its port never left, and over it the owner hears that the
     // hold made for it (and, on the shared backend, the slot claimed for it) is not
     // needed, as from a receiver that held the primitive already.
-    if (!again) new MessageClient(`a ThreadSafe${this.kind}`, wire.port, this.client?.loop ?? this.owner!.loop).farewell();
+    if (!again) MessageClient.farewellOn(wire.port, `a ThreadSafe${this.kind}`, this.client?.loop ?? this.owner!.loop);
   }
 
   /** @internal The shared state, on the shared backend. */
@@ -221,16 +221,41 @@ export abstract class ThreadSafeObject {
   }
 }
 
+/** The hold a wire form says it was sent again on, as `openHolds` keys it (null: none). */
+function holdKey(wire: Wire): string | null {
+  return typeof wire.id === "string" && Number.isSafeInteger(wire.hold) && wire.hold > 0 ? `${wire.id} ${wire.hold}` : null;
+}
+
+/**
+ * A wire form from another thread that will not be rebuilt here: the owner learns
+ * that the hold it made for this thread is not needed, or, sent again on a hold
+ * this thread has, the pass is counted there (so that the hold can still be let go).
+ * Unchecked data: a port that is not one is refused by `MessageClient`.
+ */
+function discardWire(data: unknown): void {
+  if (typeof data !== "object" || data === null) return;
+  const wire = data as Wire;
+  if (wire.port === null || wire.port === undefined) {
+    const hold = holdKey(wire);
+    const client = hold !== null ? openHolds.get(hold) : undefined;
+    client?.receivedAgain();
+    client?.letGoIfUnused();
+    return;
+  }
+  MessageClient.farewellOn(wire.port, `a ThreadSafe${typeof wire.kind === "string" ? wire.kind : "Object"}`, getRunningLoop());
+}
+
 /** Checks a wire form that came from another thread and rebuilds its holder here. */
 function rebuild(data: unknown, via?: ThreadChannel): ThreadSafeObject {
   const wire = data as Wire;
-  if (typeof data !== "object" || data === null || typeof wire.kind !== "string" || typeof wire.fields !== "object" || wire.fields === null) {
+  const make = typeof data === "object" && data !== null && typeof wire.kind === "string" ? kinds.get(wire.kind) : undefined;
+  if (make === undefined || typeof wire.fields !== "object" || wire.fields === null) {
+    discardWire(data);
+    if (typeof wire?.kind === "string" && typeof wire.fields === "object" && wire.fields !== null) throw new TypeError(`unknown thread-safe kind ${JSON.stringify(wire.kind)}: import ThreadSafe${wire.kind} in this thread's code`);
     throw new TypeError(`not a thread-safe primitive's wire form: ${describeValue(data)}`);
   }
-  const make = kinds.get(wire.kind);
-  if (make === undefined) throw new TypeError(`unknown thread-safe kind ${JSON.stringify(wire.kind)}: import ThreadSafe${wire.kind} in this thread's code`);
   const id = typeof wire.id === "string" ? wire.id : "";
-  const hold = Number.isSafeInteger(wire.hold) && wire.hold > 0 ? `${id} ${wire.hold}` : null;
+  const hold = holdKey(wire);
   const known = ownedHere.get(id)?.deref() ?? heldHere.get(id)?.deref();
   if (wire.port === null) {
     // Sent again on a hold this thread has (see MessageOwner.holdVia).
@@ -246,7 +271,7 @@ function rebuild(data: unknown, via?: ThreadChannel): ThreadSafeObject {
     // needed. The owner is told, to end the hold made for it (on the shared backend,
     // to free the slot claimed for it too): closing the port is not enough, since a
     // browser does not tell the other end.
-    new MessageClient(`a ThreadSafe${wire.kind}`, wire.port, getRunningLoop()).farewell();
+    discardWire(wire);
     return known;
   }
   // From the owner itself, the channel's end is the owner's end (the one death a
@@ -262,9 +287,20 @@ function rebuild(data: unknown, via?: ThreadChannel): ThreadSafeObject {
   return holderOn(client, make, wire, id);
 }
 
-/** A new holder on `client`, known here by `id` until it is collected (then `client` hears of it). */
+/**
+ * A new holder on `client`, known here by `id` until it is collected (then `client`
+ * hears of it). If the kind refuses the fields (a codec this thread does not
+ * define), a hold made for it ends, and one it was sent again on may be let go.
+ */
 function holderOn(client: MessageClient, make: (client: MessageClient, fields: Record<string, unknown>) => ThreadSafeObject, wire: Wire, id: string): ThreadSafeObject {
-  const held = make(client, wire.fields);
+  let held: ThreadSafeObject;
+  try {
+    held = make(client, wire.fields);
+  } catch (error) {
+    if (wire.port === null) client.letGoIfUnused();
+    else client.farewell();
+    throw error;
+  }
   held._id = id;
   if (id !== "") heldHere.set(id, new WeakRef(held));
   client.held();
@@ -276,6 +312,7 @@ registerTransferHandler("asyncio-ts/threadsafe", {
   canHandle: (value: unknown): value is ThreadSafeObject => value instanceof ThreadSafeObject,
   serialize: (value: ThreadSafeObject, via?: ThreadChannel) => value._serialize(via),
   deserialize: rebuild,
+  discard: discardWire,
   // Serialized on this thread moments ago, so the primitive is still known here.
   abandon: (data: unknown, via?: ThreadChannel) => {
     const wire = data as Wire;

@@ -45,8 +45,9 @@ describe("transfer handlers", { timeout: 30_000 }, () => {
     );
   });
 
-  it("refuses an abandon that is not a function", () => {
+  it("refuses an abandon or a discard that is not a function", () => {
     const handler = { canHandle: () => false, serialize: () => [null, []], deserialize: () => ({}) };
     expect(() => registerTransferHandler("test/bad", { ...handler, abandon: 5 } as never)).toThrow(/registerTransferHandler\("test\/bad"\): abandon, if given, is a function/);
+    expect(() => registerTransferHandler("test/bad", { ...handler, discard: "no" } as never)).toThrow(/registerTransferHandler\("test\/bad"\): discard, if given, is a function/);
   });
 });

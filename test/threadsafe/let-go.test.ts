@@ -3,6 +3,7 @@ import {
   type Coro,
   DataCloneError,
   LockOwnerDiedError,
+  NotExposedError,
   type Task,
   ThreadSafeBarrier,
   ThreadSafeEvent,
@@ -11,6 +12,8 @@ import {
   ThreadSafeSemaphore,
   WorkerCrashedError,
   createTask,
+  defineQueueCodec,
+  registerTransferHandler,
   run,
   sleep,
   spawnWorker,
@@ -21,6 +24,16 @@ import { caught } from "../support/harness.js";
 import { threadsafeWorkerUrl } from "./fixtures/worker-url.js";
 import { backends } from "./fixtures/backends.js";
 import { withWorkers } from "./fixtures/with-workers.js";
+
+/** An object only this thread knows how to send (the workers have no handler for it). */
+class OnlyHere {}
+registerTransferHandler("test/only-here", {
+  canHandle: (value): value is OnlyHere => value instanceof OnlyHere,
+  serialize: () => [null, []],
+  deserialize: () => new OnlyHere(),
+});
+/** A codec the workers do not define. */
+const mainOnlyCodec = defineQueueCodec<number>("test/main-only", { encode: (n) => new Uint8Array([n]), decode: (bytes) => bytes[0]! });
 
 /** Polls `holds` until it is `count`, for at most 5 s (the owner ends a hold one loop turn after it answered). */
 function* openHoldsBecome(holds: () => number, count: number): Coro<number> {
@@ -114,6 +127,27 @@ describe.each(backends)("a thread that lets go of a thread-safe primitive (%s ba
       expect(yield* worker.api.consume(queue, 1)).toEqual([2]);
       expect(yield* worker.api.collectUntilLetGo(1, 5000)).toBe(1);
       expect(yield* openHoldsBecome(() => queue._openHolds(), 0)).toBe(0);
+    });
+  });
+
+  it("a pass that arrives but is not used (no such function; an argument before it, or its codec, unknown there) holds nothing", async () => {
+    await withWorkers(1, function* (worker) {
+      const queue = new ThreadSafeQueue<number>({ backend });
+      const call = worker.call.bind(worker) as (name: string, ...args: unknown[]) => Task<unknown>;
+      expect(yield* caught(call("noSuchFunction", queue))).toBeInstanceOf(NotExposedError);
+      expect(yield* caught(call("touch", new OnlyHere(), queue))).toBeInstanceOf(DataCloneError);
+      const mainOnly = new ThreadSafeQueue<number>({ backend, codec: mainOnlyCodec });
+      expect(yield* caught(call("touch", mainOnly))).toBeInstanceOf(DataCloneError);
+      // The owner hears of each over its port: a browser does not say when a port is dropped.
+      expect(yield* openHoldsBecome(() => queue._openHolds() + mainOnly._openHolds(), 0)).toBe(0);
+      // Sent again on a hold the worker has, then not used: still counted there, so it can let go.
+      yield* worker.api.touch(queue);
+      expect(yield* caught(call("noSuchFunction", queue))).toBeInstanceOf(NotExposedError);
+      expect(yield* caught(call("touch", new OnlyHere(), queue))).toBeInstanceOf(DataCloneError);
+      expect(yield* worker.api.collectUntilLetGo(1, 5000)).toBe(1);
+      expect(yield* openHoldsBecome(() => queue._openHolds(), 0)).toBe(0);
+      yield* worker.api.touch(queue); // and it can be sent there again
+      expect(queue._openHolds()).toBe(1);
     });
   });
 

@@ -56,7 +56,10 @@ export function checkTimeout(value: unknown, what: string): number | null {
 
 /** `value` is a message port (anything with `postMessage`): what crosses to another thread. */
 export function checkPort(value: unknown, what: string): void {
-  if (typeof value !== "object" || value === null || typeof (value as { postMessage?: unknown }).postMessage !== "function") {
-    throw new TypeError(`${what} expects a MessagePort (one end of createChannel()), got ${describeValue(value)}`);
-  }
+  if (!isPortLike(value)) throw new TypeError(`${what} expects a MessagePort (one end of createChannel()), got ${describeValue(value)}`);
+}
+
+/** Whether `value` can be used as a port (it has a `postMessage`). */
+export function isPortLike(value: unknown): boolean {
+  return typeof value === "object" && value !== null && typeof (value as { postMessage?: unknown }).postMessage === "function";
 }

@@ -190,7 +190,9 @@ export function deserializeHandledValue(value: unknown, via?: ThreadChannel): un
   try {
     return handler.deserialize((value as { data: unknown }).data, via);
   } catch (error) {
-    throw new DataCloneError(`Could not rebuild the ${String(name)} object received from another thread: ${describeValue(error)}`, { cause: error });
+    // The handler's own words say what was wrong (its error is the cause too).
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : describeValue(error);
+    throw new DataCloneError(`Could not rebuild the ${String(name)} object received from another thread: ${reason}`, { cause: error });
   }
 }
 

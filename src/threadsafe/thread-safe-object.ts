@@ -5,6 +5,7 @@
  * a bridge call, through one transfer handler registered here.
  */
 import { DataCloneError, RuntimeError, describeValue } from "../errors.js";
+import { isPortLike } from "../validate.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import type { TransferableObject } from "../platform/endpoint.js";
@@ -230,7 +231,7 @@ function holdKey(wire: Wire): string | null {
  * A wire form from another thread that will not be rebuilt here: the owner learns
  * that the hold it made for this thread is not needed, or, sent again on a hold
  * this thread has, the pass is counted there (so that the hold can still be let go).
- * Unchecked data: a port that is not one is refused by `MessageClient`.
+ * Unchecked data: anything that is not such a form is left alone.
  */
 function discardWire(data: unknown): void {
   if (typeof data !== "object" || data === null) return;
@@ -240,19 +241,19 @@ function discardWire(data: unknown): void {
     const client = hold !== null ? openHolds.get(hold) : undefined;
     client?.receivedAgain();
     client?.letGoIfUnused();
-    return;
+  } else if (isPortLike(wire.port)) {
+    MessageClient.farewellOn(wire.port, `a ThreadSafe${typeof wire.kind === "string" ? wire.kind : "Object"}`, getRunningLoop());
   }
-  MessageClient.farewellOn(wire.port, `a ThreadSafe${typeof wire.kind === "string" ? wire.kind : "Object"}`, getRunningLoop());
 }
 
 /** Checks a wire form that came from another thread and rebuilds its holder here. */
 function rebuild(data: unknown, via?: ThreadChannel): ThreadSafeObject {
   const wire = data as Wire;
-  const make = typeof data === "object" && data !== null && typeof wire.kind === "string" ? kinds.get(wire.kind) : undefined;
-  if (make === undefined || typeof wire.fields !== "object" || wire.fields === null) {
-    discardWire(data);
-    if (typeof wire?.kind === "string" && typeof wire.fields === "object" && wire.fields !== null) throw new TypeError(`unknown thread-safe kind ${JSON.stringify(wire.kind)}: import ThreadSafe${wire.kind} in this thread's code`);
-    throw new TypeError(`not a thread-safe primitive's wire form: ${describeValue(data)}`);
+  const shaped = typeof data === "object" && data !== null && typeof wire.kind === "string" && typeof wire.fields === "object" && wire.fields !== null;
+  const make = shaped ? kinds.get(wire.kind) : undefined;
+  if (make === undefined) {
+    discardWire(data); // the owner learns that the hold it made for this thread is not needed
+    throw new TypeError(shaped ? `unknown thread-safe kind ${JSON.stringify(wire.kind)}: import ThreadSafe${wire.kind} in this thread's code` : `not a thread-safe primitive's wire form: ${describeValue(data)}`);
   }
   const id = typeof wire.id === "string" ? wire.id : "";
   const hold = holdKey(wire);

@@ -228,12 +228,12 @@ function holdKey(wire: Wire): string | null {
 }
 
 /**
- * A wire form from another thread that will not be rebuilt here: the owner learns
- * that the hold it made for this thread is not needed, or, sent again on a hold
+ * A wire form from another thread that will not be rebuilt here: the hold the
+ * sender made for this thread ends (see `endUnusedHold`), or, sent again on a hold
  * this thread has, the pass is counted there (so that the hold can still be let go).
  * Unchecked data: anything that is not such a form is left alone.
  */
-function discardWire(data: unknown): void {
+function discardWire(data: unknown, via?: ThreadChannel): void {
   if (typeof data !== "object" || data === null) return;
   const wire = data as Wire;
   if (wire.port === null || wire.port === undefined) {
@@ -242,8 +242,43 @@ function discardWire(data: unknown): void {
     client?.receivedAgain();
     client?.letGoIfUnused();
   } else if (isPortLike(wire.port)) {
-    MessageClient.farewellOn(wire.port, `a ThreadSafe${typeof wire.kind === "string" ? wire.kind : "Object"}`, getRunningLoop());
+    endUnusedHold(wire, via);
   }
+}
+
+/**
+ * The hold the sender made for this thread, which no holder here will use, ends.
+ * One its owner made on the channel it came on is let go of as a collected holder's
+ * is: the owner may send the primitive again on that hold (with no port) before it
+ * hears from this thread, since that news travels on another port, and the let-go
+ * protocol is what handles the crossing. Any other ends at once: the owner is told
+ * over its port (closing the port is not enough, since a browser does not tell the
+ * other end).
+ */
+function endUnusedHold(wire: Wire, via?: ThreadChannel): void {
+  if (fromOwnerOnHold(wire)) clientOn(wire, via).letGoIfUnused();
+  else MessageClient.farewellOn(wire.port, `a ThreadSafe${typeof wire.kind === "string" ? wire.kind : "Object"}`, getRunningLoop());
+}
+
+/** Whether the owner sent it on a hold that it may send it again on (see `MessageOwner.holdVia`). */
+function fromOwnerOnHold(wire: Wire): boolean {
+  return wire.fromOwner === true && holdKey(wire) !== null;
+}
+
+/** A client on the port a wire form brought: the hold its sender made for this thread. */
+function clientOn(wire: Wire, via?: ThreadChannel): MessageClient {
+  // From the owner itself, the channel's end is the owner's end (the one death a
+  // Chromium port does not report).
+  const ownerToken = typeof wire.ownerToken === "string" ? wire.ownerToken : null;
+  const client = new MessageClient(`a ThreadSafe${String(wire.kind)}`, wire.port, getRunningLoop(), wire.fromOwner === true ? via : undefined, ownerToken);
+  const hold = holdKey(wire);
+  if (wire.fromOwner === true && hold !== null) {
+    openHolds.set(hold, client);
+    client.onEnded = () => openHolds.delete(hold);
+  } else if (wire.fromOwner !== true) {
+    client.askToBeWatched();
+  }
+  return client;
 }
 
 /** Checks a wire form that came from another thread and rebuilds its holder here. */
@@ -252,14 +287,14 @@ function rebuild(data: unknown, via?: ThreadChannel): ThreadSafeObject {
   const shaped = typeof data === "object" && data !== null && typeof wire.kind === "string" && typeof wire.fields === "object" && wire.fields !== null;
   const make = shaped ? kinds.get(wire.kind) : undefined;
   if (make === undefined) {
-    discardWire(data); // the owner learns that the hold it made for this thread is not needed
+    discardWire(data, via);
     throw new TypeError(shaped ? `unknown thread-safe kind ${JSON.stringify(wire.kind)}: import ThreadSafe${wire.kind} in this thread's code` : `not a thread-safe primitive's wire form: ${describeValue(data)}`);
   }
   const id = typeof wire.id === "string" ? wire.id : "";
-  const hold = holdKey(wire);
   const known = ownedHere.get(id)?.deref() ?? heldHere.get(id)?.deref();
   if (wire.port === null) {
     // Sent again on a hold this thread has (see MessageOwner.holdVia).
+    const hold = holdKey(wire);
     const client = hold !== null ? openHolds.get(hold) : undefined;
     if (client === undefined) throw new TypeError(`a ThreadSafe${wire.kind} arrived with no port, on a hold this thread does not have`);
     client.receivedAgain();
@@ -268,37 +303,24 @@ function rebuild(data: unknown, via?: ThreadChannel): ThreadSafeObject {
     return known;
   }
   if (known !== undefined) {
-    // Back at its owner, or held here already: the port the sender made is not
-    // needed. The owner is told, to end the hold made for it (on the shared backend,
-    // to free the slot claimed for it too): closing the port is not enough, since a
-    // browser does not tell the other end.
-    discardWire(wire);
+    // Back at its owner, or held here already: the hold made for it is not needed.
+    endUnusedHold(wire, via);
     return known;
   }
-  // From the owner itself, the channel's end is the owner's end (the one death a
-  // Chromium port does not report).
-  const ownerToken = typeof wire.ownerToken === "string" ? wire.ownerToken : null;
-  const client = new MessageClient(`a ThreadSafe${wire.kind}`, wire.port, getRunningLoop(), wire.fromOwner === true ? via : undefined, ownerToken);
-  if (wire.fromOwner === true && hold !== null) {
-    openHolds.set(hold, client);
-    client.onEnded = () => openHolds.delete(hold);
-  } else if (wire.fromOwner !== true) {
-    client.askToBeWatched();
-  }
-  return holderOn(client, make, wire, id);
+  return holderOn(clientOn(wire, via), make, wire, id);
 }
 
 /**
  * A new holder on `client`, known here by `id` until it is collected (then `client`
  * hears of it). If the kind refuses the fields (a codec this thread does not
- * define), a hold made for it ends, and one it was sent again on may be let go.
+ * define), the hold ends as an unused one does.
  */
 function holderOn(client: MessageClient, make: (client: MessageClient, fields: Record<string, unknown>) => ThreadSafeObject, wire: Wire, id: string): ThreadSafeObject {
   let held: ThreadSafeObject;
   try {
     held = make(client, wire.fields);
   } catch (error) {
-    if (wire.port === null) client.letGoIfUnused();
+    if (fromOwnerOnHold(wire)) client.letGoIfUnused();
     else client.farewell();
     throw error;
   }
@@ -313,7 +335,7 @@ registerTransferHandler("asyncio-ts/threadsafe", {
   canHandle: (value: unknown): value is ThreadSafeObject => value instanceof ThreadSafeObject,
   serialize: (value: ThreadSafeObject, via?: ThreadChannel) => value._serialize(via),
   deserialize: rebuild,
-  discard: discardWire,
+  discard: (data: unknown, via?: ThreadChannel) => discardWire(data, via),
   // Serialized on this thread moments ago, so the primitive is still known here.
   abandon: (data: unknown, via?: ThreadChannel) => {
     const wire = data as Wire;

@@ -174,6 +174,9 @@ export function isHandled(value: unknown): boolean {
   return typeof value === "object" && value !== null && Object.hasOwn(value, HANDLED);
 }
 
+/** The most of a handler's error a `DataCloneError`'s message quotes. */
+const MAX_REASON_CHARS = 500;
+
 /** @internal One value that arrived: rebuilt if it is a serialized handled object. */
 export function deserializeHandledValue(value: unknown, via?: ThreadChannel): unknown {
   if (!isHandled(value)) return value;
@@ -190,8 +193,11 @@ export function deserializeHandledValue(value: unknown, via?: ThreadChannel): un
   try {
     return handler.deserialize((value as { data: unknown }).data, via);
   } catch (error) {
-    // The handler's own words say what was wrong (its error is the cause too).
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : describeValue(error);
+    // The handler's own words say what was wrong (its error is the cause too). They
+    // may quote what arrived, which the other side chose: the message keeps a head
+    // of them, the cause keeps them whole.
+    const said = error instanceof Error ? `${error.name}: ${error.message}` : describeValue(error);
+    const reason = said.length > MAX_REASON_CHARS ? `${said.slice(0, MAX_REASON_CHARS)}… (${said.length} characters; see the cause)` : said;
     throw new DataCloneError(`Could not rebuild the ${String(name)} object received from another thread: ${reason}`, { cause: error });
   }
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type Coro, DataCloneError, type Task, registerTransferHandler, run, spawnWorker } from "../../src/index.js";
 import type { api as MathApi } from "./fixtures/math-worker.js";
 import { caught } from "../support/harness.js";
+import { deserializeHandledValue, serializeHandledValue } from "../../src/threads/transfer-handlers.js";
 import { mathWorkerUrl } from "./fixtures/worker-url.js";
 
 // A handler's serialize may take something for the receiver (a port, a slot, a
@@ -43,6 +44,37 @@ describe("transfer handlers", { timeout: 30_000 }, () => {
         }
       })(),
     );
+  });
+
+  it("quote a head of a handler's refusal of what arrived, and keep it whole as the cause", () => {
+    // A handler may quote what it was sent; the other side chose that, and its size.
+    registerTransferHandler("test/quoting", {
+      canHandle: (value): value is { quote: string } => typeof value === "object" && value !== null && "quote" in value,
+      serialize: (value: { quote: string }) => [value.quote, []],
+      deserialize: (data) => {
+        throw new TypeError(`cannot use ${String(data)}`);
+      },
+    });
+    const wire = serializeHandledValue({ quote: "x".repeat(100_000) });
+    let refusal: unknown;
+    try {
+      deserializeHandledValue(wire);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(DataCloneError);
+    const message = (refusal as Error).message;
+    expect(message).toMatch(/^Could not rebuild the test\/quoting object received from another thread: TypeError: cannot use x+… \(100022 characters; see the cause\)$/);
+    expect(message.length).toBeLessThan(700);
+    expect(((refusal as Error).cause as Error).message).toHaveLength(100_011);
+    // A short refusal is quoted whole.
+    let short: unknown;
+    try {
+      deserializeHandledValue(serializeHandledValue({ quote: "y" }));
+    } catch (error) {
+      short = error;
+    }
+    expect((short as Error).message).toBe("Could not rebuild the test/quoting object received from another thread: TypeError: cannot use y");
   });
 
   it("refuses an abandon or a discard that is not a function", () => {

@@ -270,8 +270,6 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; extra: 
         { name: "asyncio-ts ThreadSafeQueue(256), shared, json codec", run: consumers("shared", "json") },
         { name: "asyncio-ts ThreadSafeQueue(256), shared, clone codec", run: consumers("shared", "clone") },
         { name: "asyncio-ts ThreadSafeQueue(256), shared, bytes codec", run: consumers("shared", itemCodec) },
-        { name: "asyncio-ts ThreadSafeQueue(256), shared, clone codec, prefetch 64", run: consumers("shared", "clone", 64) },
-        { name: "asyncio-ts ThreadSafeQueue(256), shared, bytes codec, prefetch 64", run: consumers("shared", itemCodec, 64) },
         { name: "asyncio-ts ThreadSafeQueue(256), message, clone codec", run: consumers("message", "clone") },
         { name: "asyncio-ts ThreadSafeQueue(256), message, json codec", run: consumers("message", "json") },
         { name: "asyncio-ts ThreadSafeQueue(256), message, clone codec, prefetch 64", run: consumers("message", "clone", 64) },

@@ -8,7 +8,7 @@ import { Queue } from "../queues/queue.js";
 import { QueueIterator } from "../queues/queue-iterator.js";
 import { checkOptions, checkTimeout } from "../validate.js";
 import { Breaker } from "./breaker.js";
-import { MAX_PREFETCH, NONE_FETCHED, PrefetchingGets, fetchingFromOwner, fetchingShared } from "./prefetch.js";
+import { MAX_PREFETCH, PrefetchingGets } from "./prefetch.js";
 import { type Codec, type CodecName, type QueueCodec, codecNamed } from "./codec.js";
 import { SharedItems, lostError } from "./shared/items.js";
 import type { Holder } from "./message-backend.js";
@@ -26,20 +26,14 @@ export interface ThreadSafeQueueOptions {
   /** How items are copied between threads (see `CodecName` and `defineQueueCodec`). */
   codec?: CodecName | QueueCodec;
   /**
-   * The most items a thread other than the creating one takes at once (1, the
-   * default: one per get; at most 1024): with one message to the creating thread
-   * on the message backend, in one turn of the queue's mutex on the shared one.
-   * Its gets then take them in order without a message or a turn each: for a
-   * consumer that keeps up, many times the throughput. Items fetched count as got
-   * by that thread (`qsize()` leaves them out, and `join()` waits for them to be
-   * marked done); those no get took within 20 ms go back to the head of the queue,
-   * and the batch starts at one item and doubles while the thread keeps up. FIFO
-   * queues only.
-   *
-   * @example
-   * ```ts
-   * const jobs = new ThreadSafeQueue<Job>({ maxsize: 1024, prefetch: 64 }); // the pool's workers take up to 64 at a time
-   * ```
+   * On the message backend, the most items a thread other than the creating one
+   * fetches with one message (1, the default: one per get; at most 1024). Its gets
+   * then take them in order without a message each: for a consumer that keeps up,
+   * many times the throughput. Items fetched count as got by that thread (the
+   * others' `qsize()` leaves them out, and `join()` waits for them to be marked
+   * done); those no get took within 20 ms go back to the head of the queue, and the
+   * batch starts at one item and doubles while the thread keeps up. FIFO queues
+   * only; on the shared backend every get takes its item from shared memory anyway.
    */
   prefetch?: number;
 }
@@ -98,10 +92,10 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
   private readonly lost = new Breaker();
   /** On the shared backend, on every thread: the queue itself. */
   private shared: SharedItems | null = null;
-  /** The batch another thread's get may fetch (see the option). */
+  /** On the message backend: the batch another thread's get may fetch (see the option). */
   private prefetch = 1;
-  /** Off the creating thread, with `prefetch` > 1: this thread's gets. */
-  private prefetching: PrefetchingGets | null = null;
+  /** On the message backend, off the owner, with `prefetch` > 1: this thread's gets. */
+  private prefetching: PrefetchingGets<QueueState> | null = null;
 
   constructor(options: ThreadSafeQueueOptions = {}) {
     super();
@@ -205,7 +199,7 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
   /** Takes an item at once or raises `QueueEmpty` (on the message backend: on the creating thread only; see the class). */
   getNowait(): T {
     if (this.shared !== null) {
-      const bytes = this.fetchedNow() ?? this.shared.getNowait();
+      const bytes = this.shared.getNowait();
       if (bytes === null) throw new QueueEmpty("The queue is empty: wait with get(), or put() items first.");
       return this.codec.fromBytes(bytes) as T;
     }
@@ -286,16 +280,9 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
    */
   getBlocking(timeoutMs: number | null = null): T {
     const what = `ThreadSafe${this.kind}.getBlocking()`;
-    const shared = this.sharedFor(what, "get");
-    const bytes = this.fetchedNow() ?? shared.getBlocking(checkTimeout(timeoutMs, `${what} timeout`), what);
+    const bytes = this.sharedFor(what, "get").getBlocking(checkTimeout(timeoutMs, `${what} timeout`), what);
     if (bytes === null) throw new QueueEmpty(`${what}: no item came within ${timeoutMs} ms.`);
     return this.codec.fromBytes(bytes) as T;
-  }
-
-  /** On the shared backend: an item this thread fetched ahead, if one is here (it comes before those still in the queue). */
-  private fetchedNow(): Uint8Array | null {
-    const item = this.prefetching?.takeNow() ?? NONE_FETCHED;
-    return item === NONE_FETCHED ? null : (item as Uint8Array);
   }
 
   private sharedFor(what: string, instead: string): SharedItems {
@@ -319,12 +306,9 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
 
   /** @internal */
   *_get(): Coro<unknown> {
-    if (this.prefetching !== null) {
-      const fetched = yield* this.prefetching.get();
-      return this.shared !== null ? this.codec.fromBytes(fetched as Uint8Array) : this.codec.fromWire(fetched);
-    }
     if (this.shared !== null) return this.codec.fromBytes(yield* this.shared.get());
     if (this.local !== null) return this.fromStored(yield* this.local.get());
+    if (this.prefetching !== null) return this.codec.fromWire(yield* this.prefetching.get());
     const [wire, state] = yield* this.client!.call<[unknown, QueueState]>("get");
     this.snapshot = state;
     return this.codec.fromWire(wire);
@@ -352,7 +336,7 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
   }
 
   protected wireFields(): Record<string, unknown> {
-    if (this.shared !== null) return { maxsize: this.limit, codec: this.codec.name, shared: this.shared.buffer, items: this.shared.dataBuffer, prefetch: this.prefetch };
+    if (this.shared !== null) return { maxsize: this.limit, codec: this.codec.name, shared: this.shared.buffer, items: this.shared.dataBuffer };
     return { maxsize: this.limit, codec: this.codec.name, state: this.state(), prefetch: this.prefetch };
   }
 
@@ -361,17 +345,17 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     this.client = client;
     this.codec = codecNamed(fields.codec);
     this.limit = typeof fields.maxsize === "number" ? fields.maxsize : 0;
-    const prefetch = fields.prefetch;
-    // Another side's count: an integer is used (within bounds), anything else means none.
-    if (typeof prefetch === "number" && Number.isInteger(prefetch) && prefetch > 1) this.prefetch = Math.min(prefetch, MAX_PREFETCH);
     if (fields.shared !== undefined) {
-      const shared = (this.shared = SharedItems.attach(fields.shared, fields.items, fields.slot, `a ThreadSafe${this.kind}`));
+      this.shared = SharedItems.attach(fields.shared, fields.items, fields.slot, `a ThreadSafe${this.kind}`);
       this.attachedShared();
-      if (this.prefetch > 1) this.prefetching = new PrefetchingGets(fetchingShared(shared), this.prefetch);
       return this;
     }
     this.snapshot = stateFrom(fields.state);
-    if (this.prefetch > 1) this.prefetching = new PrefetchingGets(fetchingFromOwner<QueueState>(client, (state) => (this.snapshot = stateFrom(state))), this.prefetch);
+    const prefetch = fields.prefetch;
+    if (typeof prefetch === "number" && Number.isInteger(prefetch) && prefetch > 1) {
+      this.prefetch = Math.min(prefetch, MAX_PREFETCH);
+      this.prefetching = new PrefetchingGets<QueueState>(client, this.prefetch, (state) => (this.snapshot = stateFrom(state)));
+    }
     return this;
   }
 

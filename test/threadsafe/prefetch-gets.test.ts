@@ -3,7 +3,7 @@
 // give-back timer, deterministically.
 import { describe, expect, it } from "vitest";
 import { CancelledError, type Coro, DataCloneError, type Future, QueueShutDown, createTask, getRunningLoop, sleep } from "../../src/index.js";
-import { GIVE_BACK_MS, PrefetchingGets, fetchingFromOwner } from "../../src/threadsafe/prefetch.js";
+import { GIVE_BACK_MS, PrefetchingGets } from "../../src/threadsafe/prefetch.js";
 import type { MessageClient } from "../../src/threadsafe/message-backend.js";
 import { caught, runV } from "../support/harness.js";
 
@@ -15,7 +15,7 @@ interface Fetch {
 }
 
 /** A stand-in owner: records each fetch (to settle by hand) and each message told. */
-function owner(): { client: MessageClient; fetches: Fetch[]; told: [string, unknown[]][]; states: unknown[]; gets: PrefetchingGets } {
+function owner(): { client: MessageClient; fetches: Fetch[]; told: [string, unknown[]][]; states: unknown[]; gets: PrefetchingGets<unknown> } {
   const fetches: Fetch[] = [];
   const told: [string, unknown[]][] = [];
   const states: unknown[] = [];
@@ -29,7 +29,7 @@ function owner(): { client: MessageClient; fetches: Fetch[]; told: [string, unkn
     },
     tell: (name: string, args: unknown[]) => void told.push([name, args]),
   } as unknown as MessageClient;
-  return { client, fetches, told, states, gets: new PrefetchingGets(fetchingFromOwner<unknown>(client, (state) => states.push(state)), 8) };
+  return { client, fetches, told, states, gets: new PrefetchingGets<unknown>(client, 8, (state) => states.push(state)) };
 }
 
 describe("prefetching gets (the holder side of prefetch)", () => {

@@ -12,7 +12,6 @@ import {
   run,
   sleep,
   spawnWorker,
-  waitFor,
 } from "../../src/index.js";
 import { cloneFromBytes, cloneToBytes } from "../../src/threadsafe/shared/clone-bytes.js";
 import { SharedItems } from "../../src/threadsafe/shared/items.js";
@@ -212,69 +211,6 @@ describe("the shared backend", { timeout: 60_000 }, () => {
       for (let i = 0; i <= 200; i++) got.push(yield* fromWorker.get());
       expect(got).toEqual(["first", ...expected(`${long}worker`)]);
     });
-  });
-
-  it("gives prefetched items back at the head in their order, moving the records up and growing the buffer when they do not fit before them", () => {
-    const queue = SharedItems.create(0, false, "a test queue");
-    const item = (n: number) => new Uint8Array(4096).fill(n);
-    for (let n = 0; n < 15; n++) expect(queue.putNowait(item(n))).toBe(true);
-    const taken = queue.getManyNowait(2);
-    expect(taken.map((bytes) => bytes[0])).toEqual([0, 1]);
-    expect(queue.core.region.perSlot(queue.core.slot)).toBe(2); // counted as got by this thread
-    expect(queue.putNowait(item(15))).toBe(true); // the records move to the front of the 64 KiB buffer
-    queue.giveBack(taken); // no room before the first record: they move up, and the buffer grows
-    expect(queue.dataBuffer.byteLength).toBeGreaterThan(64 * 1024);
-    expect(queue.core.region.perSlot(queue.core.slot)).toBe(0);
-    expect(queue.qsize()).toBe(16);
-    const order: number[] = [];
-    for (let bytes = queue.getNowait(); bytes !== null; bytes = queue.getNowait()) {
-      expect(bytes.every((byte) => byte === bytes[0])).toBe(true);
-      order.push(bytes[0]!);
-    }
-    expect(order).toEqual(Array.from({ length: 16 }, (_, n) => n));
-  });
-
-  it("gives prefetched items back to the gets waiting, in the order they came", async () => {
-    await run(
-      (function* (): Coro<void> {
-        const queue = SharedItems.create(0, false, "a test queue");
-        for (const byte of [1, 2, 3]) queue.putNowait(new Uint8Array([byte]));
-        const taken = queue.getManyNowait(3);
-        const waiting = [createTask(queue.get()), createTask(queue.get())];
-        yield* sleep(0);
-        queue.giveBack(taken);
-        const got = yield* waitFor(gather(...waiting), 2000);
-        expect(got.map((bytes) => bytes[0])).toEqual([1, 2]);
-        expect(queue.getNowait()![0]).toBe(3);
-      })(),
-    );
-  });
-
-  it("takes, with prefetch, what it fetched first, in getNowait() and getBlocking() too", async () => {
-    await withWorkers(1, function* (worker) {
-      const queue = new ThreadSafeQueue<number>({ backend: "shared", prefetch: 8 });
-      for (let n = 0; n < 6; n++) queue.putNowait(n);
-      // Batches of 1, 2 and 4: after the second get the worker holds item 2, after the third 4 and 5.
-      expect(yield* worker.api.takeEach(queue, ["get", "get", "nowait", "get", "blocking", "nowait", "nowait"])).toEqual([0, 1, 2, 3, 4, 5, "QueueEmpty"]);
-      yield* waitFor(queue.join(), 2000);
-    });
-  });
-
-  it("fetches ahead no more items than no waiting get is owed", async () => {
-    await run(
-      (function* (): Coro<void> {
-        const queue = SharedItems.create(0, false, "a test queue");
-        const waiting = createTask(queue.get());
-        yield* sleep(0);
-        queue.putNowait(new Uint8Array([7]));
-        queue.putNowait(new Uint8Array([8]));
-        // One of the two is owed to the waiting get (as in asyncio, whichever is first when it runs).
-        const ahead = queue.getManyNowait(4);
-        expect(ahead).toHaveLength(1);
-        expect([ahead[0]![0], (yield* waiting)[0]]).toEqual([7, 8]);
-        expect(queue.qsize()).toBe(0);
-      })(),
-    );
   });
 
   it("stays consistent when a producer thread is terminated at random points of its puts", async () => {

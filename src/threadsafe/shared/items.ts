@@ -20,7 +20,6 @@ import { FAILED, GRANTED } from "./gate.js";
 
 const SIZE = 0;
 const UNFINISHED = 1;
-/** 0, or `SHUT_DOWN_DRAINING` / `SHUT_DOWN_IMMEDIATE` (what was left was dropped). */
 const SHUT_DOWN = 2;
 const MAXSIZE = 3;
 const LIFO = 4;
@@ -33,9 +32,6 @@ const LOST = 7;
 /** Where the records start and end, in words of the data buffer. */
 const START = 8;
 const END = 9;
-
-const SHUT_DOWN_DRAINING = 1;
-const SHUT_DOWN_IMMEDIATE = 2;
 
 const GETTERS = 0;
 const PUTTERS = 1;
@@ -64,8 +60,6 @@ export class SharedItems {
   private data!: Int32Array;
   private bytes!: Uint8Array;
   private readonly getPlan: WaitPlan<Uint8Array>;
-  /** A get that takes more than its item: up to the payload's count, of those owed to no waiting get. */
-  private readonly getManyPlan: WaitPlan<Uint8Array[], number>;
   private readonly putPlan: WaitPlan<void, Uint8Array>;
   private readonly joinPlan: WaitPlan<void>;
 
@@ -77,7 +71,7 @@ export class SharedItems {
     const region = core.region;
     this.getPlan = {
       attempt: () => {
-        if (this.unowed()) return this.take();
+        if (region.field(SIZE) - region.field(RESERVED_ITEMS) > 0 && !core.gates[GETTERS]!.hasWaiting()) return this.take();
         if (region.field(SHUT_DOWN) !== 0) throw shutDownError();
         return NOT_NOW;
       },
@@ -91,17 +85,6 @@ export class SharedItems {
         region.setField(RESERVED_ITEMS, region.field(RESERVED_ITEMS) - 1);
         this.itemAdded();
       },
-    };
-    const getPlan = this.getPlan;
-    this.getManyPlan = {
-      attempt: (most) => {
-        if (this.unowed()) return this.takeMore([this.take()], most);
-        if (region.field(SHUT_DOWN) !== 0) throw shutDownError();
-        return NOT_NOW;
-      },
-      granted: (value, most) => this.takeMore([getPlan.granted(value, undefined)], most),
-      failed: getPlan.failed,
-      passOn: getPlan.passOn!,
     };
     this.putPlan = {
       attempt: (bytes) => {
@@ -187,46 +170,6 @@ export class SharedItems {
     return yield* this.core.wait(GETTERS, this.getPlan);
   }
 
-  /**
-   * Waits for an item, then takes up to `most` in all, of those owed to no get
-   * waiting on any thread (a prefetch: none is passed over).
-   */
-  getMany(most: number): Coro<Uint8Array[]> {
-    return this.core.wait(GETTERS, this.getManyPlan, most);
-  }
-
-  /** Takes at once up to `most` items owed to no waiting get: maybe none. `QueueShutDown` once shut down and empty. */
-  getManyNowait(most: number): Uint8Array[] {
-    return this.core.critical(() => {
-      const got = this.getManyPlan.attempt(most);
-      return got === NOT_NOW ? [] : got;
-    });
-  }
-
-  /**
-   * Items this thread took ahead (`getMany`) and no get of it used: back to the
-   * head of the queue in their order, for the first waiting gets, and no longer
-   * counted against this thread. Once the queue was shut down with `immediate`
-   * they are dropped and marked done, as what was in it then. From a loop timer:
-   * if another thread holds the mutex it runs a little later.
-   */
-  giveBack(items: readonly Uint8Array[]): void {
-    const core = this.core;
-    core.criticalOrLater(() => {
-      const region = core.region;
-      for (let i = 0; i < items.length; i++) region.countOneLess(core.slot);
-      if (region.field(SHUT_DOWN) === SHUT_DOWN_IMMEDIATE) {
-        const unfinished = Math.max(0, region.field(UNFINISHED) - items.length);
-        region.setField(UNFINISHED, unfinished);
-        if (unfinished === 0) core.gates[JOINERS]!.settleAll(GRANTED, 0, (slot) => core.wake(slot));
-        return;
-      }
-      for (let i = items.length - 1; i >= 0; i--) this.addFirst(items[i]!);
-      region.setField(SIZE, region.field(SIZE) + items.length);
-      for (let i = 0; i < items.length; i++) this.itemAdded();
-    });
-  }
-
   /** Takes at once, or `null` (empty); `QueueShutDown` once shut down and empty. */
   getNowait(): Uint8Array | null {
     return this.core.critical(() => {
@@ -263,7 +206,7 @@ export class SharedItems {
     const core = this.core;
     core.criticalOrLater(() => {
       const region = core.region;
-      if (region.field(SHUT_DOWN) !== SHUT_DOWN_IMMEDIATE) region.setField(SHUT_DOWN, immediate ? SHUT_DOWN_IMMEDIATE : SHUT_DOWN_DRAINING);
+      region.setField(SHUT_DOWN, 1);
       if (immediate) {
         let unfinished = region.field(UNFINISHED);
         for (let size = region.field(SIZE); size > 0; size--) {
@@ -323,51 +266,19 @@ export class SharedItems {
     const start = region.field(START);
     const end = region.field(END);
     const used = end - start;
-    if (used + words > this.data.length) this.grow(used + words);
+    if (used + words > this.data.length) {
+      let size = this.dataBuffer.byteLength;
+      while (used + words > size / 4) size *= 2;
+      if (size > MAX_DATA_BYTES) throw new RuntimeError(`A ThreadSafeQueue on the shared backend holds at most ${MAX_DATA_BYTES / 1024 / 1024} MiB of encoded items: this put does not fit. Bound it with maxsize, or use backend "message".`);
+      this.dataBuffer.grow(size);
+      this.mapData();
+    }
     if (start > 0) {
       this.data.copyWithin(0, start, end);
       region.setField(START, 0);
       region.setField(END, used);
     }
     return used;
-  }
-
-  /** Inside a section: whether an item is there that no waiting get is owed (they are served first). */
-  private unowed(): boolean {
-    const region = this.core.region;
-    return region.field(SIZE) - region.field(RESERVED_ITEMS) > 0 && !this.core.gates[GETTERS]!.hasWaiting();
-  }
-
-  /** Inside a section: adds to `items` those owed to no waiting get, up to `most` in all. */
-  private takeMore(items: Uint8Array[], most: number): Uint8Array[] {
-    while (items.length < most && this.unowed()) items.push(this.take());
-    return items;
-  }
-
-  /**
-   * Inside a section: writes a record just before the first (a FIFO's head), moving
-   * the records up, or growing the buffer, when there is no room before them. Does
-   * not count it (see `giveBack`).
-   */
-  private addFirst(bytes: Uint8Array): void {
-    const region = this.core.region;
-    const words = (bytes.length + 3) >>> 2;
-    let start = region.field(START);
-    if (start < words + 2) {
-      const end = region.field(END);
-      const shift = words + 2 - start;
-      if (end + shift > this.data.length) this.mapData(); // another thread may have grown the buffer
-      if (end + shift > this.data.length) this.grow(end + shift);
-      this.data.copyWithin(start + shift, start, end);
-      start += shift;
-      region.setField(END, end + shift);
-    }
-    const first = start - words - 2;
-    const data = this.data;
-    data[first] = bytes.length;
-    this.bytes.set(bytes, (first + 1) * 4);
-    data[first + 1 + words] = bytes.length;
-    region.setField(START, first);
   }
 
   /** Inside a section: the item a get takes (first or last), counted against this thread until it is marked done. */
@@ -378,15 +289,6 @@ export class SharedItems {
     region.addPerSlot(this.core.slot, 1);
     this.placeFreed();
     return item;
-  }
-
-  /** Grows the item buffer (doubling) until it holds `words` words. */
-  private grow(words: number): void {
-    let size = this.dataBuffer.byteLength;
-    while (words > size / 4) size *= 2;
-    if (size > MAX_DATA_BYTES) throw new RuntimeError(`A ThreadSafeQueue on the shared backend holds at most ${MAX_DATA_BYTES / 1024 / 1024} MiB of encoded items: this put does not fit. Bound it with maxsize, or use backend "message".`);
-    this.dataBuffer.grow(size);
-    this.mapData();
   }
 
   /** Removes the first (FIFO) or last (LIFO) record and returns a private copy of its bytes. */

@@ -429,7 +429,11 @@ export class Connection implements CancelChannel {
 
   private settleResult(id: number, value: unknown): void {
     const reply = this.takeAddressedReply(id);
-    if (reply === undefined || reply.done()) return;
+    if (reply === undefined || reply.done()) {
+      // Nobody takes it: what it holds at its sender (a thread-safe primitive's hold) is let go.
+      discardHandled([value], this);
+      return;
+    }
     let result: unknown;
     try {
       result = deserializeHandledValue(value, this);

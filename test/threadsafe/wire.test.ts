@@ -2,8 +2,10 @@
 // forged one is refused with a DataCloneError that says what was wrong, and a port
 // in it is told that the hold it stands for is not needed.
 import { describe, expect, it } from "vitest";
-import { type Coro, DataCloneError, ThreadSafeQueue, run, sleep } from "../../src/index.js";
-import { deserializeHandledValue } from "../../src/threads/transfer-handlers.js";
+import { Connection, type Coro, DataCloneError, ProtocolError, ThreadSafeQueue, getRunningLoop, run, sleep } from "../../src/index.js";
+import { encodeBatch } from "../../src/threads/protocol.js";
+import { deserializeHandledValue, serializeHandledValue } from "../../src/threads/transfer-handlers.js";
+import { HandFedEndpoint } from "../support/hand-fed-endpoint.js";
 import { runV } from "../support/harness.js";
 
 const arrived = (data: unknown): unknown => ({ "asyncio-ts/handled": "asyncio-ts/threadsafe", data });
@@ -20,6 +22,25 @@ describe("a thread-safe primitive's wire form from another thread", () => {
         expect(() => deserializeHandledValue(arrived({ kind: "Nope", fields: {}, port }))).toThrow(/unknown thread-safe kind "Nope": import ThreadSafeNope in this thread's code/);
       }
     });
+  });
+
+  it("ends the hold of one that comes as the result of no pending call", async () => {
+    await run((function* (): Coro<void> {
+      const loop = getRunningLoop();
+      const reported: unknown[] = [];
+      loop.setExceptionHandler((_loop, context) => void reported.push(context.exception));
+      const queue = new ThreadSafeQueue<number>({ backend: "message" });
+      // A real hold, as a thread holding the queue would send it on.
+      const wire = serializeHandledValue(queue);
+      expect(queue._openHolds()).toBe(1);
+      const endpoint = new HandFedEndpoint();
+      new Connection(endpoint, loop, {}, { peerName: "a forger" });
+      endpoint.deliver(encodeBatch([{ kind: "result", id: 4242, value: wire }]));
+      expect(reported).toHaveLength(1);
+      expect(reported[0]).toBeInstanceOf(ProtocolError);
+      for (let waited = 0; queue._openHolds() > 0 && waited < 5000; waited += 5) yield* sleep(5);
+      expect(queue._openHolds()).toBe(0);
+    })());
   });
 
   it("tells the owner over the port of one it cannot rebuild that the hold is not needed", async () => {

@@ -11,12 +11,18 @@ const isolation = {
   "Cross-Origin-Embedder-Policy": "require-corp",
 };
 
+// A test's time limit only catches a hang: no test passes by finishing in time. The
+// default 5 s was too little for the CPU-bound property tests (1000 random programs
+// each) on a loaded machine; one that ran out left its run() going under the next test.
+const limits = { testTimeout: 30_000, hookTimeout: 60_000 };
+
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: "node",
+          ...limits,
           environment: "node",
           include: ["test/**/*.test.ts", "test/**/*.node.test.ts"],
           exclude: ["test/**/*.browser.test.ts"],
@@ -28,6 +34,7 @@ export default defineConfig({
         server: { headers: isolation },
         test: {
           name: "browser",
+          ...limits,
           provide: { crossOriginIsolated: true },
           include: ["test/**/*.test.ts", "test/**/*.browser.test.ts"],
           exclude: ["test/**/*.node.test.ts"],
@@ -46,6 +53,7 @@ export default defineConfig({
         // thread-safe layer must work there too, on its message backend.
         test: {
           name: "browser-not-isolated",
+          ...limits,
           provide: { crossOriginIsolated: false },
           include: ["test/threadsafe/**/*.test.ts", "test/threadsafe/**/*.browser.test.ts"],
           // lock-word: unit tests of a shared-memory structure, which such a page cannot have.

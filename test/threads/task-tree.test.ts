@@ -85,27 +85,29 @@ describe("captureTaskTree", { timeout: 30_000 }, () => {
   });
 
   it("shows a worker busy in synchronous code as unresponsive, without holding up the caller", async () => {
-    const { tree, took } = await run(function* main(): Coro<{ tree: ThreadTree; took: number }> {
+    const tree = await run(function* main(): Coro<ThreadTree> {
       const worker = spawnWorker<typeof TreeApi>(treeWorkerUrl, { name: "busy" });
+      // The worker spins until this thread says stop: the capture cannot have waited for it.
+      const stop = new Int32Array(new SharedArrayBuffer(4));
       try {
         yield* worker.ready();
-        const spinning = worker.api.spin(1500);
+        const spinning = worker.api.spinUntil(stop);
         yield* sleep(100);
-        const started = performance.now();
         const tree = yield* captureTaskTree({ threads: true, timeout: 200 });
-        const took = performance.now() - started;
+        expect(spinning.done()).toBe(false);
+        Atomics.store(stop, 0, 1);
         yield* spinning;
         // Once the loop turns again, it answers.
         const after = yield* captureTaskTree({ threads: true, timeout: 2000 });
         expect(after.threads[0]!.status).toBe("answered");
-        return { tree, took };
+        return tree;
       } finally {
+        Atomics.store(stop, 0, 1);
         yield* worker.close();
       }
     }());
     expect(tree.threads.map((t) => [t.thread, t.status])).toEqual([["worker busy", "unresponsive"]]);
-    expect(findTask(tree, "spin#1")?.remote?.function).toBe("spin");
-    expect(took).toBeLessThan(1400); // bounded by the timeout, not by the worker's spin (1500 ms, 100 of them gone)
+    expect(findTask(tree, "spinUntil#1")?.remote?.function).toBe("spinUntil");
   });
 
   it("leaves no question behind when a capture is cancelled while a worker is busy", async () => {

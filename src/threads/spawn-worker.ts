@@ -251,5 +251,17 @@ export function spawnWorker<Api = Record<string, (...args: any[]) => unknown>>(s
   const worker = spawner.startWorker(made, name !== undefined ? { ...hostOptions, name } : hostOptions);
   const fromUrl = typeof made === "string" || made instanceof URL;
   const origin = fromUrl ? String(made) : "a Worker object";
-  return new WorkerHandle<Api>(worker, name ?? (fromUrl ? origin.split("/").pop() || origin : "worker"), served, cancelGrace, origin);
+  return new WorkerHandle<Api>(worker, name ?? (fromUrl ? origin.split("/").pop() || origin : objectLabel(made)), served, cancelGrace, origin);
+}
+
+let unnamedWorkers = 0;
+
+/**
+ * What messages call a worker given as an object with no `name`: Node's thread id
+ * (what the worker sees as `threadId`), else a number counted on this thread, so that
+ * two such workers' errors can be told apart.
+ */
+function objectLabel(worker: object): string {
+  const threadId = (worker as { threadId?: unknown }).threadId;
+  return typeof threadId === "number" ? `thread ${threadId}` : `#${++unnamedWorkers}`;
 }

@@ -18,6 +18,19 @@ describe("browser workers made the way bundlers recognise", { timeout: 30_000 },
     expect(sum).toBe(42);
   });
 
+  it("numbers a Worker object given without a name in what its death fails", async () => {
+    const error = await run(
+      (function* (): Coro<unknown> {
+        const worker = spawnWorker<typeof MathApi>(new Worker(new URL("./fixtures/math-worker.ts", import.meta.url), { type: "module" }));
+        const pending = worker.api.sleepy(1_000_000);
+        yield* worker.api.crashSoon();
+        return yield* caught(pending);
+      })(),
+    );
+    expect(error).toBeInstanceOf(WorkerCrashedError);
+    expect((error as Error).message).toMatch(/^worker #\d+ crashed: /); // a page's Worker has no name or id to show
+  });
+
   it("runs a pool from a factory and starts a new worker from it when one dies", async () => {
     let made = 0;
     await run(

@@ -23,6 +23,21 @@ describe("Node workers from a Worker object, a factory, and host options", { tim
     expect(sum).toBe(42);
   });
 
+  it("names a Worker object given without a name by its thread id in what its death fails", async () => {
+    const [error, threadId] = await run(
+      (function* (): Coro<[unknown, number]> {
+        const made = new Worker(mathWorkerUrl);
+        const threadId = made.threadId; // -1 once the thread has ended
+        const worker = spawnWorker<typeof MathApi>(made);
+        const pending = worker.api.sleepy(1_000_000);
+        yield* worker.api.exitSoon(3);
+        return [yield* caught(pending), threadId];
+      })(),
+    );
+    expect(error).toBeInstanceOf(WorkerCrashedError);
+    expect((error as Error).message).toMatch(new RegExp(`^worker thread ${threadId} exited with code 3`));
+  });
+
   it("passes workerData, env and argv through to the worker", async () => {
     const seen = await run(
       (function* (): Coro<unknown> {

@@ -107,7 +107,10 @@ export function serializeHandled(values: readonly unknown[], via?: ThreadChannel
       if (out !== null) abandonHandled(out.slice(0, i), via); // those before it will not be sent either
       throw error;
     }
-    (out ??= [...values])[i] = transfer({ [HANDLED]: entry[0], data: serialized[0] }, serialized[1]);
+    const wrapped = { [HANDLED]: entry[0], data: serialized[0] };
+    // Marking costs a WeakMap entry: worth it only for something to move (transfer() checks a list that is not an array).
+    const moved = serialized[1];
+    (out ??= [...values])[i] = Array.isArray(moved) && moved.length === 0 ? wrapped : transfer(wrapped, moved);
   }
   return out ?? values;
 }

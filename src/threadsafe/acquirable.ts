@@ -89,7 +89,11 @@ export abstract class ThreadSafeAcquirable extends ThreadSafeObject {
   }
 
   protected wireFields(): Record<string, unknown> {
-    return this.shared !== null ? { shared: this.shared.buffer } : { locked: this.locked() };
+    return this.shared !== null ? { shared: this.shared.buffer } : {};
+  }
+
+  protected wireState(): unknown {
+    return this.shared !== null ? undefined : this.locked();
   }
 
   /** @internal Rebuilds a holder on another thread. */
@@ -99,7 +103,7 @@ export abstract class ThreadSafeAcquirable extends ThreadSafeObject {
       this.shared = this.attachShared(fields.shared, fields.slot, `a ${this.constructor.name}`);
       this.attachedShared();
     }
-    this.lockedSnapshot = fields.locked === true;
+    this.lockedSnapshot = fields.state === true;
     return this;
   }
 }

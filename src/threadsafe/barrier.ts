@@ -144,7 +144,11 @@ export class ThreadSafeBarrier extends ThreadSafeObject {
 
   protected wireFields(): Record<string, unknown> {
     if (this.shared !== null) return { parties: this.partyCount, shared: this.shared.buffer };
-    return { parties: this.partyCount, state: this.state() };
+    return { parties: this.partyCount };
+  }
+
+  protected wireState(): unknown {
+    return this.shared !== null ? undefined : this.state();
   }
 
   /** @internal */

@@ -100,7 +100,11 @@ export class ThreadSafeEvent extends ThreadSafeObject {
   }
 
   protected wireFields(): Record<string, unknown> {
-    return this.shared !== null ? { shared: this.shared.buffer } : { set: this.isSet() };
+    return this.shared !== null ? { shared: this.shared.buffer } : {};
+  }
+
+  protected wireState(): unknown {
+    return this.shared !== null ? undefined : this.isSet();
   }
 
   /** @internal */
@@ -110,7 +114,7 @@ export class ThreadSafeEvent extends ThreadSafeObject {
       this.shared = SharedFlag.attach(fields.shared, fields.slot, "a ThreadSafeEvent");
       this.attachedShared();
     }
-    this.setSnapshot = fields.set === true;
+    this.setSnapshot = fields.state === true;
     return this;
   }
 }

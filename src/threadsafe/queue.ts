@@ -337,7 +337,11 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
 
   protected wireFields(): Record<string, unknown> {
     if (this.shared !== null) return { maxsize: this.limit, codec: this.codec.name, shared: this.shared.buffer, items: this.shared.dataBuffer };
-    return { maxsize: this.limit, codec: this.codec.name, state: this.state(), prefetch: this.prefetch };
+    return { maxsize: this.limit, codec: this.codec.name, prefetch: this.prefetch };
+  }
+
+  protected wireState(): unknown {
+    return this.shared !== null ? undefined : this.state();
   }
 
   /** @internal Rebuilds a holder on another thread. */

@@ -30,14 +30,29 @@ interface Wire {
   /** Which primitive: its owner thread's token and a number there. */
   readonly id: string;
   readonly port: unknown;
-  /** The kind's own fields (its options, a snapshot of its state). */
+  /** The kind's own fields (its options; on the message backend `state`, a snapshot of its state). */
   readonly fields: Record<string, unknown>;
   /** Sent by its owner: then the channel it came on leads to the owner, whose end ends it. */
   readonly fromOwner: boolean;
-  /** From the owner: which hold of the receiving thread the port is (0 otherwise). With no port: sent again on that hold. */
+  /** From the owner: which hold of the receiving thread the port is (0 otherwise). */
   readonly hold: number;
   /** The owner's liveness token, if it had one (see liveness.ts): how a thread it did not send this to learns of its end. */
   readonly ownerToken: string | null;
+}
+
+/**
+ * @internal What the owner sends instead, to a thread that holds the primitive on
+ * this channel already (see `MessageOwner.holdVia`): no port, and none of the fields
+ * that thread got with its hold, only the state snapshot (message backend). A tuple
+ * of primitives: Node clones each object of a message at a cost of about a
+ * microsecond, and a queue handed over with every call is sent this way each time.
+ */
+type AgainWire = readonly [kind: string, id: string, hold: number, state: unknown];
+
+/** A hold this thread got from a primitive's owner: where a pass again lands, and the fields it came with. */
+interface OpenHold {
+  readonly client: MessageClient;
+  readonly fields: Record<string, unknown>;
 }
 
 /** @internal How each kind rebuilds a holder on the receiving thread. */
@@ -65,8 +80,8 @@ const forget = new FinalizationRegistry<{ map: Map<string, WeakRef<ThreadSafeObj
   client?.released();
 });
 
-/** This thread's holds that came straight from their owners, while open, by primitive id and hold: where a primitive sent again lands. */
-const openHolds = new Map<string, MessageClient>();
+/** This thread's holds that came straight from their owners, while open, by primitive id and hold (see `holdKey`). */
+const openHolds = new Map<string, OpenHold>();
 
 /** Structured clone refuses an object with a function in it: a primitive buried in a value is never silently copied. */
 function notCloneable(): never {
@@ -125,23 +140,26 @@ export abstract class ThreadSafeObject {
     );
   }
 
-  /** @internal The fields another thread needs to rebuild a holder (options, a snapshot). */
+  /** @internal The fields another thread needs to rebuild a holder, a new object each time; the state goes apart. */
   protected abstract wireFields(): Record<string, unknown>;
 
+  /** @internal On the message backend, a snapshot of the state for a thread that holds it (sent with every pass); else undefined. */
+  protected abstract wireState(): unknown;
+
   /** @internal `via`: the channel to the thread it is sent to; its end is that holder's death. */
-  _serialize(via?: ThreadChannel): [Wire, TransferableObject[]] {
-    const core = this.sharedCore();
+  _serialize(via?: ThreadChannel): [Wire | AgainWire, TransferableObject[]] {
     const again = via !== undefined ? (this.owner?.holdVia(via) ?? null) : null;
-    if (again !== null) {
-      // That thread holds it on this channel already: no new port, connection or slot.
-      const fields = core !== null ? { ...this.wireFields(), slot: again.slot } : this.wireFields();
-      return [{ kind: this.kind, id: this._id, port: null, fields, fromOwner: true, hold: again.id, ownerToken: heldLivenessToken() }, []];
-    }
+    // That thread holds it on this channel already: no new port, connection or slot.
+    if (again !== null) return [[this.kind, this._id, again.id, this.wireState()], []];
     // On the shared backend the sender claims the receiving thread's slot, so that
     // the owner knows it before that thread can die holding anything.
+    const core = this.sharedCore();
     const slot = core !== null ? core.claimSlotForAnotherThread() : 0;
     const { port, hold } = this.owner !== null ? this.owner.portForAnotherThread(via, slot) : { port: this.client!.portForAnotherThread(slot, via), hold: 0 };
-    const fields = core !== null ? { ...this.wireFields(), slot } : this.wireFields();
+    const fields = this.wireFields();
+    const state = this.wireState();
+    if (state !== undefined) fields.state = state;
+    if (core !== null) fields.slot = slot;
     const ownerToken = this.owner !== null ? heldLivenessToken() : this.client!.ownerToken;
     return [{ kind: this.kind, id: this._id, port, fields, fromOwner: this.owner !== null, hold, ownerToken }, [port as object]];
   }
@@ -151,16 +169,19 @@ export abstract class ThreadSafeObject {
    * carrying it could not be sent): what it took is given back, or the receiving
    * thread would be counted as holding what it never got.
    */
-  _abandon(wire: Wire, via?: ThreadChannel): void {
-    const again = wire.port === null;
-    if (this.owner !== null && via !== undefined && this.owner.unsend(via, wire.hold, again)) {
-      if (!again) (wire.port as { close?: () => void }).close?.();
+  _abandon(wire: Wire | AgainWire, via?: ThreadChannel): void {
+    if (isAgainWire(wire)) {
+      if (via !== undefined) this.owner?.unsend(via, wire[2], true);
+      return;
+    }
+    if (this.owner !== null && via !== undefined && this.owner.unsend(via, wire.hold, false)) {
+      (wire.port as { close?: () => void }).close?.();
       return;
     }
     // A holder's pass: its port never left, and over it the owner hears that the
     // hold made for it (and, on the shared backend, the slot claimed for it) is not
     // needed, as from a receiver that held the primitive already.
-    if (!again) MessageClient.farewellOn(wire.port, `a ThreadSafe${this.kind}`, this.client?.loop ?? this.owner!.loop);
+    MessageClient.farewellOn(wire.port, `a ThreadSafe${this.kind}`, this.client?.loop ?? this.owner!.loop);
   }
 
   /** @internal The shared state, on the shared backend. */
@@ -222,9 +243,20 @@ export abstract class ThreadSafeObject {
   }
 }
 
-/** The hold a wire form says it was sent again on, as `openHolds` keys it (null: none). */
-function holdKey(wire: Wire): string | null {
-  return typeof wire.id === "string" && Number.isSafeInteger(wire.hold) && wire.hold > 0 ? `${wire.id} ${wire.hold}` : null;
+/** Whether `data` has the shape of a pass again (see `AgainWire`); its fields are checked where they are used. */
+function isAgainWire(data: unknown): data is AgainWire {
+  return Array.isArray(data) && data.length === 4;
+}
+
+/** How `openHolds` keys hold `hold` of primitive `id` (null: not a hold an owner made). */
+function holdKey(id: unknown, hold: unknown): string | null {
+  return typeof id === "string" && Number.isSafeInteger(hold) && (hold as number) > 0 ? `${id} ${hold as number}` : null;
+}
+
+/** The open hold a pass again says it came on, if this thread has it. */
+function openHoldOf(wire: AgainWire): OpenHold | undefined {
+  const key = holdKey(wire[1], wire[2]);
+  return key !== null ? openHolds.get(key) : undefined;
 }
 
 /**
@@ -234,15 +266,12 @@ function holdKey(wire: Wire): string | null {
  * Unchecked data: anything that is not such a form is left alone.
  */
 function discardWire(data: unknown, via?: ThreadChannel): void {
-  if (typeof data !== "object" || data === null) return;
-  const wire = data as Wire;
-  if (wire.port === null || wire.port === undefined) {
-    const hold = holdKey(wire);
-    const client = hold !== null ? openHolds.get(hold) : undefined;
+  if (isAgainWire(data)) {
+    const client = openHoldOf(data)?.client;
     client?.receivedAgain();
     client?.letGoIfUnused();
-  } else if (isPortLike(wire.port)) {
-    endUnusedHold(wire, via);
+  } else if (typeof data === "object" && data !== null && isPortLike((data as Wire).port)) {
+    endUnusedHold(data as Wire, via);
   }
 }
 
@@ -262,7 +291,7 @@ function endUnusedHold(wire: Wire, via?: ThreadChannel): void {
 
 /** Whether the owner sent it on a hold that it may send it again on (see `MessageOwner.holdVia`). */
 function fromOwnerOnHold(wire: Wire): boolean {
-  return wire.fromOwner === true && holdKey(wire) !== null;
+  return wire.fromOwner === true && holdKey(wire.id, wire.hold) !== null;
 }
 
 /** A client on the port a wire form brought: the hold its sender made for this thread. */
@@ -271,9 +300,9 @@ function clientOn(wire: Wire, via?: ThreadChannel): MessageClient {
   // Chromium port does not report).
   const ownerToken = typeof wire.ownerToken === "string" ? wire.ownerToken : null;
   const client = new MessageClient(`a ThreadSafe${String(wire.kind)}`, wire.port, getRunningLoop(), wire.fromOwner === true ? via : undefined, ownerToken);
-  const hold = holdKey(wire);
+  const hold = holdKey(wire.id, wire.hold);
   if (wire.fromOwner === true && hold !== null) {
-    openHolds.set(hold, client);
+    openHolds.set(hold, { client, fields: wire.fields });
     client.onEnded = () => openHolds.delete(hold);
   } else if (wire.fromOwner !== true) {
     client.askToBeWatched();
@@ -283,44 +312,64 @@ function clientOn(wire: Wire, via?: ThreadChannel): MessageClient {
 
 /** Checks a wire form that came from another thread and rebuilds its holder here. */
 function rebuild(data: unknown, via?: ThreadChannel): ThreadSafeObject {
+  if (isAgainWire(data)) return rebuildAgain(data);
   const wire = data as Wire;
   const shaped = typeof data === "object" && data !== null && typeof wire.kind === "string" && typeof wire.fields === "object" && wire.fields !== null;
   const make = shaped ? kinds.get(wire.kind) : undefined;
   if (make === undefined) {
     discardWire(data, via);
-    throw new TypeError(shaped ? `unknown thread-safe kind ${JSON.stringify(wire.kind)}: import ThreadSafe${wire.kind} in this thread's code` : `not a thread-safe primitive's wire form: ${describeValue(data)}`);
+    throw new TypeError(shaped ? unknownKind(wire.kind) : `not a thread-safe primitive's wire form: ${describeValue(data)}`);
   }
   const id = typeof wire.id === "string" ? wire.id : "";
   const known = ownedHere.get(id)?.deref() ?? heldHere.get(id)?.deref();
-  if (wire.port === null) {
-    // Sent again on a hold this thread has (see MessageOwner.holdVia).
-    const hold = holdKey(wire);
-    const client = hold !== null ? openHolds.get(hold) : undefined;
-    if (client === undefined) throw new TypeError(`a ThreadSafe${wire.kind} arrived with no port, on a hold this thread does not have`);
-    client.receivedAgain();
-    if (known === undefined) return holderOn(client, make, wire, id);
-    client.letGoIfUnused(); // its own holder may be gone: this one is not on it
-    return known;
-  }
   if (known !== undefined) {
     // Back at its owner, or held here already: the hold made for it is not needed.
     endUnusedHold(wire, via);
     return known;
   }
-  return holderOn(clientOn(wire, via), make, wire, id);
+  const client = clientOn(wire, via); // checks the port
+  return holderOn(client, make, wire.fields, id, fromOwnerOnHold(wire));
+}
+
+/** A pass again on a hold this thread has: its holder, or (collected since) a new one from the fields the hold came with. */
+function rebuildAgain(wire: AgainWire): ThreadSafeObject {
+  const [kind, id, , state] = wire;
+  const make = typeof kind === "string" ? kinds.get(kind) : undefined;
+  const open = openHoldOf(wire);
+  open?.client.receivedAgain(); // counted before anything is refused, so that the hold can still be let go
+  if (make === undefined) {
+    open?.client.letGoIfUnused();
+    throw new TypeError(typeof kind === "string" ? unknownKind(kind) : `not a thread-safe primitive's wire form: ${describeValue(wire)}`);
+  }
+  if (open === undefined) throw new TypeError(`a ThreadSafe${kind} arrived with no port, on a hold this thread does not have`);
+  const known = heldHere.get(id)?.deref();
+  if (known === undefined) return holderOn(open.client, make, state !== undefined ? { ...open.fields, state } : open.fields, id, true);
+  open.client.letGoIfUnused(); // its own holder may be gone: this one is not on it
+  return known;
+}
+
+function unknownKind(kind: string): string {
+  return `unknown thread-safe kind ${JSON.stringify(kind)}: import ThreadSafe${kind} in this thread's code`;
 }
 
 /**
  * A new holder on `client`, known here by `id` until it is collected (then `client`
  * hears of it). If the kind refuses the fields (a codec this thread does not
- * define), the hold ends as an unused one does.
+ * define), the hold ends as an unused one does: let go of if the owner made it on
+ * the channel it came on (`onOwnersHold`), else at once.
  */
-function holderOn(client: MessageClient, make: (client: MessageClient, fields: Record<string, unknown>) => ThreadSafeObject, wire: Wire, id: string): ThreadSafeObject {
+function holderOn(
+  client: MessageClient,
+  make: (client: MessageClient, fields: Record<string, unknown>) => ThreadSafeObject,
+  fields: Record<string, unknown>,
+  id: string,
+  onOwnersHold: boolean,
+): ThreadSafeObject {
   let held: ThreadSafeObject;
   try {
-    held = make(client, wire.fields);
+    held = make(client, fields);
   } catch (error) {
-    if (fromOwnerOnHold(wire)) client.letGoIfUnused();
+    if (onOwnersHold) client.letGoIfUnused();
     else client.farewell();
     throw error;
   }
@@ -338,8 +387,8 @@ registerTransferHandler("asyncio-ts/threadsafe", {
   discard: (data: unknown, via?: ThreadChannel) => discardWire(data, via),
   // Serialized on this thread moments ago, so the primitive is still known here.
   abandon: (data: unknown, via?: ThreadChannel) => {
-    const wire = data as Wire;
-    (ownedHere.get(wire.id)?.deref() ?? heldHere.get(wire.id)?.deref())?._abandon(wire, via);
+    const id = isAgainWire(data) ? data[1] : (data as Wire).id;
+    (ownedHere.get(id)?.deref() ?? heldHere.get(id)?.deref())?._abandon(data as Wire | AgainWire, via);
   },
 });
 

@@ -3,6 +3,7 @@ import { type Coro, DataCloneError, type Task, registerTransferHandler, run, spa
 import type { api as MathApi } from "./fixtures/math-worker.js";
 import { caught } from "../support/harness.js";
 import { deserializeHandledValue, serializeHandledValue } from "../../src/threads/transfer-handlers.js";
+import { transferablesOf } from "../../src/threads/transfer.js";
 import { mathWorkerUrl } from "./fixtures/worker-url.js";
 
 // A handler's serialize may take something for the receiver (a port, a slot, a
@@ -75,6 +76,23 @@ describe("transfer handlers", { timeout: 30_000 }, () => {
       short = error;
     }
     expect((short as Error).message).toBe("Could not rebuild the test/quoting object received from another thread: TypeError: cannot use y");
+  });
+
+  it("mark only a serialized form with something to move, and refuse a list of what to move that is not an array", () => {
+    class Boxed {}
+    let moved: unknown = [];
+    registerTransferHandler("test/boxed", {
+      canHandle: (value): value is Boxed => value instanceof Boxed,
+      serialize: () => [null, moved as never],
+      deserialize: () => new Boxed(),
+    });
+    expect(transferablesOf([serializeHandledValue(new Boxed())])).toEqual([]);
+    const { port1 } = new MessageChannel();
+    moved = [port1];
+    expect(transferablesOf([serializeHandledValue(new Boxed())])).toEqual([port1]);
+    port1.close();
+    moved = "not a list";
+    expect(() => serializeHandledValue(new Boxed())).toThrow(/transfer\(\) expects a list of what to move/);
   });
 
   it("refuses an abandon or a discard that is not a function", () => {

@@ -250,6 +250,20 @@ describe.each(backends)("a thread that lets go of a thread-safe primitive (%s ba
     });
   });
 
+  it("ThreadSafeQueue: a holder collected on a hold that stays is made again by the next pass, with the hold's options and the queue's size now", async () => {
+    await withWorkers(1, function* (worker) {
+      const queue = new ThreadSafeQueue<number>({ backend, maxsize: 7 });
+      yield* queue.put(1);
+      expect(yield* worker.api.takeAndKeep(queue)).toBe(1); // the hold has an item not marked done: it stays
+      expect(yield* worker.api.collectUntilLetGo(1, 5000)).toBe(1); // its holder was collected; the let-go refused
+      for (const item of [2, 3, 4]) queue.putNowait(item);
+      // A pass again carries no options, only the state: the worker keeps the options its hold came with.
+      expect(yield* worker.api.shape(queue)).toEqual({ qsize: 3, maxsize: 7, backend });
+      expect(yield* worker.api.consume(queue, 3)).toEqual([2, 3, 4]);
+      expect(queue._openHolds()).toBe(1);
+    });
+  });
+
   it("ThreadSafeQueue: a hold with an item got and not marked done stays, so that thread's end still fails join()", async () => {
     await withDyingWorker(function* (worker) {
       const queue = new ThreadSafeQueue<number>({ backend });

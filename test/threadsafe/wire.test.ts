@@ -24,6 +24,19 @@ describe("a thread-safe primitive's wire form from another thread", () => {
     });
   });
 
+  it("is refused when it says it is sent again on a hold this thread does not have, or is a malformed pass again", async () => {
+    void ThreadSafeQueue;
+    await runV(function* () {
+      for (const data of [["Queue", "some-thread:1", 1, undefined], ["Queue", 5, "1", null], ["Queue", "some-thread:1", -1, null]]) {
+        expect(() => deserializeHandledValue(arrived(data))).toThrow(/a ThreadSafeQueue arrived with no port, on a hold this thread does not have/);
+      }
+      expect(() => deserializeHandledValue(arrived([3, "some-thread:1", 1, null]))).toThrow(/not a thread-safe primitive's wire form: an Array/);
+      expect(() => deserializeHandledValue(arrived(["Nope", "some-thread:1", 1, null]))).toThrow(/unknown thread-safe kind "Nope"/);
+      // A full form must bring a port.
+      expect(() => deserializeHandledValue(arrived({ kind: "Queue", id: "some-thread:1", fields: {}, port: null, fromOwner: true, hold: 1 }))).toThrow(DataCloneError);
+    });
+  });
+
   it("ends the hold of one that comes as the result of no pending call", async () => {
     await run((function* (): Coro<void> {
       const loop = getRunningLoop();

@@ -92,8 +92,12 @@ export type Message =
   | TreeAskMessage
   | TreeMessage;
 
-/** Marks our messages among others on a shared port (and the protocol's version). */
-export const PROTOCOL_TAG = "asyncio-ts/2";
+/**
+ * Marks our messages among others on a shared port, and the protocol's version: of
+ * the envelope and of what travels in it (3: a thread-safe primitive passed again
+ * is a tuple, see threadsafe/thread-safe-object.ts).
+ */
+export const PROTOCOL_TAG = "asyncio-ts/3";
 
 /**
  * What travels: the protocol tag, then the messages of one loop iteration laid

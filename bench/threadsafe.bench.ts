@@ -187,11 +187,11 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; extra: 
       });
   }
 
-  function consumers(backend: Backend, codec: "clone" | "json" | typeof itemCodec, prefetch = 1): () => unknown {
+  function consumers(backend: Backend, codec: "clone" | "json" | typeof itemCodec, prefetch = 1, drain: "drain" | "drainForAwait" = "drain"): () => unknown {
     return () =>
       onLoop(function* () {
         const queue = new ThreadSafeQueue<Item>({ maxsize: 256, codec, backend, prefetch });
-        const drains = workers.map((worker) => worker.call("drain", queue));
+        const drains = workers.map((worker) => worker.call(drain, queue));
         for (let id = 0; id < ITEMS; id++) yield* queue.put({ id, name: "item" });
         queue.shutdown();
         const counts = (yield* gather(...drains)) as number[];
@@ -270,6 +270,7 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; extra: 
         { name: "asyncio-ts ThreadSafeQueue(256), shared, json codec", run: consumers("shared", "json") },
         { name: "asyncio-ts ThreadSafeQueue(256), shared, clone codec", run: consumers("shared", "clone") },
         { name: "asyncio-ts ThreadSafeQueue(256), shared, bytes codec", run: consumers("shared", itemCodec) },
+        { name: "asyncio-ts ThreadSafeQueue(256), shared, json codec, consumers are async functions (for await)", run: consumers("shared", "json", 1, "drainForAwait") },
         { name: "asyncio-ts ThreadSafeQueue(256), message, clone codec", run: consumers("message", "clone") },
         { name: "asyncio-ts ThreadSafeQueue(256), message, json codec", run: consumers("message", "json") },
         { name: "asyncio-ts ThreadSafeQueue(256), message, clone codec, prefetch 64", run: consumers("message", "clone", 64) },

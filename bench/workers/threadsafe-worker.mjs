@@ -34,4 +34,10 @@ expose({
     }
     return count;
   },
+  /** The same, as async code writes it: `for await` until the queue is shut down. */
+  async drainForAwait(queue) {
+    let count = 0;
+    for await (const _item of queue) count++;
+    return count;
+  },
 });

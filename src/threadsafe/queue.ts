@@ -1,6 +1,7 @@
 import { QueueEmpty, QueueFull, RuntimeError, ValueError, describeValue } from "../errors.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 import { watchMethod } from "../futures/never-awaited.js";
+import { type TryFirstPlan, WAIT, tryFirst } from "../futures/try-first.js";
 import type { Coro } from "../futures/coroutine.js";
 import { type Comparator, PriorityQueue } from "../queues/priority-queue.js";
 import { LifoQueue } from "../queues/lifo-queue.js";
@@ -14,7 +15,7 @@ import { SharedItems, lostError } from "./shared/items.js";
 import type { Holder } from "./message-backend.js";
 import { ServedLater } from "../threads/served-later.js";
 import { getRunningLoop } from "../loop/running-loop.js";
-import type { SharedCore } from "./shared/core.js";
+import { NOT_NOW, type SharedCore } from "./shared/core.js";
 import { ATTACHING, type Client, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
 
 /** Options of `ThreadSafeQueue` (and its LIFO and priority forms). */
@@ -96,6 +97,9 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
   private prefetch = 1;
   /** On the message backend, off the owner, with `prefetch` > 1: this thread's gets. */
   private prefetching: PrefetchingGets<QueueState> | null = null;
+  /** On the shared backend: what `put()` and `get()` run, made once. */
+  private sharedPut: TryFirstPlan<void, { item: T; bytes: Uint8Array | null }> | null = null;
+  private sharedGet: TryFirstPlan<T> | null = null;
 
   constructor(options: ThreadSafeQueueOptions = {}) {
     super();
@@ -179,12 +183,38 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
 
   /** Puts `item` (a copy of it), waiting while the queue is full. `QueueShutDown` once it is shut down. */
   put(item: T): AwaitableCoro<void> {
+    if (this.shared !== null) return tryFirst((this.sharedPut ??= this.sharedPutPlan(this.shared)), { item, bytes: null });
     return putItem(this, item);
   }
 
   /** Takes the first item, waiting while the queue is empty. `QueueShutDown` once it is shut down and drained. */
   get(): AwaitableCoro<T> {
+    // On the shared backend a get that need not wait is done in its first step, and an
+    // `await` of it makes no task (see tryFirst): 2.4 against 4.3 µs an item for an async consumer.
+    if (this.shared !== null) return tryFirst((this.sharedGet ??= this.sharedGetPlan(this.shared)));
     return getItem(this) as AwaitableCoro<T>;
+  }
+
+  /** `bytes`: the item encoded, once, by whichever step comes first (an `await` attempts again in its task). */
+  private sharedPutPlan(shared: SharedItems): TryFirstPlan<void, { item: T; bytes: Uint8Array | null }> {
+    return {
+      attempt: (put) => (shared.putAtOnce((put.bytes ??= this.codec.toBytes(put.item))) ? undefined : WAIT),
+      wait: (put) => shared.put((put.bytes ??= this.codec.toBytes(put.item))),
+    };
+  }
+
+  private sharedGetPlan(shared: SharedItems): TryFirstPlan<T> {
+    return {
+      attempt: () => {
+        const bytes = shared.getAtOnce();
+        return bytes === NOT_NOW ? WAIT : (this.codec.fromBytes(bytes) as T);
+      },
+      wait: () => this.sharedGetWaiting(shared),
+    };
+  }
+
+  private *sharedGetWaiting(shared: SharedItems): Coro<T> {
+    return this.codec.fromBytes(yield* shared.get()) as T;
   }
 
   /** Puts `item` at once or raises `QueueFull` (on the message backend: on the creating thread only; see the class). */
@@ -290,13 +320,8 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     return this.shared;
   }
 
-  /** @internal */
-  _put(item: T): Coro<void> {
-    // On the shared backend the wait itself is returned: no generator of ours around it.
-    return this.shared !== null ? this.shared.put(this.codec.toBytes(item)) : this.putHere(item);
-  }
-
-  private *putHere(item: T): Coro<void> {
+  /** @internal On the message backend (the shared one: see `sharedPutPlan`). */
+  *_put(item: T): Coro<void> {
     if (this.local !== null) {
       yield* this.local.put(this.toStored(item));
       return;
@@ -304,9 +329,8 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     this.snapshot = yield* this.client!.call<QueueState>("put", [this.codec.toWire(item)]);
   }
 
-  /** @internal */
+  /** @internal On the message backend (the shared one: see `sharedGetPlan`). */
   *_get(): Coro<unknown> {
-    if (this.shared !== null) return this.codec.fromBytes(yield* this.shared.get());
     if (this.local !== null) return this.fromStored(yield* this.local.get());
     if (this.prefetching !== null) return this.codec.fromWire(yield* this.prefetching.get());
     const [wire, state] = yield* this.client!.call<[unknown, QueueState]>("get");

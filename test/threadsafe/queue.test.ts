@@ -8,8 +8,10 @@ import {
   ThreadSafeLifoQueue,
   ThreadSafePriorityQueue,
   ThreadSafeQueue,
+  allTasks,
   createChannel,
   createTask,
+  defineQueueCodec,
   gather,
   run,
   sleep,
@@ -232,6 +234,46 @@ describe.each(backends)("ThreadSafeQueue across threads (%s backend)", { timeout
         expect((got[7] as { bytes: Uint8Array }).bytes.byteLength).toBe(8);
       })(),
     );
+  });
+
+  it("is awaitable from async code: a put or get over at once makes no task on the shared backend, one that waits runs as a task, an item is encoded once", async () => {
+    let encoded = 0;
+    const counting = defineQueueCodec<number>(`test/counting-${backend}`, {
+      encode: (n) => {
+        if (n < 0) throw new RangeError("a negative item");
+        encoded++;
+        return new Uint8Array([n]);
+      },
+      decode: (bytes) => bytes[0]!,
+    });
+    await run(async () => {
+      const queue = new ThreadSafeQueue<number>({ backend, maxsize: 1, codec: counting });
+      const tasks = allTasks().size;
+      const put = queue.put(1).then(() => "put");
+      if (backend === "shared") {
+        expect(queue.qsize()).toBe(1); // room: put in place, in then()
+        expect(allTasks().size).toBe(tasks);
+      }
+      expect(await put).toBe("put");
+      let putLater = false;
+      const waiting = queue.put(2).then(() => ((putLater = true), "put later")); // full: it waits, as a task of its own
+      expect(allTasks().size).toBe(tasks + 1);
+      await sleep(1); // its task has run, and waits for room
+      expect(putLater).toBe(false);
+      const get = queue.get();
+      const got = get.then((item) => item);
+      if (backend === "shared") expect(allTasks().size).toBe(tasks + 1); // there: taken in place
+      expect(await got).toBe(1);
+      expect(await waiting).toBe("put later");
+      expect(await get).toBe(1); // awaited again: the same result, nothing taken twice
+      expect(await queue.get()).toBe(2);
+      expect(encoded).toBe(2); // the waiting put too, though it was attempted in then() and again in its task
+      await expect(queue.put(-1)).rejects.toBeInstanceOf(DataCloneError); // the codec refuses it: nothing put
+      expect(queue.qsize()).toBe(0);
+      queue.shutdown();
+      await expect(queue.put(4)).rejects.toBeInstanceOf(QueueShutDown);
+      await expect(queue.get()).rejects.toBeInstanceOf(QueueShutDown);
+    });
   });
 
   it("orders a LIFO and a priority queue on the owner for every thread", async () => {

@@ -231,22 +231,28 @@ export class SharedCore {
    * the grant is passed on. Nothing is left behind either way.
    */
   *wait<R, P = undefined>(gateIndex: number, plan: WaitPlan<R, P>, payload?: P): Coro<R> {
-    const gate = this.gates[gateIndex]!;
-    // The common case — the mutex is free and the wait is over at once — allocates nothing.
-    let position = -1;
-    if (this.deferred.length === 0 && this.region.tryLock()) {
-      let at: R | typeof NOT_NOW;
-      try {
-        at = plan.attempt(payload as P);
-        if (at === NOT_NOW) position = this.queue(gate, plan);
-      } catch (error) {
-        this.abandon();
-        throw error;
-      }
-      this.leave();
-      if (at !== NOT_NOW) return at;
+    const now = this.tryNow(plan, payload);
+    if (now !== NOT_NOW) return now;
+    // It must wait (or the mutex was taken): attempted again as the waiter is queued.
+    return yield* this.waitQueued(this.gates[gateIndex]!, plan, -1, payload as P);
+  }
+
+  /**
+   * What `wait` does first, alone, and allocating nothing: `plan`'s attempt, if the
+   * mutex is free and no section of this thread is deferred; `NOT_NOW` if it must
+   * wait, or the mutex was taken (nothing is queued either way).
+   */
+  tryNow<R, P = undefined>(plan: WaitPlan<R, P>, payload?: P): R | typeof NOT_NOW {
+    if (this.deferred.length > 0 || !this.region.tryLock()) return NOT_NOW;
+    let now: R | typeof NOT_NOW;
+    try {
+      now = plan.attempt(payload as P); // as run() does, with no closure to make
+    } catch (error) {
+      this.abandon();
+      throw error;
     }
-    return yield* this.waitQueued(gate, plan, position, payload as P);
+    this.leave();
+    return now;
   }
 
   /** `wait` once the mutex was taken or the waiter queued (`position`, -1 if not yet). */

@@ -161,6 +161,11 @@ export class SharedItems {
     return this.core.wait(PUTTERS, this.putPlan, bytes);
   }
 
+  /** Adds at once if that needs no wait (a place free, no earlier waiter, the mutex free); else false. */
+  putAtOnce(bytes: Uint8Array): boolean {
+    return this.core.tryNow(this.putPlan, bytes) !== NOT_NOW;
+  }
+
   /** Adds at once or returns false (full); `QueueShutDown` once shut down. */
   putNowait(bytes: Uint8Array): boolean {
     return this.core.critical(() => this.putPlan.attempt(bytes) !== NOT_NOW);
@@ -168,6 +173,11 @@ export class SharedItems {
 
   *get(): Coro<Uint8Array> {
     return yield* this.core.wait(GETTERS, this.getPlan);
+  }
+
+  /** Takes at once if that needs no wait (an item there, no earlier waiter, the mutex free); else `NOT_NOW`. */
+  getAtOnce(): Uint8Array | typeof NOT_NOW {
+    return this.core.tryNow(this.getPlan);
   }
 
   /** Takes at once, or `null` (empty); `QueueShutDown` once shut down and empty. */

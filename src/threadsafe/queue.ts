@@ -46,6 +46,13 @@ interface QueueState {
   shutDown: boolean;
 }
 
+/**
+ * A `QueueState` as it travels, with every answer of the owner: a tuple, since Node
+ * clones an object of a message at about a microsecond and an array of numbers at
+ * a fraction of that. Read back with `stateFrom`, which checks it.
+ */
+type StateWire = readonly [size: number, unfinished: number, shutDown: boolean];
+
 type Kind = "Queue" | "LifoQueue" | "PriorityQueue";
 
 /**
@@ -96,7 +103,7 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
   /** On the message backend: the batch another thread's get may fetch (see the option). */
   private prefetch = 1;
   /** On the message backend, off the owner, with `prefetch` > 1: this thread's gets. */
-  private prefetching: PrefetchingGets<QueueState> | null = null;
+  private prefetching: PrefetchingGets<unknown> | null = null;
   /** On the shared backend: what `put()` and `get()` run, made once. */
   private sharedPut: TryFirstPlan<void, { item: T; bytes: Uint8Array | null }> | null = null;
   private sharedGet: TryFirstPlan<T> | null = null;
@@ -326,15 +333,15 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
       yield* this.local.put(this.toStored(item));
       return;
     }
-    this.snapshot = yield* this.client!.call<QueueState>("put", [this.codec.toWire(item)]);
+    this.snapshot = stateFrom(yield* this.client!.call<unknown>("put", [this.codec.toWire(item)]));
   }
 
   /** @internal On the message backend (the shared one: see `sharedGetPlan`). */
   *_get(): Coro<unknown> {
     if (this.local !== null) return this.fromStored(yield* this.local.get());
     if (this.prefetching !== null) return this.codec.fromWire(yield* this.prefetching.get());
-    const [wire, state] = yield* this.client!.call<[unknown, QueueState]>("get");
-    this.snapshot = state;
+    const [wire, state] = yield* this.client!.call<[unknown, unknown]>("get");
+    this.snapshot = stateFrom(state);
     return this.codec.fromWire(wire);
   }
 
@@ -345,7 +352,7 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
       return;
     }
     if (this.local === null) {
-      this.snapshot = yield* this.client!.call<QueueState>("join");
+      this.snapshot = stateFrom(yield* this.client!.call<unknown>("join"));
       return;
     }
     yield* this.joinOrLost();
@@ -365,7 +372,7 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
   }
 
   protected wireState(): unknown {
-    return this.shared !== null ? undefined : this.state();
+    return this.shared !== null ? undefined : this.stateWire();
   }
 
   /** @internal Rebuilds a holder on another thread. */
@@ -382,16 +389,16 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     const prefetch = fields.prefetch;
     if (typeof prefetch === "number" && Number.isInteger(prefetch) && prefetch > 1) {
       this.prefetch = Math.min(prefetch, MAX_PREFETCH);
-      this.prefetching = new PrefetchingGets<QueueState>(client, this.prefetch, (state) => (this.snapshot = stateFrom(state)));
+      this.prefetching = new PrefetchingGets<unknown>(client, this.prefetch, (state) => (this.snapshot = stateFrom(state)));
     }
     return this;
   }
 
-  private state(): QueueState {
-    if (this.shared !== null) return { size: this.shared.qsize(), unfinished: this.shared.unfinished(), shutDown: this.shared.isShutDown() };
+  /** On the message backend: the state now (the owner), or as this thread last heard it. */
+  private stateWire(): StateWire {
     const queue = this.local;
-    if (queue === null) return { ...this.snapshot };
-    return { size: queue.qsize(), unfinished: queue._unfinishedCount, shutDown: queue.isShutDown };
+    if (queue === null) return [this.snapshot.size, this.snapshot.unfinished, this.snapshot.shutDown];
+    return [queue.qsize(), queue._unfinishedCount, queue.isShutDown];
   }
 
   /**
@@ -432,26 +439,26 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     const taken = this.takenBy!;
     const self = this;
     return {
-      *put(wire: unknown): Coro<QueueState> {
+      *put(wire: unknown): Coro<StateWire> {
         yield* queue.put(self.storedFromWire(wire));
-        return self.state();
+        return self.stateWire();
       },
       // A get answers in the step its item comes in: in the owner's put, if it waited.
-      get(): ServedLater<[unknown, QueueState]> {
+      get(): ServedLater<[unknown, StateWire]> {
         return serveGet(queue, (stored) => {
           taken.set(holder, (taken.get(holder) ?? 0) + 1);
-          return [self.wireOfStored(stored), self.state()];
+          return [self.wireOfStored(stored), self.stateWire()];
         });
       },
       // prefetch: the first item when there is one (unless asked ahead: then maybe
       // none), and up to `count` in all of what is there and owed to no get waiting
       // here (none is passed over).
-      getMany(count: unknown, wait: unknown): ServedLater<[unknown[], QueueState]> | [unknown[], QueueState] {
+      getMany(count: unknown, wait: unknown): ServedLater<[unknown[], StateWire]> | [unknown[], StateWire] {
         const most = typeof count === "number" && Number.isInteger(count) ? Math.max(1, Math.min(count, self.prefetch)) : 1;
-        const batch = (items: unknown[]): [unknown[], QueueState] => {
+        const batch = (items: unknown[]): [unknown[], StateWire] => {
           while (items.length < most && queue.qsize() > queue._waitingGetters) items.push(self.wireOfStored(queue.getNowait()));
           taken.set(holder, (taken.get(holder) ?? 0) + items.length);
-          return [items, self.state()];
+          return [items, self.stateWire()];
         };
         if (wait === false) return batch([]);
         return serveGet(queue, (first) => batch([self.wireOfStored(first)]));
@@ -467,20 +474,20 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
         else taken.delete(holder);
         queue._giveBack(items);
       },
-      taskDone(): QueueState {
+      taskDone(): StateWire {
         queue.taskDone();
         const count = taken.get(holder) ?? 0;
         if (count > 1) taken.set(holder, count - 1);
         else taken.delete(holder);
-        return self.state();
+        return self.stateWire();
       },
-      *join(): Coro<QueueState> {
+      *join(): Coro<StateWire> {
         yield* self.joinOrLost();
-        return self.state();
+        return self.stateWire();
       },
-      shutdown(immediate: unknown): QueueState {
+      shutdown(immediate: unknown): StateWire {
         queue.shutdown(immediate === true);
-        return self.state();
+        return self.stateWire();
       },
     };
   }
@@ -546,10 +553,14 @@ const joinQueue = awaitable(function* joinQueue(queue: ThreadSafeQueue<unknown>)
 // In debug mode: a put(), get() or join() never awaited is reported, by these names.
 for (const method of ["put", "get", "join"]) watchMethod(ThreadSafeQueue.prototype, method);
 
-/** A queue's state as another thread sent it, made safe to keep. */
+/** A queue's state as another thread sent it (see `StateWire`), made safe to keep: a count that is not one reads as 0. */
 function stateFrom(value: unknown): QueueState {
-  const state = value as Partial<QueueState> | null | undefined;
-  return { size: Number(state?.size) || 0, unfinished: Number(state?.unfinished) || 0, shutDown: state?.shutDown === true };
+  const state: readonly unknown[] = Array.isArray(value) ? value : [];
+  return { size: countFrom(state[0]), unfinished: countFrom(state[1]), shutDown: state[2] === true };
+}
+
+function countFrom(value: unknown): number {
+  return Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : 0;
 }
 
 /** A thread-safe `LifoQueue`: the last item put is got first. Otherwise as `ThreadSafeQueue`. */

@@ -6,6 +6,7 @@ import { Connection, type Coro, DataCloneError, ProtocolError, ThreadSafeQueue, 
 import { encodeBatch } from "../../src/threads/protocol.js";
 import { deserializeHandledValue, serializeHandledValue } from "../../src/threads/transfer-handlers.js";
 import { HandFedEndpoint } from "../support/hand-fed-endpoint.js";
+import { host } from "#platform";
 import { runV } from "../support/harness.js";
 
 const arrived = (data: unknown): unknown => ({ "asyncio-ts/handled": "asyncio-ts/threadsafe", data });
@@ -35,6 +36,26 @@ describe("a thread-safe primitive's wire form from another thread", () => {
       // A full form must bring a port.
       expect(() => deserializeHandledValue(arrived({ kind: "Queue", id: "some-thread:1", fields: {}, port: null, fromOwner: true, hold: 1 }))).toThrow(DataCloneError);
     });
+  });
+
+  it("keeps a holder's snapshot of a queue counts, whatever state the owner's answers carry", async () => {
+    await run((function* (): Coro<void> {
+      const loop = getRunningLoop();
+      const reported: unknown[] = [];
+      loop.setExceptionHandler((_loop, context) => void reported.push(context.message));
+      const { port1, port2 } = new MessageChannel();
+      const fields = { maxsize: 0, codec: "clone", state: ["lots", -3, "yes"] };
+      const holder = deserializeHandledValue(arrived({ kind: "Queue", id: "forger:1", port: port2, fields, fromOwner: false, hold: 0, ownerToken: null })) as ThreadSafeQueue<number>;
+      expect([holder.qsize(), holder.empty()]).toEqual([0, true]);
+      // The owner's end, answering with states that are not counts.
+      new Connection(host.adaptPort(port1), loop, { put: () => [2.5, Number.MAX_VALUE, true], get: () => [7, { size: 3 }], watchMe: () => {} }, { peerName: "a forging owner" });
+      yield* holder.put(1);
+      expect([holder.qsize(), holder.empty()]).toEqual([0, true]);
+      expect(yield* holder.get()).toBe(7);
+      expect(holder.qsize()).toBe(0);
+      expect(reported).toEqual([]);
+      port1.close();
+    })());
   });
 
   it("ends the hold of one that comes as the result of no pending call", async () => {

@@ -144,10 +144,6 @@ export class SharedItems {
     return this.core.region.peek(SIZE);
   }
 
-  unfinished(): number {
-    return this.core.region.peek(UNFINISHED);
-  }
-
   isShutDown(): boolean {
     return this.core.region.peek(SHUT_DOWN) !== 0;
   }

@@ -1,4 +1,4 @@
-import { BrokenBarrierError } from "../errors.js";
+import { BrokenBarrierError, ProtocolError, describeValue } from "../errors.js";
 import { type AwaitableCoro, awaitable } from "../futures/awaitable.js";
 import { watchMethod } from "../futures/never-awaited.js";
 import type { Coro } from "../futures/coroutine.js";
@@ -8,7 +8,7 @@ import { checkInteger, checkOptions } from "../validate.js";
 import type { Holder } from "./message-backend.js";
 import { SharedMeeting } from "./shared/meeting.js";
 import type { SharedCore } from "./shared/core.js";
-import { ATTACHING, type Client, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
+import { ATTACHING, type Client, type ThreadSafeBackend, ThreadSafeObject, checkBackend, countFrom } from "./thread-safe-object.js";
 
 /** Options of `ThreadSafeBarrier`. */
 export interface ThreadSafeBarrierOptions {
@@ -126,16 +126,19 @@ export class ThreadSafeBarrier extends ThreadSafeObject {
     if (this.shared !== null) return yield* this.shared.wait();
     if (this.local !== null) return yield* this.local.wait();
     if (this.snapshot.broken) throw new BrokenBarrierError("The barrier is broken: reset() it before waiting again.");
-    const [index, state] = yield* this.client!.call<[number, BarrierState]>("wait");
-    this.snapshot = state;
-    return index;
+    const [index, state] = yield* this.client!.call<[unknown, unknown]>("wait");
+    this.snapshot = barrierStateFrom(state);
+    if (!Number.isSafeInteger(index) || (index as number) < 0 || (index as number) >= this.partyCount) {
+      throw new ProtocolError(`The thread that owns this ThreadSafeBarrier answered wait() with ${describeValue(index)}, not an index below its number of parties (${this.partyCount}).`);
+    }
+    return index as number;
   }
 
   /** @internal */
   *_change(how: "reset" | "abort"): Coro<void> {
     if (this.shared !== null) yield* this.shared[how]();
     else if (this.local !== null) yield* this.local[how]();
-    else this.snapshot = yield* this.client!.call<BarrierState>(how);
+    else this.snapshot = barrierStateFrom(yield* this.client!.call<unknown>(how));
   }
 
   protected override sharedCore(): SharedCore | null {
@@ -154,13 +157,12 @@ export class ThreadSafeBarrier extends ThreadSafeObject {
   /** @internal */
   _attach(client: Client, fields: Record<string, unknown>): this {
     this.client = client;
-    this.partyCount = typeof fields.parties === "number" ? fields.parties : 1;
+    this.partyCount = Math.max(1, countFrom(fields.parties));
     if (fields.shared !== undefined) {
       this.shared = SharedMeeting.attach(fields.shared, fields.slot, "a ThreadSafeBarrier");
       this.attachedShared();
     }
-    const state = fields.state as Partial<BarrierState> | undefined;
-    this.snapshot = { nWaiting: Number(state?.nWaiting) || 0, broken: state?.broken === true };
+    this.snapshot = barrierStateFrom(fields.state);
     return this;
   }
 
@@ -180,3 +182,9 @@ const changeBarrier = awaitable(function* changeBarrier(barrier: ThreadSafeBarri
 for (const method of ["wait", "reset", "abort"]) watchMethod(ThreadSafeBarrier.prototype, method);
 
 ThreadSafeObject._registerKind("Barrier", (client, fields) => new ThreadSafeBarrier(ATTACHING as never)._attach(client, fields));
+
+/** A barrier's state as another thread sent it, made safe to keep. */
+function barrierStateFrom(value: unknown): BarrierState {
+  const state = value as Partial<Record<keyof BarrierState, unknown>> | null | undefined;
+  return { nWaiting: countFrom(state?.nWaiting), broken: state?.broken === true };
+}

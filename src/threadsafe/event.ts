@@ -91,7 +91,7 @@ export class ThreadSafeEvent extends ThreadSafeObject {
   *_wait(): Coro<boolean> {
     if (this.shared !== null) return yield* this.shared.wait();
     if (this.local !== null) return yield* this.local.wait();
-    this.setSnapshot = yield* this.client!.call<boolean>("wait");
+    this.setSnapshot = (yield* this.client!.call<unknown>("wait")) === true;
     return true;
   }
 

@@ -138,7 +138,7 @@ export class ThreadSafeLock extends ThreadSafeAcquirable {
 
   private *acquireHere(): Coro<boolean> {
     if (this.local === null) {
-      this.lockedSnapshot = yield* this.client!.call<boolean>("acquire");
+      this.lockedSnapshot = (yield* this.client!.call<unknown>("acquire")) === true;
       return true;
     }
     yield* this.acquireFor("owner");

@@ -16,7 +16,7 @@ import type { Holder } from "./message-backend.js";
 import { ServedLater } from "../threads/served-later.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { NOT_NOW, type SharedCore } from "./shared/core.js";
-import { ATTACHING, type Client, type ThreadSafeBackend, ThreadSafeObject, checkBackend } from "./thread-safe-object.js";
+import { ATTACHING, type Client, type ThreadSafeBackend, ThreadSafeObject, checkBackend, countFrom } from "./thread-safe-object.js";
 
 /** Options of `ThreadSafeQueue` (and its LIFO and priority forms). */
 export interface ThreadSafeQueueOptions {
@@ -559,9 +559,6 @@ function stateFrom(value: unknown): QueueState {
   return { size: countFrom(state[0]), unfinished: countFrom(state[1]), shutDown: state[2] === true };
 }
 
-function countFrom(value: unknown): number {
-  return Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : 0;
-}
 
 /** A thread-safe `LifoQueue`: the last item put is got first. Otherwise as `ThreadSafeQueue`. */
 export class ThreadSafeLifoQueue<T> extends ThreadSafeQueue<T> {

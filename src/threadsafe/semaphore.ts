@@ -87,7 +87,7 @@ export class ThreadSafeSemaphore extends ThreadSafeAcquirable {
 
   private *acquireHere(): Coro<boolean> {
     if (this.local !== null) return yield* this.local.acquire();
-    this.lockedSnapshot = yield* this.client!.call<boolean>("acquire");
+    this.lockedSnapshot = (yield* this.client!.call<unknown>("acquire")) === true;
     return true;
   }
 

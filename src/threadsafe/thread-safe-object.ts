@@ -88,6 +88,11 @@ function notCloneable(): never {
   throw new DataCloneError("A thread-safe primitive crosses threads only as a top-level argument or result of a call: pass it as an argument of its own.");
 }
 
+/** @internal A count another thread sent (a snapshot's size): a non-negative safe integer, else 0. */
+export function countFrom(value: unknown): number {
+  return Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : 0;
+}
+
 /** @internal Passed to a constructor instead of options: make an empty holder, to be attached. */
 export const ATTACHING: unique symbol = Symbol("attaching a holder");
 

@@ -2,12 +2,12 @@
 // forged one is refused with a DataCloneError that says what was wrong, and a port
 // in it is told that the hold it stands for is not needed.
 import { describe, expect, it } from "vitest";
-import { Connection, type Coro, DataCloneError, ProtocolError, ThreadSafeQueue, getRunningLoop, run, sleep } from "../../src/index.js";
+import { Connection, type Coro, DataCloneError, ProtocolError, ThreadSafeBarrier, ThreadSafeEvent, ThreadSafeLock, ThreadSafeQueue, getRunningLoop, run, sleep } from "../../src/index.js";
 import { encodeBatch } from "../../src/threads/protocol.js";
 import { deserializeHandledValue, serializeHandledValue } from "../../src/threads/transfer-handlers.js";
 import { HandFedEndpoint } from "../support/hand-fed-endpoint.js";
 import { host } from "#platform";
-import { runV } from "../support/harness.js";
+import { caught, runV } from "../support/harness.js";
 
 const arrived = (data: unknown): unknown => ({ "asyncio-ts/handled": "asyncio-ts/threadsafe", data });
 
@@ -55,6 +55,33 @@ describe("a thread-safe primitive's wire form from another thread", () => {
       expect(holder.qsize()).toBe(0);
       expect(reported).toEqual([]);
       port1.close();
+    })());
+  });
+
+  it("keeps a holder's snapshots of the other kinds what they say they are, and refuses a barrier index that is none", async () => {
+    await run((function* (): Coro<void> {
+      const loop = getRunningLoop();
+      /** A holder of `kind` whose owner's end answers with `operations`. */
+      const forgedHolder = <H>(kind: string, fields: Record<string, unknown>, operations: Record<string, () => unknown>): H => {
+        const { port1, port2 } = new MessageChannel();
+        new Connection(host.adaptPort(port1), loop, { ...operations, watchMe: () => {} }, { peerName: "a forging owner" });
+        return deserializeHandledValue(arrived({ kind, id: `forger:${kind}`, port: port2, fields, fromOwner: false, hold: 0, ownerToken: null })) as H;
+      };
+      const event = forgedHolder<ThreadSafeEvent>("Event", { state: "yes" }, { wait: () => "yes" });
+      expect(event.isSet()).toBe(false);
+      expect(yield* event.wait()).toBe(true);
+      expect(event.isSet()).toBe(false);
+      const lock = forgedHolder<ThreadSafeLock>("Lock", { state: 1 }, { acquire: () => "held" });
+      expect(lock.locked()).toBe(false);
+      yield* lock.acquire();
+      expect(lock.locked()).toBe(false);
+      const barrier = forgedHolder<ThreadSafeBarrier>("Barrier", { parties: -4, state: { nWaiting: "many", broken: 1 } }, { wait: () => [5, { nWaiting: 2.5 }], reset: () => ({ nWaiting: -1 }) });
+      expect([barrier.parties, barrier.nWaiting, barrier.broken]).toEqual([1, 0, false]);
+      const refused = yield* caught(barrier.wait());
+      expect(refused).toBeInstanceOf(ProtocolError);
+      expect((refused as Error).message).toBe("The thread that owns this ThreadSafeBarrier answered wait() with number 5, not an index below its number of parties (1).");
+      yield* barrier.reset();
+      expect(barrier.nWaiting).toBe(0);
     })());
   });
 

@@ -61,9 +61,11 @@ describe("a thread-safe primitive's wire form from another thread", () => {
   it("keeps a holder's snapshots of the other kinds what they say they are, and refuses a barrier index that is none", async () => {
     await run((function* (): Coro<void> {
       const loop = getRunningLoop();
+      const ownerEnds: MessagePort[] = [];
       /** A holder of `kind` whose owner's end answers with `operations`. */
       const forgedHolder = <H>(kind: string, fields: Record<string, unknown>, operations: Record<string, () => unknown>): H => {
         const { port1, port2 } = new MessageChannel();
+        ownerEnds.push(port1);
         new Connection(host.adaptPort(port1), loop, { ...operations, watchMe: () => {} }, { peerName: "a forging owner" });
         return deserializeHandledValue(arrived({ kind, id: `forger:${kind}`, port: port2, fields, fromOwner: false, hold: 0, ownerToken: null })) as H;
       };
@@ -82,6 +84,7 @@ describe("a thread-safe primitive's wire form from another thread", () => {
       expect((refused as Error).message).toBe("The thread that owns this ThreadSafeBarrier answered wait() with number 5, not an index below its number of parties (1).");
       yield* barrier.reset();
       expect(barrier.nWaiting).toBe(0);
+      for (const port of ownerEnds) port.close();
     })());
   });
 

@@ -84,12 +84,11 @@ export class ThreadSafeEvent extends ThreadSafeObject {
 
   /** Waits until it is set; `true`. Cancellable while it waits. */
   wait(): AwaitableCoro<boolean> {
-    return waitEvent(this);
+    return this.shared !== null ? this.shared.wait() : waitEvent(this);
   }
 
-  /** @internal */
+  /** @internal On the message backend (the shared one's wait is returned by `wait()` itself). */
   *_wait(): Coro<boolean> {
-    if (this.shared !== null) return yield* this.shared.wait();
     if (this.local !== null) return yield* this.local.wait();
     this.setSnapshot = (yield* this.client!.call<unknown>("wait")) === true;
     return true;

@@ -10,6 +10,7 @@ import {
   ThreadSafeQueue,
   ThreadSafeSemaphore,
   ValueError,
+  allTasks,
   ensureFuture,
   gather,
   run,
@@ -110,6 +111,35 @@ describe.each(backends)("thread-safe primitives across threads (%s backend)", { 
       lock.release();
       semaphore.release();
       expect(yield* worker.api.acquireWithin(lock, 1000)).toBe("acquired");
+    });
+  });
+
+  it("an await of a semaphore's acquire() or an event's wait() that need not wait makes no task on the shared backend; one that waits runs as a task", async () => {
+    await run(async () => {
+      const semaphore = new ThreadSafeSemaphore(1, { backend });
+      const event = new ThreadSafeEvent({ backend });
+      event.set();
+      const tasks = allTasks().size;
+      const acquired = semaphore.acquire().then((got) => got);
+      const waited = event.wait().then((got) => got);
+      if (backend === "shared") {
+        expect(semaphore.locked()).toBe(true); // taken in then()
+        expect(allTasks().size).toBe(tasks);
+      }
+      expect([await acquired, await waited]).toEqual([true, true]);
+      let second = false;
+      const waiting = semaphore.acquire().then(() => (second = true)); // no permit: it waits, as a task of its own
+      expect(allTasks().size).toBe(tasks + 1);
+      await sleep(1);
+      expect(second).toBe(false);
+      semaphore.release();
+      expect(await waiting).toBe(true);
+      expect(semaphore.locked()).toBe(true);
+      semaphore.release();
+      event.clear();
+      const unset = event.wait();
+      const outcome = await waitFor(unset, 5).then(() => "set", (error: unknown) => (error as Error).name);
+      expect(outcome).toBe("TimeoutError"); // a wait that had to wait is cancellable
     });
   });
 

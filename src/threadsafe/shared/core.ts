@@ -6,6 +6,7 @@
  */
 import { RuntimeError } from "../../errors.js";
 import { awaitable } from "../../futures/awaitable.js";
+import { type TryFirstPlan, WAIT } from "../../futures/try-first.js";
 import type { Coro } from "../../futures/coroutine.js";
 import type { EventLoop } from "../../loop/event-loop.js";
 import { findRunningLoop, getRunningLoop } from "../../loop/running-loop.js";
@@ -235,6 +236,21 @@ export class SharedCore {
     if (now !== NOT_NOW) return now;
     // It must wait (or the mutex was taken): attempted again as the waiter is queued.
     return yield* this.waitQueued(this.gates[gateIndex]!, plan, -1, payload as P);
+  }
+
+  /**
+   * A `tryFirst` plan for waits on gate `gateIndex` as `plan` describes them: its
+   * attempt is `tryNow`, its wait is `wait`. Made once by the primitive: then a wait
+   * that need not wait costs one small object, and an `await` of it makes no task.
+   */
+  firstPlan<R>(gateIndex: number, plan: WaitPlan<R>): TryFirstPlan<R> {
+    return {
+      attempt: () => {
+        const now = this.tryNow(plan);
+        return now === NOT_NOW ? WAIT : now;
+      },
+      wait: () => this.wait(gateIndex, plan),
+    };
   }
 
   /**

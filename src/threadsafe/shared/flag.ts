@@ -2,7 +2,8 @@
  * A flag in shared memory: the state of a `ThreadSafeEvent`. `set()` grants every
  * queued waiter, on every thread, in one section.
  */
-import type { Coro } from "../../futures/coroutine.js";
+import type { AwaitableCoro } from "../../futures/awaitable.js";
+import { type TryFirstPlan, tryFirst } from "../../futures/try-first.js";
 import { NOT_NOW, SharedCore, type WaitPlan } from "./core.js";
 import { GRANTED } from "./gate.js";
 
@@ -10,6 +11,7 @@ const SET = 0;
 
 export class SharedFlag {
   private readonly plan: WaitPlan<boolean>;
+  private readonly waitFirst: TryFirstPlan<boolean>;
 
   private constructor(readonly core: SharedCore) {
     const region = core.region;
@@ -18,6 +20,7 @@ export class SharedFlag {
       granted: () => true,
       failed: () => new Error("asyncio-ts internal error: an event wait cannot fail"),
     };
+    this.waitFirst = core.firstPlan(0, this.plan);
   }
 
   static create(what: string): SharedFlag {
@@ -48,8 +51,9 @@ export class SharedFlag {
     this.core.criticalOrLater(() => this.core.region.setField(SET, 0));
   }
 
-  *wait(): Coro<boolean> {
-    return yield* this.core.wait(0, this.plan);
+  /** Waits until it is set (an `await` of one set already makes no task). */
+  wait(): AwaitableCoro<boolean> {
+    return tryFirst(this.waitFirst);
   }
 
   /** The thread in `slot` died: its waits are withdrawn (nothing else to give back). */

@@ -6,7 +6,8 @@
  * dead thread gives back.
  */
 import { RuntimeError, ValueError } from "../../errors.js";
-import type { Coro } from "../../futures/coroutine.js";
+import type { AwaitableCoro } from "../../futures/awaitable.js";
+import { type TryFirstPlan, tryFirst } from "../../futures/try-first.js";
 import { NOT_NOW, SharedCore, type WaitPlan } from "./core.js";
 
 const AVAILABLE = 0;
@@ -20,6 +21,7 @@ export interface PermitsOptions {
 
 export class SharedPermits {
   private readonly plan: WaitPlan<boolean>;
+  private readonly acquireFirst: TryFirstPlan<boolean>;
 
   private constructor(readonly core: SharedCore) {
     const region = core.region;
@@ -39,6 +41,7 @@ export class SharedPermits {
       failed: () => new RuntimeError("asyncio-ts internal error: a semaphore's wait cannot fail"),
       passOn: () => this.handOn(),
     };
+    this.acquireFirst = core.firstPlan(0, this.plan);
   }
 
   static create(options: PermitsOptions, what: string): SharedPermits {
@@ -84,9 +87,9 @@ export class SharedPermits {
     return this.core.critical(() => this.core.gates[0]!.hasWaiting());
   }
 
-  /** The wait itself (returned, not wrapped: one generator less per acquire). */
-  acquire(): Coro<boolean> {
-    return this.core.wait(0, this.plan);
+  /** Takes a permit, waiting while there is none (an `await` of one there makes no task). */
+  acquire(): AwaitableCoro<boolean> {
+    return tryFirst(this.acquireFirst);
   }
 
   /** `acquire` for synchronous code: `false` if `timeoutMs` passed first. */

@@ -5,7 +5,6 @@
  * kind describes with a `WaitPlan`.
  */
 import { RuntimeError } from "../../errors.js";
-import { awaitable } from "../../futures/awaitable.js";
 import { type TryFirstPlan, WAIT } from "../../futures/try-first.js";
 import type { Coro } from "../../futures/coroutine.js";
 import type { EventLoop } from "../../loop/event-loop.js";
@@ -409,7 +408,3 @@ export class SharedCore {
     return findRunningLoop() ?? this.homeLoop ?? getRunningLoop();
   }
 }
-
-// A wait is awaitable from async code as it is (ThreadSafeSemaphore.acquire() returns
-// it). Not watched here for never being awaited: the public method that returns it is.
-awaitable(SharedCore.prototype.wait);

@@ -55,6 +55,18 @@ type StateWire = readonly [size: number, unfinished: number, shutDown: boolean];
 
 type Kind = "Queue" | "LifoQueue" | "PriorityQueue";
 
+/** A put's item, and its bytes once encoded (shared backend) by whichever step comes first. */
+interface PutArg<T> {
+  item: T;
+  bytes: Uint8Array | null;
+}
+
+/** A queue's `put()` and `get()` where they can be over at once (see `ThreadSafeQueue.plansAtOnce`). */
+interface AtOncePlans<T> {
+  readonly put: TryFirstPlan<void, PutArg<T>>;
+  readonly get: TryFirstPlan<T>;
+}
+
 /**
  * A queue shared by threads, as asyncio's `Queue` is by tasks: created on one thread
  * and handed to workers as an ordinary call argument (`worker.api.consume(queue)`),
@@ -104,9 +116,12 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
   private prefetch = 1;
   /** On the message backend, off the owner, with `prefetch` > 1: this thread's gets. */
   private prefetching: PrefetchingGets<unknown> | null = null;
-  /** On the shared backend: what `put()` and `get()` run, made once. */
-  private sharedPut: TryFirstPlan<void, { item: T; bytes: Uint8Array | null }> | null = null;
-  private sharedGet: TryFirstPlan<T> | null = null;
+  /**
+   * What `put()` and `get()` run where they can be over at once (the shared backend,
+   * and the message backend's owner), made once on first use; null where every
+   * operation is a call to the owner.
+   */
+  private atOnce: AtOncePlans<T> | null | undefined = undefined;
 
   constructor(options: ThreadSafeQueueOptions = {}) {
     super();
@@ -190,38 +205,72 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
 
   /** Puts `item` (a copy of it), waiting while the queue is full. `QueueShutDown` once it is shut down. */
   put(item: T): AwaitableCoro<void> {
-    if (this.shared !== null) return tryFirst((this.sharedPut ??= this.sharedPutPlan(this.shared)), { item, bytes: null });
-    return putItem(this, item);
+    const plans = this.plansAtOnce();
+    return plans !== null ? tryFirst(plans.put, { item, bytes: null }) : putItem(this, item);
   }
 
   /** Takes the first item, waiting while the queue is empty. `QueueShutDown` once it is shut down and drained. */
   get(): AwaitableCoro<T> {
-    // On the shared backend a get that need not wait is done in its first step, and an
-    // `await` of it makes no task (see tryFirst): a task an item was most of an async consumer's time.
-    if (this.shared !== null) return tryFirst((this.sharedGet ??= this.sharedGetPlan(this.shared)));
-    return getItem(this) as AwaitableCoro<T>;
+    const plans = this.plansAtOnce();
+    return plans !== null ? tryFirst(plans.get) : (getItem(this) as AwaitableCoro<T>);
+  }
+
+  /**
+   * Where the queue's state is at hand (in shared memory, or the owner's own queue),
+   * a put or get that need not wait is done in its first step, and an `await` of it
+   * makes no task (see tryFirst): a task an item was most of an async consumer's
+   * time. Elsewhere each is a call to the owner, and runs as a task.
+   */
+  private plansAtOnce(): AtOncePlans<T> | null {
+    if (this.atOnce === undefined) this.atOnce = this.shared !== null ? this.sharedPlans(this.shared) : this.local !== null ? this.ownerPlans(this.local) : null;
+    return this.atOnce;
   }
 
   /** `bytes`: the item encoded, once, by whichever step comes first (an `await` attempts again in its task). */
-  private sharedPutPlan(shared: SharedItems): TryFirstPlan<void, { item: T; bytes: Uint8Array | null }> {
+  private sharedPlans(shared: SharedItems): AtOncePlans<T> {
     return {
-      attempt: (put) => (shared.putAtOnce((put.bytes ??= this.codec.toBytes(put.item))) ? undefined : WAIT),
-      wait: (put) => shared.put((put.bytes ??= this.codec.toBytes(put.item))),
-    };
-  }
-
-  private sharedGetPlan(shared: SharedItems): TryFirstPlan<T> {
-    return {
-      attempt: () => {
-        const bytes = shared.getAtOnce();
-        return bytes === NOT_NOW ? WAIT : (this.codec.fromBytes(bytes) as T);
+      put: {
+        attempt: (put) => (shared.putAtOnce((put.bytes ??= this.codec.toBytes(put.item))) ? undefined : WAIT),
+        wait: (put) => shared.put((put.bytes ??= this.codec.toBytes(put.item))),
       },
-      wait: () => this.sharedGetWaiting(shared),
+      get: {
+        attempt: () => {
+          const bytes = shared.getAtOnce();
+          return bytes === NOT_NOW ? WAIT : (this.codec.fromBytes(bytes) as T);
+        },
+        wait: () => this.sharedGetWaiting(shared),
+      },
     };
   }
 
   private *sharedGetWaiting(shared: SharedItems): Coro<T> {
     return this.codec.fromBytes(yield* shared.get()) as T;
+  }
+
+  /**
+   * The owner's own put and get, on its `Queue`: the first step is that queue's
+   * (asyncio's `put`: full? wait; `get`: empty? wait), and the item is copied (put)
+   * only in the step that puts it, so once.
+   */
+  private ownerPlans(local: Queue<unknown>): AtOncePlans<T> {
+    return {
+      put: {
+        attempt: (put) => {
+          if (local.full()) return WAIT;
+          local.putNowait(this.toStored(put.item)); // QueueShutDown once shut down
+          return undefined;
+        },
+        wait: (put) => local.put(this.toStored(put.item)),
+      },
+      get: {
+        attempt: () => (local.empty() ? WAIT : (this.fromStored(local.getNowait()) as T)),
+        wait: () => this.ownerGetWaiting(local),
+      },
+    };
+  }
+
+  private *ownerGetWaiting(local: Queue<unknown>): Coro<T> {
+    return this.fromStored(yield* local.get()) as T;
   }
 
   /** Puts `item` at once or raises `QueueFull` (on the message backend: on the creating thread only; see the class). */
@@ -327,18 +376,13 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     return this.shared;
   }
 
-  /** @internal On the message backend (the shared one: see `sharedPutPlan`). */
+  /** @internal Off the owner on the message backend (elsewhere: see `plansAtOnce`). */
   *_put(item: T): Coro<void> {
-    if (this.local !== null) {
-      yield* this.local.put(this.toStored(item));
-      return;
-    }
     this.snapshot = stateFrom(yield* this.client!.call<unknown>("put", [this.codec.toWire(item)]));
   }
 
-  /** @internal On the message backend (the shared one: see `sharedGetPlan`). */
+  /** @internal Off the owner on the message backend (elsewhere: see `plansAtOnce`). */
   *_get(): Coro<unknown> {
-    if (this.local !== null) return this.fromStored(yield* this.local.get());
     if (this.prefetching !== null) return this.codec.fromWire(yield* this.prefetching.get());
     const [wire, state] = yield* this.client!.call<[unknown, unknown]>("get");
     this.snapshot = stateFrom(state);

@@ -236,7 +236,7 @@ describe.each(backends)("ThreadSafeQueue across threads (%s backend)", { timeout
     );
   });
 
-  it("is awaitable from async code: a put or get over at once makes no task on the shared backend, one that waits runs as a task, an item is encoded once", async () => {
+  it("is awaitable from async code: a put or get over at once makes no task on the thread that made it, one that waits runs as a task, an item is encoded once", async () => {
     let encoded = 0;
     const counting = defineQueueCodec<number>(`test/counting-${backend}`, {
       encode: (n) => {
@@ -249,11 +249,10 @@ describe.each(backends)("ThreadSafeQueue across threads (%s backend)", { timeout
     await run(async () => {
       const queue = new ThreadSafeQueue<number>({ backend, maxsize: 1, codec: counting });
       const tasks = allTasks().size;
+      // The queue's state is at hand here (shared memory, or the owner's own queue).
       const put = queue.put(1).then(() => "put");
-      if (backend === "shared") {
-        expect(queue.qsize()).toBe(1); // room: put in place, in then()
-        expect(allTasks().size).toBe(tasks);
-      }
+      expect(queue.qsize()).toBe(1); // room: put in place, in then()
+      expect(allTasks().size).toBe(tasks);
       expect(await put).toBe("put");
       let putLater = false;
       const waiting = queue.put(2).then(() => ((putLater = true), "put later")); // full: it waits, as a task of its own
@@ -262,7 +261,7 @@ describe.each(backends)("ThreadSafeQueue across threads (%s backend)", { timeout
       expect(putLater).toBe(false);
       const get = queue.get();
       const got = get.then((item) => item);
-      if (backend === "shared") expect(allTasks().size).toBe(tasks + 1); // there: taken in place
+      expect(allTasks().size).toBe(tasks + 1); // taken in place
       expect(await got).toBe(1);
       expect(await waiting).toBe("put later");
       expect(await get).toBe(1); // awaited again: the same result, nothing taken twice

@@ -41,13 +41,7 @@ export class Lock extends LoopBound {
 
   /** An uncontended acquire is over at its first step, and a wait makes only its waiter (see tryFirst). */
   private readonly acquirePlan: RetryPlan<boolean> = {
-    attempt: () => {
-      // Fair: jump the queue only if everyone in it has been cancelled.
-      if (!this._wouldTakeAtOnce()) return WAIT;
-      this.loop();
-      this.isLocked = true;
-      return true;
-    },
+    attempt: () => (this._takeAtOnce() ? true : WAIT),
     join: () => this.waiters.join(this.loop()),
     // Woken by a release: the lock is this waiter's (nobody jumps a queue with a woken waiter in it).
     woken: (waiter) => {
@@ -78,9 +72,16 @@ export class Lock extends LoopBound {
     this.wakeUpFirst();
   }
 
-  /** @internal Whether `acquire()` would take the lock at once, without waiting. */
-  _wouldTakeAtOnce(): boolean {
-    return !this.isLocked && this.waiters.allCancelled();
+  /**
+   * @internal Takes the lock if `acquire()` would take it at once, without waiting
+   * (a thread-safe lock's owner takes it so, with checks of its own around it).
+   */
+  _takeAtOnce(): boolean {
+    // Fair: jump the queue only if everyone in it has been cancelled.
+    if (this.isLocked || !this.waiters.allCancelled()) return false;
+    this.loop();
+    this.isLocked = true;
+    return true;
   }
 
   override toString(): string {

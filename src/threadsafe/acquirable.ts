@@ -62,7 +62,7 @@ export abstract class ThreadSafeAcquirable extends ThreadSafeObject {
 
   /** Waits until it can be taken, then takes it; `true`. Cancellable while it waits. */
   acquire(): AwaitableCoro<boolean> {
-    // Every coroutine `_acquire` returns is awaitable already (see makeMethodAwaitable in each kind).
+    // Every coroutine `_acquire` returns is awaitable already: a tryFirst one, or a generator made awaitable in each kind.
     return this._acquire() as AwaitableCoro<boolean>;
   }
 

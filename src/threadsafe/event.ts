@@ -84,12 +84,13 @@ export class ThreadSafeEvent extends ThreadSafeObject {
 
   /** Waits until it is set; `true`. Cancellable while it waits. */
   wait(): AwaitableCoro<boolean> {
-    return this.shared !== null ? this.shared.wait() : waitEvent(this);
+    // Where the state is at hand, its wait as it is: one already set makes no task when awaited.
+    if (this.shared !== null) return this.shared.wait();
+    return this.local !== null ? this.local.wait() : waitEvent(this);
   }
 
-  /** @internal On the message backend (the shared one's wait is returned by `wait()` itself). */
+  /** @internal Off the owner on the message backend (elsewhere `wait()` returns the state's own wait). */
   *_wait(): Coro<boolean> {
-    if (this.local !== null) return yield* this.local.wait();
     this.setSnapshot = (yield* this.client!.call<unknown>("wait")) === true;
     return true;
   }

@@ -1,5 +1,6 @@
 import { LockOwnerDiedError, RuntimeError, describeValue } from "../errors.js";
 import type { Coro } from "../futures/coroutine.js";
+import { type TryFirstPlan, WAIT, tryFirst } from "../futures/try-first.js";
 import { awaitable } from "../futures/awaitable.js";
 import { watchMethod } from "../futures/never-awaited.js";
 import { Lock } from "../sync/lock.js";
@@ -133,26 +134,38 @@ export class ThreadSafeLock extends ThreadSafeAcquirable {
 
   /** @internal `acquire()`: `LockOwnerDiedError` while it is poisoned (see the class). */
   _acquire(): Coro<boolean> {
-    return this.shared !== null ? this.shared.acquire() : this.acquireHere();
+    if (this.shared !== null) return this.shared.acquire();
+    return this.local !== null ? tryFirst(this.ownerAcquire) : this.acquireFromOwner();
   }
 
-  private *acquireHere(): Coro<boolean> {
-    if (this.local === null) {
-      this.lockedSnapshot = (yield* this.client!.call<unknown>("acquire")) === true;
-      return true;
-    }
+  /** The owner's own acquire: an uncontended one is over at its first step, and an `await` of it makes no task. */
+  private readonly ownerAcquire: TryFirstPlan<boolean> = {
+    attempt: () => (this.takeAtOnce("owner") ? true : WAIT),
+    wait: () => this.ownerAcquireWaiting(),
+  };
+
+  private *ownerAcquireWaiting(): Coro<boolean> {
     yield* this.acquireFor("owner");
+    return true;
+  }
+
+  private *acquireFromOwner(): Coro<boolean> {
+    this.lockedSnapshot = (yield* this.client!.call<unknown>("acquire")) === true;
+    return true;
+  }
+
+  /** Takes the lock for `by` if that needs no wait and it is not poisoned. */
+  private takeAtOnce(by: HeldBy): boolean {
+    if (this.poisoned.error !== null || !this.local!._takeAtOnce()) return false;
+    this.heldBy = by;
     return true;
   }
 
   /** Takes the lock for `by`, unless it is poisoned first. */
   private *acquireFor(by: HeldBy): Coro<void> {
+    if (this.takeAtOnce(by)) return; // uncontended: taken without waiting, so nothing to guard
     const lock = this.local!;
-    if (this.poisoned.error === null && lock._wouldTakeAtOnce()) {
-      yield* lock.acquire(); // uncontended: taken without waiting, so nothing to guard
-    } else {
-      yield* this.poisoned.guard(lock.acquire(), () => lock.release());
-    }
+    yield* this.poisoned.guard(lock.acquire(), () => lock.release());
     this.heldBy = by;
   }
 
@@ -186,7 +199,7 @@ export class ThreadSafeLock extends ThreadSafeAcquirable {
   }
 }
 
-awaitable(ThreadSafeLock.prototype["acquireHere"]);
+awaitable(ThreadSafeLock.prototype["acquireFromOwner"]);
 watchMethod(ThreadSafeLock.prototype, "acquire"); // in debug mode: an acquire() never awaited is reported
 
 ThreadSafeObject._registerKind("Lock", (client, fields) => new ThreadSafeLock(ATTACHING as never)._attach(client, fields));

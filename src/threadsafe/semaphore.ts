@@ -82,11 +82,12 @@ export class ThreadSafeSemaphore extends ThreadSafeAcquirable {
 
   /** @internal */
   _acquire(): Coro<boolean> {
-    return this.shared !== null ? this.shared.acquire() : this.acquireHere();
+    // Where the state is at hand, its acquire as it is: one that need not wait makes no task when awaited.
+    if (this.shared !== null) return this.shared.acquire();
+    return this.local !== null ? this.local.acquire() : this.acquireFromOwner();
   }
 
-  private *acquireHere(): Coro<boolean> {
-    if (this.local !== null) return yield* this.local.acquire();
+  private *acquireFromOwner(): Coro<boolean> {
     this.lockedSnapshot = (yield* this.client!.call<unknown>("acquire")) === true;
     return true;
   }
@@ -144,7 +145,7 @@ export class ThreadSafeBoundedSemaphore extends ThreadSafeSemaphore {
   }
 }
 
-awaitable(ThreadSafeSemaphore.prototype["acquireHere"]);
+awaitable(ThreadSafeSemaphore.prototype["acquireFromOwner"]);
 watchMethod(ThreadSafeSemaphore.prototype, "acquire"); // in debug mode: an acquire() never awaited is reported
 
 for (const [kind, Class] of [

@@ -114,19 +114,29 @@ describe.each(backends)("thread-safe primitives across threads (%s backend)", { 
     });
   });
 
-  it("an await of a semaphore's acquire() or an event's wait() that need not wait makes no task on the shared backend; one that waits runs as a task", async () => {
+  it("an await of a lock's or semaphore's acquire() or an event's wait() that need not wait makes no task on the thread that made it; one that waits runs as a task", async () => {
     await run(async () => {
+      const lock = new ThreadSafeLock({ backend });
       const semaphore = new ThreadSafeSemaphore(1, { backend });
       const event = new ThreadSafeEvent({ backend });
       event.set();
       const tasks = allTasks().size;
+      // The state is at hand here (shared memory, or the owner's own primitive).
+      const locked = lock.acquire().then((got) => got);
       const acquired = semaphore.acquire().then((got) => got);
       const waited = event.wait().then((got) => got);
-      if (backend === "shared") {
-        expect(semaphore.locked()).toBe(true); // taken in then()
-        expect(allTasks().size).toBe(tasks);
-      }
-      expect([await acquired, await waited]).toEqual([true, true]);
+      expect([lock.locked(), semaphore.locked()]).toEqual([true, true]); // taken in then()
+      expect(allTasks().size).toBe(tasks);
+      expect([await locked, await acquired, await waited]).toEqual([true, true, true]);
+      let lockedAgain = false;
+      const lockWaiting = lock.acquire().then(() => (lockedAgain = true)); // held: it waits, as a task of its own
+      expect(allTasks().size).toBe(tasks + 1);
+      await sleep(1);
+      expect(lockedAgain).toBe(false);
+      lock.release();
+      expect(await lockWaiting).toBe(true);
+      expect(lock.locked()).toBe(true);
+      lock.release();
       let second = false;
       const waiting = semaphore.acquire().then(() => (second = true)); // no permit: it waits, as a task of its own
       expect(allTasks().size).toBe(tasks + 1);

@@ -34,11 +34,19 @@ const methods: Array<{ prototype: object; name: string }> = [];
 const prototypes: object[] = [];
 let watching = false;
 
-/** @internal Watches `coro`, made by `name`, when a debug-mode loop is running; `below` is left out of where it was made. */
+/**
+ * @internal Watches `coro`, made by `name`, when a debug-mode loop is running; `below`
+ * is left out of where it was made. A coroutine returned through several watched
+ * methods (a thread-safe semaphore's owner returns its `Semaphore`'s acquire) is
+ * watched once, under the last of them: the method the user called.
+ */
 export function watchUnstarted<C extends object>(coro: C, name: string, below: (...args: never[]) => unknown): C {
   if (debugEverOn) {
     const loop = findRunningLoop();
-    if (loop !== null && loop._debug) unstarted.register(coro, { name, loop, stack: captureStack(below).stack }, coro);
+    if (loop !== null && loop._debug) {
+      unstarted.unregister(coro);
+      unstarted.register(coro, { name, loop, stack: captureStack(below).stack }, coro);
+    }
   }
   return coro;
 }

@@ -275,6 +275,7 @@ export async function threadsafeSuite(): Promise<{ groups: BenchGroup[]; extra: 
         { name: "asyncio-ts ThreadSafeQueue(256), message, json codec", run: consumers("message", "json") },
         { name: "asyncio-ts ThreadSafeQueue(256), message, clone codec, prefetch 64", run: consumers("message", "clone", 64) },
         { name: "asyncio-ts ThreadSafeQueue(256), message, json codec, prefetch 64", run: consumers("message", "json", 64) },
+        { name: "asyncio-ts ThreadSafeQueue(256), message, json codec, prefetch 64, consumers are async functions (for await)", run: consumers("message", "json", 64, "drainForAwait") },
       ],
     },
   ];

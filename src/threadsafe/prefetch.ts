@@ -23,6 +23,8 @@ import { DataCloneError, describeValue } from "../errors.js";
 import type { Future } from "../futures/future.js";
 import type { Coro } from "../futures/coroutine.js";
 import type { Task } from "../futures/task.js";
+import { type AwaitableCoro } from "../futures/awaitable.js";
+import { type TryFirstPlan, WAIT, tryFirst } from "../futures/try-first.js";
 import type { TimerHandle } from "../loop/handles.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
@@ -53,22 +55,42 @@ export class PrefetchingGets<State> {
     private readonly limit: number,
     /** The owner's state, sent with each batch. */
     private readonly onState: (state: State) => void,
+    /** An item from its wire form, as a get returns it. */
+    private readonly decode: (wire: unknown) => unknown = (wire) => wire,
   ) {}
 
-  /** The next item, in wire form. */
-  *get(): Coro<unknown> {
-    if (this.waiting.length === 0 && this.fetched.length > 0) {
-      this.served++;
-      const item = this.fetched.shift();
-      if (this.fetch === null && this.fetched.length < this.batch >> 1) this.startFetch(false);
-      return item;
-    }
+  /** The next item (an `await` of one fetched already makes no task: see tryFirst). */
+  get(): AwaitableCoro<unknown> {
+    return tryFirst(this.getPlan);
+  }
+
+  /** What `get()` runs: an item fetched already is taken in the first step; else the get waits for one. */
+  readonly getPlan: TryFirstPlan<unknown> = {
+    attempt: () => {
+      const wire = this.takeAtOnce();
+      return wire === WAIT ? WAIT : this.decode(wire);
+    },
+    wait: () => this.waitForItem(),
+  };
+
+  /** The next item, in wire form, if one fetched is here and no get of this thread waits before it; else `WAIT`. */
+  private takeAtOnce(): unknown {
+    if (this.waiting.length > 0 || this.fetched.length === 0) return WAIT;
+    this.served++;
+    const item = this.fetched.shift();
+    if (this.fetch === null && this.fetched.length < this.batch >> 1) this.startFetch(false);
+    return item;
+  }
+
+  /** Waits for the next item: one fetched for it, in the order the gets came. */
+  private *waitForItem(): Coro<unknown> {
     const loop = (this.loop ??= getRunningLoop());
     const waiter = loop.createFuture<unknown>();
     this.waiting.push(waiter);
     this.fetchIfNeeded();
+    let wire: unknown;
     try {
-      return yield* waiter;
+      wire = yield* waiter;
     } catch (error) {
       const at = this.waiting.indexOf(waiter);
       if (at >= 0) this.waiting.splice(at, 1);
@@ -78,6 +100,7 @@ export class PrefetchingGets<State> {
       if (this.waiting.length === 0) this.fetch?.cancel();
       throw error;
     }
+    return this.decode(wire); // taken: an item that does not decode fails this get alone
   }
 
   private fetchIfNeeded(): void {

@@ -61,9 +61,9 @@ interface PutArg<T> {
   bytes: Uint8Array | null;
 }
 
-/** A queue's `put()` and `get()` where they can be over at once (see `ThreadSafeQueue.plansAtOnce`). */
+/** A queue's `put()` and `get()` where they can be over at once (see `ThreadSafeQueue.plansAtOnce`); null: a call every time. */
 interface AtOncePlans<T> {
-  readonly put: TryFirstPlan<void, PutArg<T>>;
+  readonly put: TryFirstPlan<void, PutArg<T>> | null;
   readonly get: TryFirstPlan<T>;
 }
 
@@ -205,8 +205,8 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
 
   /** Puts `item` (a copy of it), waiting while the queue is full. `QueueShutDown` once it is shut down. */
   put(item: T): AwaitableCoro<void> {
-    const plans = this.plansAtOnce();
-    return plans !== null ? tryFirst(plans.put, { item, bytes: null }) : putItem(this, item);
+    const plan = this.plansAtOnce()?.put ?? null;
+    return plan !== null ? tryFirst(plan, { item, bytes: null }) : putItem(this, item);
   }
 
   /** Takes the first item, waiting while the queue is empty. `QueueShutDown` once it is shut down and drained. */
@@ -219,10 +219,16 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
    * Where the queue's state is at hand (in shared memory, or the owner's own queue),
    * a put or get that need not wait is done in its first step, and an `await` of it
    * makes no task (see tryFirst): a task an item was most of an async consumer's
-   * time. Elsewhere each is a call to the owner, and runs as a task.
+   * time. So is a get of an item prefetched here. Elsewhere each is a call to the
+   * owner, and runs as a task.
    */
   private plansAtOnce(): AtOncePlans<T> | null {
-    if (this.atOnce === undefined) this.atOnce = this.shared !== null ? this.sharedPlans(this.shared) : this.local !== null ? this.ownerPlans(this.local) : null;
+    if (this.atOnce === undefined) {
+      if (this.shared !== null) this.atOnce = this.sharedPlans(this.shared);
+      else if (this.local !== null) this.atOnce = this.ownerPlans(this.local);
+      else if (this.prefetching !== null) this.atOnce = { put: null, get: this.prefetching.getPlan as TryFirstPlan<T> }; // a put is a call
+      else this.atOnce = null;
+    }
     return this.atOnce;
   }
 
@@ -272,6 +278,7 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
   private *ownerGetWaiting(local: Queue<unknown>): Coro<T> {
     return this.fromStored(yield* local.get()) as T;
   }
+
 
   /** Puts `item` at once or raises `QueueFull` (on the message backend: on the creating thread only; see the class). */
   putNowait(item: T): void {
@@ -383,7 +390,6 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
 
   /** @internal Off the owner on the message backend (elsewhere: see `plansAtOnce`). */
   *_get(): Coro<unknown> {
-    if (this.prefetching !== null) return this.codec.fromWire(yield* this.prefetching.get());
     const [wire, state] = yield* this.client!.call<[unknown, unknown]>("get");
     this.snapshot = stateFrom(state);
     return this.codec.fromWire(wire);
@@ -433,7 +439,7 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
     const prefetch = fields.prefetch;
     if (typeof prefetch === "number" && Number.isInteger(prefetch) && prefetch > 1) {
       this.prefetch = Math.min(prefetch, MAX_PREFETCH);
-      this.prefetching = new PrefetchingGets<unknown>(client, this.prefetch, (state) => (this.snapshot = stateFrom(state)));
+      this.prefetching = new PrefetchingGets<unknown>(client, this.prefetch, (state) => (this.snapshot = stateFrom(state)), (wire) => this.codec.fromWire(wire));
     }
     return this;
   }

@@ -2,7 +2,7 @@
 // fetches the test settles by hand, under VirtualClock: every wait point and the
 // give-back timer, deterministically.
 import { describe, expect, it } from "vitest";
-import { CancelledError, type Coro, DataCloneError, type Future, QueueShutDown, createTask, getRunningLoop, sleep } from "../../src/index.js";
+import { CancelledError, type Coro, DataCloneError, type Future, QueueShutDown, allTasks, createTask, ensureFuture, getRunningLoop, sleep } from "../../src/index.js";
 import { GIVE_BACK_MS, PrefetchingGets } from "../../src/threadsafe/prefetch.js";
 import type { MessageClient } from "../../src/threadsafe/message-backend.js";
 import { caught, runV } from "../support/harness.js";
@@ -62,6 +62,27 @@ describe("prefetching gets (the holder side of prefetch)", () => {
       expect(states).toEqual(["state 1", "state 2", "state 3", "state 4"]);
       fetches[4]!.reply.setResult([["e"], "state 5"]);
       yield* sleep(0);
+    });
+  });
+
+  it("an await of a get whose item was fetched already makes no task; one that must wait runs as a task, and decodes what it gets", async () => {
+    await runV(function* (): Coro<void> {
+      const { fetches, client } = owner();
+      const gets = new PrefetchingGets<unknown>(client, 8, () => {}, (wire) => `decoded ${String(wire)}`);
+      const tasks = allTasks().size;
+      const first = gets.get().then((item) => item); // nothing here: it waits, as a task of its own
+      expect(allTasks().size).toBe(tasks + 1);
+      yield* sleep(0);
+      fetches[0]!.reply.setResult([["a"], null]);
+      expect(yield* ensureFuture(first)).toBe("decoded a");
+      const second = createTask(gets.get());
+      yield* sleep(0);
+      fetches[1]!.reply.setResult([["b", "c"], null]);
+      expect(yield* second).toBe("decoded b");
+      const before = allTasks().size;
+      const third = gets.get().then((item) => item); // "c" is here: taken in then()
+      expect(allTasks().size).toBe(before);
+      expect(yield* ensureFuture(third)).toBe("decoded c");
     });
   });
 

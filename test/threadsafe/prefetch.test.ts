@@ -31,6 +31,20 @@ describe("ThreadSafeQueue prefetch (message backend)", { timeout: 30_000 }, () =
     });
   });
 
+  it("serves an await of a get whose item was fetched already without a task", async () => {
+    await withWorkers(1, function* (worker) {
+      const queue = new ThreadSafeQueue<number>({ backend: "message", prefetch: 64 });
+      for (const n of items(40)) queue.putNowait(n);
+      const [got, tasksMade] = yield* worker.api.consumeAwaited(queue, 40);
+      expect(got).toEqual(items(40));
+      // A get waits (a task) only when nothing fetched is left: with batches of 1, 2,
+      // 4, 8, 16, 32 that is at most 6 times for 40 items, fewer when batches asked for
+      // ahead came in time. Without the shortcut, every one of the 40.
+      expect(tasksMade).toBeLessThan(20);
+      yield* queue.join();
+    });
+  });
+
   it("loses, duplicates and reorders nothing with two consumer threads, and join() waits for fetched items", async () => {
     await withWorkers(2, function* (a, b) {
       const queue = new ThreadSafeQueue<number>({ backend: "message", prefetch: 32, maxsize: 100 });

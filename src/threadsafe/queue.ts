@@ -118,8 +118,8 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
   private prefetching: PrefetchingGets<unknown> | null = null;
   /**
    * What `put()` and `get()` run where they can be over at once (the shared backend,
-   * and the message backend's owner), made once on first use; null where every
-   * operation is a call to the owner.
+   * the message backend's owner, a prefetching thread's gets), made once on first
+   * use; null where every operation is a call to the owner.
    */
   private atOnce: AtOncePlans<T> | null | undefined = undefined;
 
@@ -278,7 +278,6 @@ export class ThreadSafeQueue<T> extends ThreadSafeObject implements AsyncIterabl
   private *ownerGetWaiting(local: Queue<unknown>): Coro<T> {
     return this.fromStored(yield* local.get()) as T;
   }
-
 
   /** Puts `item` at once or raises `QueueFull` (on the message backend: on the creating thread only; see the class). */
   putNowait(item: T): void {

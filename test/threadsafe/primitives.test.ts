@@ -128,24 +128,18 @@ describe.each(backends)("thread-safe primitives across threads (%s backend)", { 
       expect([lock.locked(), semaphore.locked()]).toEqual([true, true]); // taken in then()
       expect(allTasks().size).toBe(tasks);
       expect([await locked, await acquired, await waited]).toEqual([true, true, true]);
-      let lockedAgain = false;
-      const lockWaiting = lock.acquire().then(() => (lockedAgain = true)); // held: it waits, as a task of its own
-      expect(allTasks().size).toBe(tasks + 1);
-      await sleep(1);
-      expect(lockedAgain).toBe(false);
-      lock.release();
-      expect(await lockWaiting).toBe(true);
-      expect(lock.locked()).toBe(true);
-      lock.release();
-      let second = false;
-      const waiting = semaphore.acquire().then(() => (second = true)); // no permit: it waits, as a task of its own
-      expect(allTasks().size).toBe(tasks + 1);
-      await sleep(1);
-      expect(second).toBe(false);
-      semaphore.release();
-      expect(await waiting).toBe(true);
-      expect(semaphore.locked()).toBe(true);
-      semaphore.release();
+      // Held (no permit): an acquire waits, as a task of its own, until a release.
+      for (const held of [lock, semaphore]) {
+        let taken = false;
+        const waiting = held.acquire().then(() => (taken = true));
+        expect(allTasks().size).toBe(tasks + 1);
+        await sleep(1);
+        expect(taken).toBe(false);
+        held.release();
+        expect(await waiting).toBe(true);
+        expect(held.locked()).toBe(true);
+        held.release();
+      }
       event.clear();
       const unset = event.wait();
       const outcome = await waitFor(unset, 5).then(() => "set", (error: unknown) => (error as Error).name);
